@@ -1,0 +1,307 @@
+"""The checked policy IR: names resolved to declarations, every expression typed.
+
+This is what the compiler, the explainer and the verifier read.  Nodes are frozen
+dataclasses; ``span`` and ``text`` (the condition as written) are ignored by equality so
+two policies that mean the same compare equal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from credential.span import NOWHERE, SourceFile, Span
+from credential.types import (
+    BOOL,
+    NUMBER,
+    BundleSpec,
+    Duration,
+    ValueType,
+)
+
+Who = Literal["lead", "recipient"] | None
+
+
+def _meta() -> Any:
+    return field(default=NOWHERE, compare=False, repr=False, kw_only=True)
+
+
+def _text() -> Any:
+    return field(default="", compare=False, repr=False, kw_only=True)
+
+
+def origin_of(span: Span) -> str:
+    """``file:line:column`` of a span: the origin every compiled rule keeps."""
+    return f"{span.path}:{span.line}:{span.column}"
+
+
+# ---- values ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VAttr:
+    """A provider attribute (a column of providers.csv)."""
+
+    name: str
+    type: ValueType
+    who: Who = None
+    span: Span = _meta()
+    text: str = _text()
+
+
+@dataclass(frozen=True)
+class VLatest:
+    """A measure's latest observation dated on or before the as-of date."""
+
+    measure: str
+    type: ValueType
+    who: Who = None
+    span: Span = _meta()
+    text: str = _text()
+
+
+@dataclass(frozen=True)
+class VWindow:
+    """``mean|min|max|count M over N units``: observations in (as_of - months, as_of]."""
+
+    func: Literal["mean", "min", "max", "count"]
+    measure: str
+    months: int
+    type: ValueType
+    who: Who = None
+    span: Span = _meta()
+    text: str = _text()
+
+
+@dataclass(frozen=True)
+class VParam:
+    """A named, effective-dated value."""
+
+    name: str
+    type: ValueType
+    span: Span = _meta()
+    text: str = _text()
+
+
+@dataclass(frozen=True)
+class VConst:
+    """A literal; ``value`` uses the runtime representation of its type (see credential.types)."""
+
+    value: Any
+    type: ValueType
+    span: Span = _meta()
+    text: str = _text()
+
+
+Within = Duration | VParam
+
+
+@dataclass(frozen=True)
+class VArrCount:
+    """``count arrangements led|received [as F] [started within D]`` (active on the as-of date)."""
+
+    role: Literal["lead", "recipient"]
+    form: str | None
+    within: Within | None
+    who: Who = None
+    type: ValueType = NUMBER
+    span: Span = _meta()
+    text: str = _text()
+
+
+ProviderValue = VAttr | VLatest | VWindow | VArrCount
+Value = ProviderValue | VParam | VConst
+
+
+# ---- conditions --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CAnd:
+    items: tuple[Cond, ...]
+    span: Span = _meta()
+    text: str = _text()
+
+
+@dataclass(frozen=True)
+class COr:
+    items: tuple[Cond, ...]
+    span: Span = _meta()
+    text: str = _text()
+
+
+@dataclass(frozen=True)
+class CNot:
+    item: Cond
+    span: Span = _meta()
+    text: str = _text()
+
+
+@dataclass(frozen=True)
+class CRef:
+    """A named criterion or credential used as a condition."""
+
+    kind: Literal["criterion", "credential"]
+    name: str
+    who: Who = None
+    span: Span = _meta()
+    text: str = _text()
+
+
+@dataclass(frozen=True)
+class CStatus:
+    """A status active on the as-of date."""
+
+    name: str
+    who: Who = None
+    span: Span = _meta()
+    text: str = _text()
+
+
+@dataclass(frozen=True)
+class CBool:
+    """A yes/no attribute or measure used as a condition."""
+
+    value: VAttr | VLatest
+    span: Span = _meta()
+    text: str = _text()
+
+
+@dataclass(frozen=True)
+class CCompare:
+    left: Value
+    op: Literal["=", "!=", "<", "<=", ">", ">="]
+    right: Value
+    type: ValueType
+    span: Span = _meta()
+    text: str = _text()
+
+
+@dataclass(frozen=True)
+class CIn:
+    value: Value
+    members: tuple[str, ...]
+    type: ValueType
+    span: Span = _meta()
+    text: str = _text()
+
+
+@dataclass(frozen=True)
+class CArr:
+    """``leads|receives arrangement [as F] [started within D]``."""
+
+    role: Literal["lead", "recipient"]
+    form: str | None
+    within: Within | None
+    who: Who = None
+    span: Span = _meta()
+    text: str = _text()
+
+
+Cond = CAnd | COr | CNot | CRef | CStatus | CBool | CCompare | CIn | CArr
+
+
+# ---- declarations ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Citation:
+    source: str
+    citation: str
+    locator: str
+    span: Span = _meta()
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: ValueType
+    default: Any
+    steps: tuple[tuple[dt.date, Any], ...]  # (from date, value), increasing dates
+    span: Span = _meta()
+
+    def value_at(self, as_of: dt.date, policy_effective: dt.date | None) -> tuple[Any, dt.date | None]:
+        """The value in force on ``as_of`` and the date it took effect."""
+        value, since = self.default, policy_effective
+        for date, step_value in self.steps:
+            if date <= as_of:
+                value, since = step_value, date
+        return value, since
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A criterion or credential: it holds when ``requires`` holds, or when ``unless`` waives it."""
+
+    kind: Literal["criterion", "credential"]
+    name: str
+    title: str | None
+    requires: Cond
+    unless: Cond | None
+    cites: tuple[Citation, ...]
+    span: Span = _meta()
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    title: str | None
+    change: str
+    lead: Cond
+    recipient: Cond
+    pair: Cond | None
+    cites: tuple[Citation, ...]
+    span: Span = _meta()
+    lead_span: Span = _meta()
+    recipient_span: Span = _meta()
+    pair_span: Span = _meta()
+
+
+CHANGE_LEVELS = ("low", "medium", "high", "very_high")
+
+
+@dataclass(frozen=True)
+class CheckedPolicy:
+    name: str
+    title: str
+    version: str
+    effective: dt.date | None
+    expires: dt.date | None
+    sources: dict[str, str]
+    scales: dict[str, ValueType]
+    attributes: dict[str, ValueType]
+    measures: dict[str, ValueType]
+    statuses: dict[str, str | None]
+    params: dict[str, Param]
+    criteria: dict[str, Rule]
+    credentials: dict[str, Rule]
+    forms: dict[str, Form]
+    files: tuple[SourceFile, ...] = field(compare=False, repr=False)
+    path: str = field(default="", compare=False)
+
+    def bundle_spec(self) -> BundleSpec:
+        return BundleSpec(
+            attributes=dict(self.attributes),
+            measures=dict(self.measures),
+            statuses=frozenset(self.statuses),
+            forms=frozenset(self.forms),
+        )
+
+    def rule(self, name: str) -> Rule:
+        return self.criteria[name] if name in self.criteria else self.credentials[name]
+
+    @property
+    def sha256(self) -> str:
+        """Digest of the policy text: every file it was built from, in load order."""
+        h = hashlib.sha256()
+        for i, f in enumerate(self.files):
+            if i:
+                h.update(b"\0")
+            h.update(f.text.encode("utf-8"))
+        return h.hexdigest()
+
+
+def is_bool(t: ValueType) -> bool:
+    return t == BOOL

@@ -1,0 +1,435 @@
+"""The check passes, as a named, ordered table (see :data:`PASSES`).
+
+Each pass reads the :class:`CheckContext` filled by the passes before it and adds
+diagnostics or resolved declarations.  ``check_files`` runs them all and, when no error
+was found, assembles the :class:`~credential.check.ir.CheckedPolicy`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from credential.check import ir
+from credential.check.context import CheckContext, Symbol
+from credential.check.resolve import Resolver, Scope, literal, norm_text, parse_date, resolve_type
+from credential.diagnostics import Diagnostic, sort_diagnostics
+from credential.span import SourceFile
+from credential.syntax import ast
+from credential.types import DURATION, EnumType, ScaleType, ValueType
+
+Pass = Callable[[CheckContext], None]
+
+
+def pass_header(ctx: CheckContext) -> None:
+    """Exactly one ``policy`` declaration, first in the root file, with version and effective date."""
+    decls = ctx.root.decls
+    policies = [d for d in decls if isinstance(d, ast.PolicyDecl)]
+    if not policies:
+        span = ctx.root.span.source.span(0, 0)
+        ctx.error(
+            "check.policy-header",
+            "the file has no `policy` declaration",
+            span,
+            help='start the file with `policy NAME "TITLE"` and indented `version` and `effective` lines',
+        )
+        return
+    first = policies[0]
+    if decls[0] is not first:
+        ctx.error("check.policy-header", "the `policy` declaration must come first", first.span)
+    for extra in policies[1:]:
+        ctx.error("check.policy-header", "a file has exactly one `policy` declaration", extra.span)
+    ctx.policy = first
+    if first.version is None:
+        ctx.error("check.policy-header", "the policy has no `version`", first.name.span, help='add `  version "1.0.0"`')
+    if first.effective is None:
+        ctx.error(
+            "check.policy-header", "the policy has no `effective` date", first.name.span, help="add `  effective 2015-04-01`"
+        )
+
+
+_DECL_KIND = {
+    ast.SourceDecl: "source",
+    ast.ScaleDecl: "scale",
+    ast.AttributeDecl: "attribute",
+    ast.MeasureDecl: "measure",
+    ast.StatusDecl: "status",
+    ast.ParamDecl: "param",
+}
+
+
+def pass_collect(ctx: CheckContext) -> None:
+    """The symbol table: one namespace for every declared name."""
+    for d in ctx.decls():
+        if isinstance(d, ast.PolicyDecl | ast.UseDecl):
+            continue
+        kind = d.kind if isinstance(d, ast.RuleDecl) else _DECL_KIND[type(d)]
+        name = d.name
+        prev = ctx.symbols.get(name.name)
+        if prev is not None:
+            ctx.error(
+                "check.duplicate-name",
+                f"`{name.name}` is already declared as a {prev.kind} at {prev.span.location()}",
+                name.span,
+                help="rename one of them",
+            )
+            continue
+        ctx.symbols[name.name] = Symbol(kind, name.name, d, name.span)
+
+
+def pass_dates(ctx: CheckContext) -> None:
+    """Every date is a real calendar date; param steps are in increasing date order."""
+    for d in ctx.decls():
+        dates: list[ast.DateLit] = []
+        if isinstance(d, ast.PolicyDecl):
+            dates = [x for x in (d.effective, d.expires) if x is not None]
+        elif isinstance(d, ast.ParamDecl):
+            dates = [s.date for s in d.steps]
+            vals = [v for v in [d.value, *(s.value for s in d.steps)] if isinstance(v, ast.DateLit)]
+            dates += vals
+        for lit in dates:
+            if parse_date(lit.text) is None:
+                ctx.error(
+                    "check.bad-date",
+                    f"`{lit.text}` is not a calendar date",
+                    lit.span,
+                    help="dates are written YYYY-MM-DD, e.g. 2015-04-01",
+                )
+        if isinstance(d, ast.PolicyDecl) and d.effective and d.expires:
+            eff, exp = parse_date(d.effective.text), parse_date(d.expires.text)
+            if eff and exp and exp <= eff:
+                ctx.error("check.bad-date", "the policy expires before it takes effect", d.expires.span)
+        if isinstance(d, ast.ParamDecl):
+            last = None
+            for step in d.steps:
+                cur = parse_date(step.date.text)
+                if cur is None:
+                    continue
+                if last is not None and cur <= last:
+                    ctx.error(
+                        "check.param-dates",
+                        f"`from {step.date.text}` is not after the previous `from` date {last.isoformat()}",
+                        step.date.span,
+                        help="list a param's `from` lines in increasing date order, each date once",
+                    )
+                last = cur if last is None or cur > last else last
+
+
+def pass_types(ctx: CheckContext) -> None:
+    """Scales, then the types of attributes and measures."""
+    for d in ctx.decls():
+        if isinstance(d, ast.ScaleDecl):
+            seen: set[str] = set()
+            for lvl in d.levels:
+                if lvl.name in seen:
+                    ctx.error("check.duplicate-name", f"level `{lvl.name}` appears twice in scale `{d.name.name}`", lvl.span)
+                seen.add(lvl.name)
+            ctx.types[d.name.name] = ScaleType(d.name.name, tuple(dict.fromkeys(lv.name for lv in d.levels)))
+    for d in ctx.decls():
+        if isinstance(d, ast.AttributeDecl | ast.MeasureDecl):
+            t = resolve_type(ctx, d.type)
+            if t is None:
+                continue
+            (ctx.attributes if isinstance(d, ast.AttributeDecl) else ctx.measures)[d.name.name] = t
+
+
+def _param_value(ctx: CheckContext, v: ast.Literal | ast.Ref) -> ir.VConst | None:
+    if isinstance(v, ast.Ref):
+        owners: list[ValueType] = []
+        for t in [*ctx.types.values(), *ctx.attributes.values(), *ctx.measures.values()]:
+            if isinstance(t, ScaleType | EnumType) and v.name.name in (
+                t.levels if isinstance(t, ScaleType) else t.members
+            ) and t not in owners:
+                owners.append(t)
+        if len(owners) == 1 and v.who is None:
+            return ir.VConst(v.name.name, owners[0], span=v.span, text=v.name.name)
+        if len(owners) > 1:
+            ctx.error("check.type-mismatch", f"`{v.name.name}` is a level of more than one type", v.span)
+        else:
+            ctx.unknown(v.name, "param value", [lv for t in ctx.types.values() if isinstance(t, ScaleType) for lv in t.levels])
+        return None
+    return literal(ctx, v)
+
+
+def pass_params(ctx: CheckContext) -> None:
+    """Param values, their types, and their effective-dated steps."""
+    for d in ctx.decls():
+        if not isinstance(d, ast.ParamDecl):
+            continue
+        default = _param_value(ctx, d.value)
+        if default is None:
+            continue
+        steps: list[tuple[Any, Any]] = []
+        ok = True
+        for step in d.steps:
+            val = _param_value(ctx, step.value)
+            date = parse_date(step.date.text)
+            if val is None or date is None:
+                ok = False
+                continue
+            if val.type != default.type:
+                ctx.error(
+                    "check.type-mismatch",
+                    f"param `{d.name.name}` is {default.type} but this step gives {val.type}",
+                    step.value.span,
+                )
+                ok = False
+                continue
+            steps.append((date, val.value))
+        if ok:
+            ctx.params[d.name.name] = ir.Param(d.name.name, default.type, default.value, tuple(steps), span=d.span)
+
+
+ALLOWED = {
+    "criterion": {"cites", "requires", "unless"},
+    "credential": {"cites", "requires"},
+    "form": {"cites", "change", "lead", "recipient", "pair"},
+}
+
+
+def _clause_kind(c: ast.Clause) -> str:
+    if isinstance(c, ast.Cites):
+        return "cites"
+    if isinstance(c, ast.Unless):
+        return "unless"
+    if isinstance(c, ast.Change):
+        return "change"
+    return c.role or "requires"
+
+
+def _clause_words(kind: str) -> str:
+    return {"lead": "lead requires", "recipient": "recipient requires", "pair": "pair requires"}.get(kind, kind)
+
+
+def _join(conds: list[ir.Cond], spans: list[Any], kind: str) -> ir.Cond:
+    if len(conds) == 1:
+        return conds[0]
+    span = spans[0]
+    for s in spans[1:]:
+        span = span.merge(s)
+    text = " and ".join(f"({c.text})" if isinstance(c, ir.COr) else c.text for c in conds)
+    return ir.CAnd(tuple(conds), span=span, text=text)
+
+
+def pass_rules(ctx: CheckContext) -> None:
+    """Criteria, credentials and forms: clause placement, citations, conditions → typed IR."""
+    resolver = Resolver(ctx)
+    for d in ctx.decls():
+        if not isinstance(d, ast.RuleDecl):
+            continue
+        cites: list[ir.Citation] = []
+        groups: dict[str, list[tuple[ir.Cond | None, Any]]] = {}
+        changes: list[ast.Change] = []
+        deps: set[str] = set()
+        lead_deps: set[str] = set()
+        for c in d.clauses:
+            kind = _clause_kind(c)
+            if kind not in ALLOWED[d.kind]:
+                where = {"criterion": "a criterion", "credential": "a credential", "form": "a form"}[d.kind]
+                hint = {
+                    ("credential", "unless"): "put the waiver on a criterion and require that criterion",
+                    ("form", "requires"): "a form states `lead requires`, `recipient requires` and `pair requires`",
+                }.get((d.kind, kind), f"{where} takes: " + ", ".join(sorted(_clause_words(k) for k in ALLOWED[d.kind])))
+                ctx.error("check.bad-clause", f"`{_clause_words(kind)}` does not belong in {where}", c.span, help=hint)
+                continue
+            if isinstance(c, ast.Cites):
+                sym = ctx.symbols.get(c.source.name)
+                if sym is None or sym.kind != "source":
+                    ctx.unknown(c.source, "source", [n for n, s in ctx.symbols.items() if s.kind == "source"])
+                    continue
+                ctx.used.add(c.source.name)
+                cites.append(
+                    ir.Citation(c.source.name, sym.decl.citation.value, c.locator.value, span=c.span)
+                )
+            elif isinstance(c, ast.Change):
+                changes.append(c)
+            else:
+                scope = Scope(pair=(kind == "pair"))
+                cond = resolver.cond(c.cond, scope)
+                deps |= scope.deps
+                if kind == "lead":
+                    lead_deps |= scope.deps
+                groups.setdefault(kind, []).append((cond, c.span))
+        name = d.name.name
+        if d.kind == "form":
+            ctx.form_deps[name] = lead_deps
+            change = "low"
+            if not changes:
+                ctx.error("check.missing-clause", f"form `{name}` has no `change` level", d.name.span,
+                          help="add `  change low|medium|high|very_high`")
+            for extra in changes[1:]:
+                ctx.error("check.duplicate-name", "a form has one `change` level", extra.span)
+            if changes:
+                change = changes[0].level.name
+                if change not in ir.CHANGE_LEVELS:
+                    ctx.unknown(changes[0].level, "change level", ir.CHANGE_LEVELS)
+            for role in ("lead", "recipient"):
+                if role not in groups:
+                    ctx.error("check.missing-clause", f"form `{name}` has no `{role} requires`", d.name.span)
+        else:
+            ctx.rule_deps[name] = deps
+            if "requires" not in groups:
+                ctx.error("check.missing-clause", f"{d.kind} `{name}` has no `requires`", d.name.span)
+        if ctx.has_errors:
+            continue
+        if any(cond is None for g in groups.values() for cond, _ in g):
+            continue
+        joined = {
+            k: _join([c for c, _ in g if c is not None], [s for _, s in g], k) for k, g in groups.items()
+        }
+        title = d.title.value if d.title else None
+        if d.kind == "form":
+            ctx.forms[name] = ir.Form(
+                name, title, changes[0].level.name, joined["lead"], joined["recipient"], joined.get("pair"),
+                tuple(cites), span=d.span,
+                lead_span=groups["lead"][0][1], recipient_span=groups["recipient"][0][1],
+                pair_span=groups["pair"][0][1] if "pair" in groups else d.span,
+            )
+        else:
+            unless = None
+            if "unless" in groups:
+                ws = [c for c, _ in groups["unless"] if c is not None]
+                unless = ws[0] if len(ws) == 1 else ir.COr(tuple(ws), span=groups["unless"][0][1],
+                                                             text=" or ".join(w.text for w in ws))
+            kind_lit: Any = d.kind
+            ctx.rules[name] = ir.Rule(kind_lit, name, title, joined["requires"], unless, tuple(cites), span=d.span)
+
+
+def pass_cycles(ctx: CheckContext) -> None:
+    """Names must not depend on themselves, through any chain."""
+    state: dict[str, int] = {}
+    reported: set[frozenset[str]] = set()
+
+    def visit(name: str, stack: list[str]) -> None:
+        state[name] = 1
+        stack.append(name)
+        for dep in sorted(ctx.rule_deps.get(name, ())):
+            if state.get(dep) == 1:
+                cycle = [*stack[stack.index(dep) :], dep]
+                key = frozenset(cycle)
+                if key not in reported:
+                    reported.add(key)
+                    sym = ctx.symbols[dep]
+                    ctx.error(
+                        "check.cycle",
+                        "circular definition: " + " -> ".join(cycle),
+                        sym.span,
+                        help="a criterion or credential cannot depend on itself",
+                    )
+            elif state.get(dep, 0) == 0 and dep in ctx.rule_deps:
+                visit(dep, stack)
+        stack.pop()
+        state[name] = 2
+
+    for name in sorted(ctx.rule_deps, key=lambda n: ctx.symbols[n].span.start):
+        if state.get(name, 0) == 0:
+            visit(name, [])
+
+
+def _reach(ctx: CheckContext, names: set[str]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        todo.extend(ctx.rule_deps.get(n, ()))
+    return seen
+
+
+def pass_risk_gradient(ctx: CheckContext) -> None:
+    """A form of higher change must not have a weaker lead requirement than one of lower change."""
+    forms = [(n, s) for n, s in ctx.symbols.items() if s.kind == "form"]
+    level: dict[str, int] = {}
+    for name, sym in forms:
+        for c in sym.decl.clauses:
+            if isinstance(c, ast.Change) and c.level.name in ir.CHANGE_LEVELS:
+                level[name] = ir.CHANGE_LEVELS.index(c.level.name)
+                break
+    for hi_name, hi_sym in forms:
+        if hi_name not in level:
+            continue
+        reach = _reach(ctx, ctx.form_deps.get(hi_name, set()))
+        for lo_name, _ in forms:
+            if lo_name not in level or level[lo_name] >= level[hi_name]:
+                continue
+            missing = sorted(
+                n for n in ctx.form_deps.get(lo_name, set()) if ctx.kind_of(n) == "credential" and n not in reach
+            )
+            if missing:
+                lead_clause = next(
+                    (c for c in hi_sym.decl.clauses if isinstance(c, ast.Requires) and c.role == "lead"), hi_sym.decl
+                )
+                ctx.warn(
+                    "check.risk-gradient",
+                    f"form `{hi_name}` ({ir.CHANGE_LEVELS[level[hi_name]]} change) does not require "
+                    + ", ".join(f"`{m}`" for m in missing)
+                    + f", which `{lo_name}` ({ir.CHANGE_LEVELS[level[lo_name]]} change) requires of its lead",
+                    lead_clause.span,
+                    help="the bar to lead should rise with the degree of organisational change",
+                )
+
+
+def pass_unused(ctx: CheckContext) -> None:
+    """Declarations nothing refers to (warnings)."""
+    for name, sym in ctx.symbols.items():
+        if sym.kind in ("credential", "form") or name in ctx.used:
+            continue
+        what = {
+            "source": "source is never cited",
+            "criterion": "criterion is not required by any credential, criterion or form",
+        }.get(sym.kind, f"{sym.kind} is never used")
+        ctx.warn("check.unused", f"`{name}`: {what}", sym.span, help="use it or remove it")
+
+
+PASSES: tuple[tuple[str, Pass], ...] = (
+    ("header", pass_header),
+    ("collect", pass_collect),
+    ("dates", pass_dates),
+    ("types", pass_types),
+    ("params", pass_params),
+    ("rules", pass_rules),
+    ("cycles", pass_cycles),
+    ("risk-gradient", pass_risk_gradient),
+    ("unused", pass_unused),
+)
+
+
+def check_files(
+    root: ast.PolicyFile, used: list[ast.PolicyFile], sources: list[SourceFile], path: str = ""
+) -> tuple[ir.CheckedPolicy | None, list[Diagnostic]]:
+    """Run every pass over a root file and the files it uses."""
+    ctx = CheckContext(files=[root, *used], root=root)
+    for _name, run in PASSES:
+        run(ctx)
+    diags = sort_diagnostics(ctx.diagnostics)
+    if ctx.has_errors or ctx.policy is None:
+        return None, diags
+    p = ctx.policy
+    from credential.check.resolve import parse_date as _pd
+
+    policy = ir.CheckedPolicy(
+        name=p.name.name,
+        title=p.title.value,
+        version=p.version.value if p.version else "",
+        effective=_pd(p.effective.text) if p.effective else None,
+        expires=_pd(p.expires.text) if p.expires else None,
+        sources={n: s.decl.citation.value for n, s in ctx.symbols.items() if s.kind == "source"},
+        scales=dict(ctx.types),
+        attributes=dict(ctx.attributes),
+        measures=dict(ctx.measures),
+        statuses={
+            n: (s.decl.title.value if s.decl.title else None) for n, s in ctx.symbols.items() if s.kind == "status"
+        },
+        params=dict(ctx.params),
+        criteria={n: r for n, r in ctx.rules.items() if r.kind == "criterion"},
+        credentials={n: r for n, r in ctx.rules.items() if r.kind == "credential"},
+        forms=dict(ctx.forms),
+        files=tuple(sources),
+        path=path,
+    )
+    return policy, diags
+
+
+__all__ = ["PASSES", "check_files", "norm_text", "DURATION"]

@@ -1,0 +1,515 @@
+"""Names and types: turning AST values and conditions into typed IR.
+
+Comparison rules: both sides must have the same type; scales compare by their order;
+``one of`` types allow only ``=``, ``!=`` and ``in``; yes/no and text allow ``=`` and
+``!=``; percents compare with percents (``95%``), not with bare numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from credential.check import ir
+from credential.check.context import CheckContext
+from credential.syntax import ast
+from credential.types import (
+    BOOL,
+    DATE,
+    DURATION,
+    NUMBER,
+    PERCENT,
+    TEXT,
+    UNIT_MONTHS,
+    Duration,
+    EnumType,
+    PercentType,
+    NumberType,
+    ScaleType,
+    ValueType,
+    is_numeric,
+    is_ordered,
+)
+
+ORDER_OPS = {"<", "<=", ">", ">="}
+
+
+@dataclass
+class Scope:
+    """Where a condition is written: in ``pair requires`` or about one provider."""
+
+    pair: bool = False
+    deps: set[str] = field(default_factory=set)
+
+
+def norm_text(span_text: str) -> str:
+    """A condition's text as written, on one line."""
+    return re.sub(r"\s+", " ", span_text).strip()
+
+
+def same_type(a: ValueType, b: ValueType) -> bool:
+    if isinstance(a, EnumType) and isinstance(b, EnumType):
+        return sorted(a.members) == sorted(b.members)
+    return a == b
+
+
+def parse_date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def resolve_type(ctx: CheckContext, texpr: ast.TypeExpr) -> ValueType | None:
+    if isinstance(texpr, ast.PrimType):
+        return {"number": NUMBER, "percent": PERCENT, "text": TEXT, "date": DATE, "yes/no": BOOL}[texpr.kind]
+    if isinstance(texpr, ast.OneOfType):
+        names = [m.name for m in texpr.members]
+        seen: set[str] = set()
+        for m in texpr.members:
+            if m.name in seen:
+                ctx.error("check.duplicate-name", f"`{m.name}` is listed twice", m.span)
+            seen.add(m.name)
+        return EnumType(tuple(dict.fromkeys(names)))
+    name = texpr.name.name
+    if name in ctx.types:
+        ctx.used.add(name)
+        return ctx.types[name]
+    ctx.unknown(texpr.name, "type", [*ctx.types, "number", "percent", "text", "date"])
+    return None
+
+
+def duration_of(ctx: CheckContext, lit: ast.DurationLit) -> Duration | None:
+    if not re.fullmatch(r"[0-9]+", lit.amount) or int(lit.amount) <= 0:
+        ctx.error(
+            "check.bad-number",
+            f"a duration needs a whole number of {lit.unit}, not `{lit.amount}`",
+            lit.span,
+            help="use a smaller unit, e.g. `18 months` for one and a half years",
+        )
+        return None
+    return Duration(int(lit.amount) * UNIT_MONTHS[lit.unit])
+
+
+def literal(ctx: CheckContext, lit: ast.Literal) -> ir.VConst | None:
+    text = norm_text(lit.span.text) or _literal_text(lit)
+    if isinstance(lit, ast.NumberLit):
+        return ir.VConst(float(lit.text), NUMBER, span=lit.span, text=text)
+    if isinstance(lit, ast.PercentLit):
+        try:
+            value = float(Decimal(lit.text) / Decimal(100))
+        except InvalidOperation:  # pragma: no cover - the lexer only admits digits
+            return None
+        return ir.VConst(value, PERCENT, span=lit.span, text=text)
+    if isinstance(lit, ast.DateLit):
+        d = parse_date(lit.text)
+        return None if d is None else ir.VConst(d, DATE, span=lit.span, text=text)
+    if isinstance(lit, ast.StringLit):
+        return ir.VConst(lit.value, TEXT, span=lit.span, text=text)
+    if isinstance(lit, ast.BoolLit):
+        return ir.VConst(lit.value, BOOL, span=lit.span, text=text)
+    dur = duration_of(ctx, lit)
+    return None if dur is None else ir.VConst(dur, DURATION, span=lit.span, text=text)
+
+
+def _literal_text(lit: ast.Literal) -> str:
+    if isinstance(lit, ast.NumberLit):
+        return lit.text
+    if isinstance(lit, ast.PercentLit):
+        return lit.text + "%"
+    if isinstance(lit, ast.DateLit):
+        return lit.text
+    if isinstance(lit, ast.StringLit):
+        return '"' + lit.value + '"'
+    if isinstance(lit, ast.BoolLit):
+        return "yes" if lit.value else "no"
+    return f"{lit.amount} {lit.unit}"
+
+
+def _levels(t: ValueType | None) -> tuple[str, ...]:
+    if isinstance(t, ScaleType):
+        return t.levels
+    if isinstance(t, EnumType):
+        return t.members
+    return ()
+
+
+def _all_levels(ctx: CheckContext) -> set[str]:
+    out: set[str] = set()
+    for t in [*ctx.types.values(), *ctx.attributes.values(), *ctx.measures.values()]:
+        out.update(_levels(t))
+    return out
+
+
+def _value_names(ctx: CheckContext) -> list[str]:
+    return [n for n, s in ctx.symbols.items() if s.kind in ("attribute", "measure", "param")]
+
+
+def _cond_names(ctx: CheckContext) -> list[str]:
+    names = [n for n, s in ctx.symbols.items() if s.kind in ("criterion", "credential", "status")]
+    names += [n for n, t in {**ctx.attributes, **ctx.measures}.items() if t == BOOL]
+    return names
+
+
+def is_level_candidate(ctx: CheckContext, v: ast.Value) -> bool:
+    return isinstance(v, ast.Ref) and v.who is None and v.name.name not in ctx.symbols
+
+
+class Resolver:
+    def __init__(self, ctx: CheckContext):
+        self.ctx = ctx
+
+    # ---- values ------------------------------------------------------------
+    def value(self, v: ast.Value, scope: Scope, expected: ValueType | None = None) -> ir.Value | None:
+        ctx = self.ctx
+        text = norm_text(v.span.text)
+        if isinstance(v, ast.Ref):
+            return self.ref_value(v, scope, expected)
+        if isinstance(v, ast.Aggregate):
+            return self.aggregate(v, scope, text)
+        if isinstance(v, ast.ArrangementCount):
+            if scope.pair:
+                ctx.error(
+                    "check.pair-unqualified",
+                    "arrangement counts in `pair requires` must name a provider",
+                    v.span,
+                    help="count arrangements in the lead's or recipient's own requirement instead",
+                )
+                return None
+            role = "lead" if v.role == "led" else "recipient"
+            form = self.form_name(v.form)
+            within = self.within(v.within)
+            if (v.form is not None and form is None) or (v.within is not None and within is None):
+                return None
+            return ir.VArrCount(role, form, within, None, NUMBER, span=v.span, text=text)
+        return literal(ctx, v)
+
+    def ref_value(self, ref: ast.Ref, scope: Scope, expected: ValueType | None) -> ir.Value | None:
+        ctx = self.ctx
+        name = ref.name.name
+        text = norm_text(ref.span.text)
+        if ref.who is not None and not scope.pair:
+            ctx.error(
+                "check.pair-only",
+                f"`{ref.who}.{name}` can only be used in `pair requires`",
+                ref.span,
+                help=f"inside a role's requirement the provider is implicit: write `{name}`",
+            )
+            return None
+        sym = ctx.symbols.get(name)
+        if sym is not None:
+            if sym.kind in ("attribute", "measure"):
+                if scope.pair and ref.who is None:
+                    ctx.error(
+                        "check.pair-unqualified",
+                        f"in `pair requires`, say whose `{name}` is meant",
+                        ref.span,
+                        help=f"write `lead.{name}` or `recipient.{name}`",
+                    )
+                    return None
+                ctx.used.add(name)
+                if sym.kind == "attribute":
+                    t = ctx.attributes.get(name)
+                    return None if t is None else ir.VAttr(name, t, ref.who, span=ref.span, text=text)
+                t = ctx.measures.get(name)
+                return None if t is None else ir.VLatest(name, t, ref.who, span=ref.span, text=text)
+            if sym.kind == "param":
+                if ref.who is not None:
+                    ctx.error(
+                        "check.type-mismatch",
+                        f"`{name}` is a param; it belongs to no provider",
+                        ref.span,
+                        help=f"write `{name}`",
+                    )
+                    return None
+                ctx.used.add(name)
+                p = ctx.params.get(name)
+                return None if p is None else ir.VParam(name, p.type, span=ref.span, text=text)
+            what = "a condition, not a value" if sym.kind in ("criterion", "credential", "status") else "not a value"
+            ctx.error(
+                "check.type-mismatch",
+                f"`{name}` is a {sym.kind}: {what}",
+                ref.span,
+                help=(f"use `{name}` on its own as a condition" if "condition" in what else None),
+            )
+            return None
+        levels = _levels(expected)
+        if ref.who is None and name in levels:
+            return ir.VConst(name, expected, span=ref.span, text=text)  # type: ignore[arg-type]
+        if levels:
+            kind = "level of scale" if isinstance(expected, ScaleType) else "member of"
+            ctx.error(
+                "check.unknown-name",
+                f"`{name}` is not a {kind} `{expected}`",
+                ref.name.span,
+                ctx.suggest(name, [*levels, *_value_names(ctx)]) or f"one of: {', '.join(levels)}",
+            )
+            return None
+        ctx.unknown(ref.name, "name", [*_value_names(ctx), *_cond_names(ctx), *_all_levels(ctx)])
+        return None
+
+    def aggregate(self, v: ast.Aggregate, scope: Scope, text: str) -> ir.Value | None:
+        ctx = self.ctx
+        name = v.measure.name
+        if ctx.kind_of(name) != "measure":
+            if name in ctx.symbols:
+                ctx.error("check.type-mismatch", f"`{name}` is a {ctx.kind_of(name)}, not a measure", v.measure.span)
+            else:
+                ctx.unknown(v.measure, "measure", ctx.measures)
+            return None
+        if scope.pair:
+            ctx.error(
+                "check.pair-unqualified",
+                "window aggregates in `pair requires` must name a provider",
+                v.span,
+                help="state the window condition in the lead's or recipient's own requirement",
+            )
+            return None
+        ctx.used.add(name)
+        mtype = ctx.measures[name]
+        dur = duration_of(ctx, ast.DurationLit(v.amount, v.unit, span=v.span))
+        if dur is None:
+            return None
+        if v.func == "count":
+            t: ValueType = NUMBER
+        elif v.func == "mean":
+            if not is_numeric(mtype):
+                ctx.error(
+                    "check.type-mismatch",
+                    f"`mean` needs a number or percent measure; `{name}` is {mtype}",
+                    v.span,
+                    help="use `min` or `max` for a scale or a date",
+                )
+                return None
+            t = mtype
+        else:
+            if not is_ordered(mtype):
+                ctx.error("check.type-mismatch", f"`{v.func}` needs an ordered measure; `{name}` is {mtype}", v.span)
+                return None
+            t = mtype
+        func: Any = v.func
+        return ir.VWindow(func, name, dur.months, t, None, span=v.span, text=text)
+
+    def form_name(self, ident: ast.Ident | None) -> str | None:
+        if ident is None:
+            return None
+        if self.ctx.kind_of(ident.name) != "form":
+            self.ctx.unknown(ident, "form", [n for n, s in self.ctx.symbols.items() if s.kind == "form"])
+            return None
+        return ident.name
+
+    def within(self, w: ast.DurationLit | ast.Ref | None) -> ir.Within | None:
+        ctx = self.ctx
+        if w is None:
+            return None
+        if isinstance(w, ast.DurationLit):
+            return duration_of(ctx, w)
+        name = w.name.name
+        if ctx.kind_of(name) != "param" or w.who is not None:
+            ctx.unknown(w.name, "duration param", [n for n, p in ctx.params.items() if p.type == DURATION])
+            return None
+        ctx.used.add(name)
+        p = ctx.params.get(name)
+        if p is None:
+            return None
+        if p.type != DURATION:
+            ctx.error(
+                "check.type-mismatch",
+                f"`started within` needs a duration; param `{name}` is {p.type}",
+                w.span,
+                help="declare it as e.g. `param " + name + " = 24 months`",
+            )
+            return None
+        return ir.VParam(name, DURATION, span=w.span, text=name)
+
+    # ---- conditions --------------------------------------------------------
+    def cond(self, c: ast.Cond, scope: Scope) -> ir.Cond | None:
+        text = norm_text(c.span.text)
+        if isinstance(c, ast.And | ast.Or):
+            items = [self.cond(i, scope) for i in c.items]
+            if any(i is None for i in items):
+                return None
+            done: tuple[ir.Cond, ...] = tuple(i for i in items if i is not None)
+            if isinstance(c, ast.And):
+                return ir.CAnd(done, span=c.span, text=text)
+            return ir.COr(done, span=c.span, text=text)
+        if isinstance(c, ast.Not):
+            inner = self.cond(c.operand, scope)
+            return None if inner is None else ir.CNot(inner, span=c.span, text=text)
+        if isinstance(c, ast.Bare):
+            return self.bare(c, scope, text)
+        if isinstance(c, ast.Compare):
+            return self.compare(c.left, c.op, c.right, scope, c, text)
+        if isinstance(c, ast.InList):
+            return self.in_list(c.value, c.members, scope, c, text)
+        if isinstance(c, ast.Quantified):
+            parts: list[ir.Cond | None] = []
+            for v in c.values:
+                vt = norm_text(v.span.text)
+                if c.op == "in":
+                    members = ", ".join(m.name for m in c.members)
+                    parts.append(self.in_list(v, c.members, scope, c, f"{vt} in ({members})"))
+                else:
+                    assert c.right is not None
+                    parts.append(self.compare(v, c.op, c.right, scope, c, f"{vt} {c.op} {norm_text(c.right.span.text)}"))
+            if any(p is None for p in parts):
+                return None
+            got = tuple(p for p in parts if p is not None)
+            if len(got) == 1:
+                return got[0]
+            return ir.CAnd(got, span=c.span, text=text) if c.quant == "all" else ir.COr(got, span=c.span, text=text)
+        # arrangement condition
+        if scope.pair:
+            self.ctx.error(
+                "check.pair-unqualified",
+                "arrangement conditions in `pair requires` must name a provider",
+                c.span,
+                help="state it in the lead's or recipient's own requirement",
+            )
+            return None
+        form = self.form_name(c.form)
+        within = self.within(c.within)
+        if (c.form is not None and form is None) or (c.within is not None and within is None):
+            return None
+        role: Any = "lead" if c.verb == "leads" else "recipient"
+        return ir.CArr(role, form, within, None, span=c.span, text=text)
+
+    def bare(self, c: ast.Bare, scope: Scope, text: str) -> ir.Cond | None:
+        ctx = self.ctx
+        v = c.value
+        if isinstance(v, ast.Ref):
+            name = v.name.name
+            sym = ctx.symbols.get(name)
+            if v.who is not None and not scope.pair:
+                ctx.error(
+                    "check.pair-only",
+                    f"`{v.who}.{name}` can only be used in `pair requires`",
+                    v.span,
+                    help=f"inside a role's requirement the provider is implicit: write `{name}`",
+                )
+                return None
+            if sym is not None and sym.kind in ("criterion", "credential", "status"):
+                if scope.pair and v.who is None:
+                    ctx.error(
+                        "check.pair-unqualified",
+                        f"in `pair requires`, say whose `{name}` is meant",
+                        v.span,
+                        help=f"write `lead.{name}` or `recipient.{name}`",
+                    )
+                    return None
+                ctx.used.add(name)
+                if sym.kind == "status":
+                    return ir.CStatus(name, v.who, span=c.span, text=text)
+                scope.deps.add(name)
+                kind: Any = sym.kind
+                return ir.CRef(kind, name, v.who, span=c.span, text=text)
+            if sym is not None and sym.kind in ("attribute", "measure"):
+                val = self.ref_value(v, scope, None)
+                if val is None:
+                    return None
+                if isinstance(val, ir.VAttr | ir.VLatest) and val.type == BOOL:
+                    return ir.CBool(val, span=c.span, text=text)
+                ctx.error(
+                    "check.type-mismatch",
+                    f"`{name}` is a {sym.kind} of type {val.type}, not a condition",
+                    v.span,
+                    help=f"compare it, e.g. `{name} >= ...`",
+                )
+                return None
+            if sym is None:
+                ctx.unknown(v.name, "condition", [*_cond_names(ctx), *_value_names(ctx)])
+                return None
+            ctx.error(
+                "check.type-mismatch",
+                f"`{name}` is a {sym.kind}, not a condition",
+                v.span,
+                help="a condition is a criterion, credential, status, yes/no value or comparison",
+            )
+            return None
+        ctx.error(
+            "check.type-mismatch",
+            f"`{norm_text(v.span.text)}` is a value, not a condition",
+            v.span,
+            help="compare it with something, e.g. `... >= 3`",
+        )
+        return None
+
+    def compare(
+        self, left: ast.Value, op: str, right: ast.Value, scope: Scope, node: Any, text: str
+    ) -> ir.Cond | None:
+        ctx = self.ctx
+        if is_level_candidate(ctx, left) and not is_level_candidate(ctx, right):
+            r = self.value(right, scope)
+            if r is None:
+                return None
+            lv = self.value(left, scope, r.type)
+        else:
+            lv = self.value(left, scope)
+            if lv is None:
+                return None
+            r = self.value(right, scope, lv.type)
+        if lv is None or r is None:
+            return None
+        if not same_type(lv.type, r.type):
+            help_text = None
+            if {type(lv.type), type(r.type)} == {PercentType, NumberType}:
+                help_text = "percents are written with `%`, e.g. `95%` (the value 0.95)"
+            elif isinstance(lv.type, EnumType | ScaleType) and isinstance(r, ir.VConst) and r.type == TEXT:
+                help_text = "write members and levels without quotes"
+            ctx.error(
+                "check.type-mismatch",
+                f"cannot compare `{lv.text}` ({lv.type}) with `{r.text}` ({r.type})",
+                node.span,
+                help=help_text,
+            )
+            return None
+        if isinstance(lv, ir.VConst) and isinstance(r, ir.VConst):
+            ctx.error(
+                "check.type-mismatch",
+                "a comparison needs a provider's value on at least one side",
+                node.span,
+            )
+            return None
+        if op in ORDER_OPS and not is_ordered(lv.type):
+            ctx.error(
+                "check.type-mismatch",
+                f"`{op}` does not apply to {lv.type} values",
+                node.span,
+                help="`one of`, text and yes/no values allow only `=`, `!=`"
+                + (" and `in (...)`" if isinstance(lv.type, EnumType) else ""),
+            )
+            return None
+        op_lit: Any = op
+        return ir.CCompare(lv, op_lit, r, lv.type, span=node.span, text=text)
+
+    def in_list(
+        self, value: ast.Value, members: tuple[ast.Ident, ...], scope: Scope, node: Any, text: str
+    ) -> ir.Cond | None:
+        ctx = self.ctx
+        v = self.value(value, scope)
+        if v is None:
+            return None
+        if not isinstance(v.type, EnumType | ScaleType):
+            ctx.error(
+                "check.type-mismatch",
+                f"`in (...)` needs a `one of` or scale value; `{v.text}` is {v.type}",
+                node.span,
+            )
+            return None
+        levels = _levels(v.type)
+        ok = True
+        for m in members:
+            if m.name not in levels:
+                ok = False
+                ctx.error(
+                    "check.unknown-name",
+                    f"`{m.name}` is not a member of `{v.type}`",
+                    m.span,
+                    ctx.suggest(m.name, levels) or f"one of: {', '.join(levels)}",
+                )
+        if not ok:
+            return None
+        return ir.CIn(v, tuple(m.name for m in members), v.type, span=node.span, text=text)

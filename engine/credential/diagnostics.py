@@ -1,0 +1,168 @@
+"""One diagnostic type for every stage, with stable namespaced codes.
+
+Rendering follows the language spec::
+
+    FILE:LINE:COL: error[CODE]: message
+       |
+    12 |   requires cqc_overal >= good
+       |            ^^^^^^^^^^
+       = help: did you mean `cqc_overall`?
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from credential.span import Span
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem found in policy text, data or a program.
+
+    ``span`` locates it in policy text; data diagnostics instead carry ``file`` and
+    ``row`` (1-based line number of the CSV, header = 1) and optionally ``column``
+    and ``value``.
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    span: Span | None = None
+    help: str | None = None
+    file: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def sort_key(self) -> tuple[Any, ...]:
+        if self.span is not None:
+            return (self.span.path, self.span.start, self.span.end, self.code, self.message)
+        return (self.file or "", self.row or 0, self.column or "", self.code, self.message)
+
+    def location(self) -> str:
+        if self.span is not None:
+            return self.span.location()
+        if self.file is not None and self.row is not None:
+            return f"{self.file}:{self.row}"
+        return self.file or "<input>"
+
+    def headline(self) -> str:
+        return f"{self.location()}: {self.severity.value}[{self.code}]: {self.message}"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+        }
+        if self.span is not None:
+            out["file"] = self.span.path
+            out["line"] = self.span.line
+            out["column"] = self.span.column
+            out["end_line"] = self.span.end_line
+            out["end_column"] = self.span.end_column
+        else:
+            if self.file is not None:
+                out["file"] = self.file
+            if self.row is not None:
+                out["row"] = self.row
+            if self.column is not None:
+                out["column_name"] = self.column
+            if self.value is not None:
+                out["value"] = self.value
+        out["help"] = self.help
+        return out
+
+
+def error(code: str, message: str, span: Span | None = None, help: str | None = None) -> Diagnostic:
+    return Diagnostic(code, Severity.ERROR, message, span, help)
+
+
+def warning(code: str, message: str, span: Span | None = None, help: str | None = None) -> Diagnostic:
+    return Diagnostic(code, Severity.WARNING, message, span, help)
+
+
+def sort_diagnostics(diags: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Sorted by position and de-duplicated (same code, place and message)."""
+    seen: set[tuple[Any, ...]] = set()
+    out: list[Diagnostic] = []
+    for d in sorted(diags, key=lambda d: d.sort_key()):
+        key = d.sort_key()
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(d)
+    return out
+
+
+def has_errors(diags: Iterable[Diagnostic]) -> bool:
+    return any(d.is_error for d in diags)
+
+
+def _snippet(span: Span) -> list[str]:
+    line_no = span.line
+    text = span.source.line_text(line_no)
+    # Tabs would misalign the caret; show them as single spaces.
+    shown = text.replace("\t", " ")
+    col = span.column
+    if span.end_line == line_no:
+        width = max(1, span.end_column - col)
+    else:
+        width = max(1, len(text) - col + 1)
+    if len(shown) > 200:  # very long lines: show a window around the caret
+        lo = max(0, col - 80)
+        shown = ("..." if lo else "") + shown[lo : lo + 160] + "..."
+        col = col - lo + (3 if lo else 0)
+        width = min(width, 80)
+    gutter = str(line_no)
+    pad = " " * len(gutter)
+    return [
+        f"{pad} |",
+        f"{gutter} | {shown}",
+        f"{pad} | {' ' * (col - 1)}{'^' * width}",
+    ]
+
+
+def render_text(diag: Diagnostic) -> str:
+    lines = [diag.headline()]
+    if diag.span is not None and diag.span.source.text:
+        lines.extend(_snippet(diag.span))
+    if diag.help:
+        lines.append(f"  = help: {diag.help}")
+    return "\n".join(lines)
+
+
+def render_all_text(diags: Sequence[Diagnostic]) -> str:
+    if not diags:
+        return ""
+    errors = sum(1 for d in diags if d.is_error)
+    warnings = len(diags) - errors
+    body = "\n\n".join(render_text(d) for d in diags)
+    return f"{body}\n\n{errors} error(s), {warnings} warning(s)\n"
+
+
+def render_all_json(diags: Sequence[Diagnostic]) -> str:
+    return json.dumps([d.to_json() for d in diags], indent=2, ensure_ascii=False) + "\n"
+
+
+class DiagnosticError(Exception):
+    """Raised by stage entry points that cannot go on; carries every diagnostic."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]):
+        self.diagnostics = list(diagnostics)
+        first = self.diagnostics[0].headline() if self.diagnostics else "error"
+        super().__init__(first)

@@ -1,0 +1,74 @@
+"""Loading a policy: parse the root file and every file it ``use``\\ s, then check them together."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from credential.check import CheckedPolicy, check_files
+from credential.diagnostics import Diagnostic, DiagnosticError, error, sort_diagnostics
+from credential.span import SourceFile
+from credential.syntax import ParseResult, ast, parse_file
+
+
+def _display(path: Path) -> str:
+    """Paths relative to the working directory when below it, so diagnostics stay short."""
+    try:
+        return os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path)
+
+
+def parse_with_uses(path: str | Path) -> tuple[list[ParseResult], list[Diagnostic]]:
+    """The root file's parse and those of every file it uses (transitively, each once)."""
+    root_path = Path(path).resolve()
+    results: list[ParseResult] = []
+    diags: list[Diagnostic] = []
+    loaded: set[Path] = set()
+
+    def visit(p: Path, display: str, stack: list[Path]) -> None:
+        loaded.add(p)
+        res = parse_file(display)
+        results.append(res)
+        diags.extend(res.diagnostics)
+        for d in res.tree.decls:
+            if not isinstance(d, ast.UseDecl):
+                continue
+            target = (p.parent / d.path.value).resolve()
+            if target in stack or target == p:
+                chain = " -> ".join(_display(x) for x in [*stack, p, target][stack.index(target) if target in stack else -2 :])
+                diags.append(
+                    error("check.use-cycle", f"`use` makes a cycle: {chain}", d.path.span,
+                          help="move the shared declarations into a file both can use")
+                )
+                continue
+            if target in loaded:
+                continue
+            if not target.is_file():
+                diags.append(
+                    error("check.use-not-found", f"cannot find `{d.path.value}` (looked for {_display(target)})",
+                          d.path.span, help="paths in `use` are relative to the file that says `use`")
+                )
+                continue
+            visit(target, _display(target), [*stack, p])
+
+    visit(root_path, str(path), [])
+    return results, sort_diagnostics(diags)
+
+
+def load_checked(path: str | Path) -> tuple[CheckedPolicy | None, list[Diagnostic]]:
+    """Parse and check a policy file (and the files it uses)."""
+    results, diags = parse_with_uses(path)
+    if any(d.is_error for d in diags):
+        return None, diags
+    sources: list[SourceFile] = [r.source for r in results]
+    policy, check_diags = check_files(results[0].tree, [r.tree for r in results[1:]], sources, str(path))
+    return policy, sort_diagnostics([*diags, *check_diags])
+
+
+def load_policy(path: str | Path) -> CheckedPolicy:
+    """Like :func:`load_checked` but raises :class:`DiagnosticError` on any error."""
+    policy, diags = load_checked(path)
+    if policy is None:
+        raise DiagnosticError([d for d in diags if d.is_error] or diags)
+    return policy

@@ -1,0 +1,321 @@
+"""The policy AST: frozen dataclasses, each with a span that equality ignores.
+
+The AST says what was written, not what it means: names are unresolved
+:class:`Ident`\\ s and literals keep their text.  Nested ``and``/``or`` of the same kind
+are flattened by the parser and parentheses leave no node, so ``a and (b and c)`` and
+``a and b and c`` are equal trees (the formatter relies on this for its round-trip).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal as TLiteral
+
+from credential.span import NOWHERE, Span
+
+
+def _span() -> Span:
+    return field(default=NOWHERE, compare=False, repr=False, kw_only=True)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Ident:
+    name: str
+    span: Span = _span()
+
+
+# ---- literals ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NumberLit:
+    text: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class PercentLit:
+    text: str  # without the '%'
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class DateLit:
+    text: str  # validated by the checker (check.bad-date)
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class StringLit:
+    value: str  # unescaped
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class BoolLit:
+    value: bool
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class DurationLit:
+    amount: str
+    unit: str  # months, month, quarters, quarter, years, year
+    span: Span = _span()
+
+
+Literal = NumberLit | PercentLit | DateLit | StringLit | BoolLit | DurationLit
+
+
+# ---- values ------------------------------------------------------------------
+
+Who = TLiteral["lead", "recipient"] | None
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A name used as a value or condition; ``who`` is set for ``lead.X`` / ``recipient.X``."""
+
+    name: Ident
+    who: Who = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    func: str  # mean, min, max, count
+    measure: Ident
+    amount: str
+    unit: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ArrangementCount:
+    role: TLiteral["led", "received"]
+    form: Ident | None
+    within: DurationLit | Ref | None
+    span: Span = _span()
+
+
+Value = Ref | Literal | Aggregate | ArrangementCount
+
+
+# ---- conditions --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class And:
+    items: tuple[Cond, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Or:
+    items: tuple[Cond, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Cond
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Bare:
+    """A value standing alone as a condition (a criterion, credential, status or yes/no attribute)."""
+
+    value: Value
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Compare:
+    left: Value
+    op: str  # = != < <= > >=
+    right: Value
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class InList:
+    value: Value
+    members: tuple[Ident, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Quantified:
+    """``all of a, b >= x`` / ``any of a, b in (p, q)``; ``op`` is ``in`` for the latter."""
+
+    quant: TLiteral["all", "any"]
+    values: tuple[Value, ...]
+    op: str
+    right: Value | None  # None when op == "in"
+    members: tuple[Ident, ...] = ()
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ArrangementCond:
+    verb: TLiteral["leads", "receives"]
+    form: Ident | None
+    within: DurationLit | Ref | None
+    span: Span = _span()
+
+
+Cond = And | Or | Not | Bare | Compare | InList | Quantified | ArrangementCond
+
+
+# ---- types -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrimType:
+    kind: TLiteral["number", "percent", "text", "date", "yes/no"]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class OneOfType:
+    members: tuple[Ident, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class NamedType:
+    name: Ident
+    span: Span = _span()
+
+
+TypeExpr = PrimType | OneOfType | NamedType
+
+
+# ---- clauses -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cites:
+    source: Ident
+    locator: StringLit
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Requires:
+    """``requires C``; ``role`` is set for ``lead/recipient/pair requires``."""
+
+    cond: Cond
+    role: TLiteral["lead", "recipient", "pair"] | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Unless:
+    cond: Cond
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Change:
+    level: Ident
+    span: Span = _span()
+
+
+Clause = Cites | Requires | Unless | Change
+
+
+# ---- declarations ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyDecl:
+    name: Ident
+    title: StringLit
+    version: StringLit | None = None
+    effective: DateLit | None = None
+    expires: DateLit | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class SourceDecl:
+    name: Ident
+    citation: StringLit
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ScaleDecl:
+    name: Ident
+    levels: tuple[Ident, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class AttributeDecl:
+    name: Ident
+    type: TypeExpr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class MeasureDecl:
+    name: Ident
+    type: TypeExpr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class StatusDecl:
+    name: Ident
+    title: StringLit | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ParamStep:
+    date: DateLit
+    value: Literal | Ref
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ParamDecl:
+    name: Ident
+    value: Literal | Ref
+    steps: tuple[ParamStep, ...] = ()
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class RuleDecl:
+    """A ``criterion``, ``credential`` or ``form`` with its clauses in written order."""
+
+    kind: TLiteral["criterion", "credential", "form"]
+    name: Ident
+    title: StringLit | None
+    clauses: tuple[Clause, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class UseDecl:
+    path: StringLit
+    span: Span = _span()
+
+
+Decl = PolicyDecl | SourceDecl | ScaleDecl | AttributeDecl | MeasureDecl | StatusDecl | ParamDecl | RuleDecl | UseDecl
+
+
+@dataclass(frozen=True)
+class PolicyFile:
+    decls: tuple[Decl, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Comment:
+    text: str  # including the leading '#'
+    span: Span = _span()
