@@ -265,11 +265,13 @@ def pass_rules(ctx: CheckContext) -> None:
                     ctx.unknown(changes[0].level, "change level", ir.CHANGE_LEVELS)
             for role in ("lead", "recipient"):
                 if role not in groups:
-                    ctx.error("check.missing-clause", f"form `{name}` has no `{role} requires`", d.name.span)
+                    ctx.error("check.missing-clause", f"form `{name}` has no `{role} requires`", d.name.span,
+                              help=f"add `  {role} requires CONDITION` (who may take the {role} role)")
         else:
             ctx.rule_deps[name] = deps
             if "requires" not in groups:
-                ctx.error("check.missing-clause", f"{d.kind} `{name}` has no `requires`", d.name.span)
+                ctx.error("check.missing-clause", f"{d.kind} `{name}` has no `requires`", d.name.span,
+                          help="add `  requires CONDITION`")
         if ctx.has_errors:
             continue
         if any(cond is None for g in groups.values() for cond, _ in g):
@@ -372,7 +374,9 @@ def pass_risk_gradient(ctx: CheckContext) -> None:
 
 
 def pass_unused(ctx: CheckContext) -> None:
-    """Declarations nothing refers to (warnings)."""
+    """Declarations nothing refers to (warnings; skipped when errors may have hidden uses)."""
+    if ctx.has_errors:
+        return
     for name, sym in ctx.symbols.items():
         if sym.kind in ("credential", "form") or name in ctx.used:
             continue

@@ -67,3 +67,71 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
         except OSError:
             pass
         raise
+
+
+class IsoDate(click.ParamType):
+    """A YYYY-MM-DD date option."""
+
+    name = "date"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> object:
+        import datetime as dt
+
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
+
+
+def default_policy() -> str:
+    from credential.resources import reference_policy_path
+
+    return str(reference_policy_path())
+
+
+def default_data() -> str:
+    from credential.resources import bundled_data_path
+
+    return str(bundled_data_path())
+
+
+def run_guarded(fn: object) -> object:
+    """Turn policy/data errors raised by the engine into diagnostics and exit codes 1 / 3."""
+    import functools
+
+    from credential.diagnostics import DiagnosticError
+    from credential.engine import DataInvalid, PolicyInvalid
+
+    @functools.wraps(fn)  # type: ignore[arg-type]
+    def wrapper(*args: object, **kwargs: object) -> object:
+        try:
+            return fn(*args, **kwargs)  # type: ignore[operator]
+        except PolicyInvalid as exc:
+            emit_diagnostics(exc.diagnostics)
+            fail(EXIT_POLICY)
+        except DataInvalid as exc:
+            emit_diagnostics(exc.diagnostics)
+            fail(EXIT_DATA)
+        except DiagnosticError as exc:  # loaders: unreadable bundle
+            emit_diagnostics(exc.diagnostics)
+            fail(EXIT_DATA if any(d.code.startswith("data.") for d in exc.diagnostics) else EXIT_POLICY)
+
+    return wrapper
+
+
+def policy_data_options(fn: object) -> object:
+    opts = [
+        click.option("--policy", "policy", type=click.Path(dir_okay=False), default=None,
+                     help="policy file (default: the bundled reference policy)"),
+        click.option("--data", "data", type=click.Path(), default=None,
+                     help="data bundle: folder of CSV/Parquet files or one JSON file (default: bundled NHS data)"),
+        click.option("--on-invalid", type=click.Choice(["reject", "quarantine"]), default="reject", show_default=True,
+                     help="reject an invalid bundle, or set offending rows aside and treat their values as missing"),
+        click.option("--backend", type=click.Choice(["pydatalog", "duckdb", "auto"]), default="pydatalog",
+                     show_default=True, help="Datalog backend"),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)  # type: ignore[operator]
+    return fn

@@ -140,6 +140,8 @@ def parse_text(text: str, path: str = "<string>") -> ParseResult:
 
 
 _CHUNK_START = re.compile(r"^(?=[^\s#])", re.MULTILINE)
+# A string as the lexer reads it (possibly unterminated), or a comment.
+_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\r\n]|\\[^\r\n])*"?|#[^\r\n]*')
 
 
 def _chunks(text: str) -> list[tuple[int, int]]:
@@ -155,11 +157,9 @@ def parse_source(src: SourceFile) -> ParseResult:
     comments: list[ast.Comment] = []
     diags: list[Diagnostic] = []
     text = src.text
-    for m in re.finditer(r"#[^\r\n]*", text):
-        # A '#' inside a string is not a comment.
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        prefix = text[line_start : m.start()]
-        if prefix.count('"') % 2 == 0:
+    for m in _STRING_OR_COMMENT.finditer(text):
+        # Strings are matched too (and skipped) so that a '#' inside one is not a comment.
+        if m.group(0).startswith("#"):
             comments.append(ast.Comment(m.group(0).rstrip(), span=src.span(m.start(), m.end())))
     for start, end in _chunks(text):
         chunk = text[start:end]
@@ -222,10 +222,13 @@ def _syntax_diagnostic(src: SourceFile, offset: int, chunk: str, exc: Unexpected
         )
     if isinstance(exc, UnexpectedToken):
         tok = exc.token
-        expected = sorted({_describe_terminal(t) for t in exc.expected if not t.startswith("__")})
+        expected = sorted(
+            {_describe_terminal(t) for t in exc.expected if not t.startswith("__")},
+            key=lambda e: (not e.startswith("the end"), not e[1:2].isalpha(), e),
+        )
         help_text = _token_help(tok, set(exc.expected))
         if not help_text and expected:
-            shown = expected if len(expected) <= 8 else [*expected[:8], "..."]
+            shown = expected if len(expected) <= 10 else [*expected[:10], "..."]
             help_text = "expected " + ", ".join(shown)
         return error(
             "parse.unexpected-token",

@@ -1,0 +1,138 @@
+"""Predicate names the compiler makes, and the Datalog representation of policy values.
+
+Every generated name is built from identifiers the grammar admitted
+(``[A-Za-z_][A-Za-z0-9_]*``) and fixed prefixes, so no policy text can smuggle anything
+into a program.  Values enter Datalog in one representation per type:
+
+============  ===========================================
+scale         its rank (int, 0 = lowest level)
+one of, text  str
+yes/no        bool
+date          proleptic ordinal (int), so dates compare
+number        float
+percent       float (a fraction)
+============  ===========================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from credential.check import ir
+from credential.types import (
+    BoolType,
+    DateType,
+    Duration,
+    DurationType,
+    EnumType,
+    NumberType,
+    PercentType,
+    ScaleType,
+    TextType,
+    ValueType,
+)
+
+PROVIDER = "provider"
+
+
+def crit(name: str) -> tuple[str, str]:
+    return f"c_crit_{name}", f"p_crit_{name}"
+
+
+def cred(name: str) -> tuple[str, str]:
+    return f"c_cred_{name}", f"p_cred_{name}"
+
+
+def rule_preds(kind: str, name: str) -> tuple[str, str]:
+    return crit(name) if kind == "criterion" else cred(name)
+
+
+def role_preds(form: str, role: str) -> tuple[str, str]:
+    return f"c_{role}_{form}", f"p_{role}_{form}"
+
+
+def pair_preds(form: str) -> tuple[str, str]:
+    return f"c_pair_{form}", f"p_pair_{form}"
+
+
+def pair_domain(form: str) -> str:
+    return f"pcand_{form}"
+
+
+def status_pred(name: str) -> str:
+    return f"st_{name}"
+
+
+def status_unknown_pred(name: str) -> str:
+    return f"st_unknown_{name}"
+
+
+def param_pred(name: str) -> str:
+    return f"param_{name}"
+
+
+def value_key(v: ir.ProviderValue) -> ir.ProviderValue:
+    """The value regardless of whose it is (``lead.x`` and ``x`` read the same facts)."""
+    if isinstance(v, ir.VArrCount):
+        return ir.VArrCount(v.role, v.form, v.within, None, v.type)
+    if isinstance(v, ir.VAttr):
+        return ir.VAttr(v.name, v.type)
+    if isinstance(v, ir.VLatest):
+        return ir.VLatest(v.measure, v.type)
+    return ir.VWindow(v.func, v.measure, v.months, v.type)
+
+
+def value_slug(v: ir.ProviderValue) -> str:
+    if isinstance(v, ir.VAttr):
+        return f"attr_{v.name}"
+    if isinstance(v, ir.VLatest):
+        return f"latest_{v.measure}"
+    if isinstance(v, ir.VWindow):
+        return f"{v.func}_{v.measure}_{v.months}m"
+    parts = ["arr", "led" if v.role == "lead" else "received"]
+    if v.form:
+        parts += ["as", v.form]
+    if isinstance(v.within, Duration):
+        parts += ["within", f"{v.within.months}m"]
+    elif isinstance(v.within, ir.VParam):
+        parts += ["within", v.within.name]
+    return "_".join(parts)
+
+
+def value_pred(v: ir.ProviderValue) -> str:
+    return "v_" + value_slug(v)
+
+
+def known_pred(v: ir.ProviderValue) -> str:
+    return "known_" + value_slug(v)
+
+
+def to_datalog(value: Any, t: ValueType) -> Any:
+    """A policy or data value in its Datalog representation (see module docstring)."""
+    if isinstance(t, ScaleType):
+        return t.rank(value) if isinstance(value, str) else int(value)
+    if isinstance(t, EnumType | TextType):
+        return str(value)
+    if isinstance(t, BoolType):
+        return bool(value)
+    if isinstance(t, DateType):
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        return value.toordinal() if isinstance(value, dt.date) else int(value)
+    if isinstance(t, DurationType):
+        return value.months if isinstance(value, Duration) else int(value)
+    if isinstance(t, NumberType | PercentType):
+        return float(value)
+    raise TypeError(f"no Datalog representation for {t}")  # pragma: no cover
+
+
+def from_datalog(value: Any, t: ValueType) -> Any:
+    """The inverse of :func:`to_datalog`, for explanations."""
+    if isinstance(t, ScaleType):
+        return t.levels[int(value)]
+    if isinstance(t, DateType):
+        return dt.date.fromordinal(int(value))
+    if isinstance(t, DurationType):
+        return Duration(int(value))
+    return value

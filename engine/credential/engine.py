@@ -1,0 +1,210 @@
+"""The evaluation pipeline: policy + bundle + as-of dates → model → decision records.
+
+Stages stay pure and separate: ``policy.load_checked`` → ``data.validate_bundle`` →
+``compile.compile_policy`` → ``compile.build_facts`` → ``datalog.evaluate_program`` →
+outcomes read from the model (``c_*``/``p_*`` predicates) → records, proofs on demand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from credential import __version__
+from credential.check import CheckedPolicy
+from credential.compile import CompiledPolicy, NodePreds, compile_policy
+from credential.compile import names as pn
+from credential.compile.facts import FactBase, build_facts
+from credential.data.bundle import Bundle
+from credential.datalog.evaluate import Model, evaluate_program
+from credential.decisions import DecisionRecord, Outcome, PolicyRef, Truth, outcome_of, sort_records, truth_of
+from credential.diagnostics import Diagnostic, DiagnosticError
+
+OnInvalid = Literal["reject", "quarantine"]
+
+
+class PolicyInvalid(DiagnosticError):
+    """The policy has errors (exit code 1)."""
+
+
+class DataInvalid(DiagnosticError):
+    """The data bundle has errors (exit code 3)."""
+
+
+@dataclass
+class Inputs:
+    policy: CheckedPolicy
+    compiled: CompiledPolicy
+    bundle: Bundle
+    diagnostics: list[Diagnostic]  # warnings (policy and data) and, with quarantine, the set-aside rows
+    quarantined: list[Any] = field(default_factory=list)
+
+
+def load_inputs(
+    policy: str | Path | CheckedPolicy, data: str | Path | Bundle, on_invalid: OnInvalid = "reject"
+) -> Inputs:
+    """Load and check the policy, load and validate the bundle against it."""
+    from credential.data.load import load_bundle
+    from credential.data.validate import validate_bundle
+    from credential.policy import load_checked
+
+    diags: list[Diagnostic] = []
+    if isinstance(policy, CheckedPolicy):
+        checked = policy
+    else:
+        checked_or_none, pdiags = load_checked(policy)
+        if checked_or_none is None:
+            raise PolicyInvalid([d for d in pdiags if d.is_error])
+        checked = checked_or_none
+        diags.extend(pdiags)
+    if isinstance(data, Bundle):
+        bundle = data
+        quarantined: list[Any] = []
+    else:
+        raw = load_bundle(Path(data))
+        result = validate_bundle(raw, checked.bundle_spec(), on_invalid=on_invalid)
+        if result.bundle is None:
+            raise DataInvalid(result.diagnostics)
+        bundle = result.bundle
+        quarantined = list(result.quarantined)
+        diags.extend(d for d in result.diagnostics if on_invalid == "quarantine" or not d.is_error)
+    return Inputs(checked, compile_policy(checked), bundle, diags, quarantined)
+
+
+@dataclass
+class Evaluation:
+    """The model of one policy on one bundle as of one date, with accessors for outcomes."""
+
+    inputs: Inputs
+    as_of: dt.date
+    facts: FactBase
+    model: Model
+    pairs: bool
+    backend: str
+    _sets: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict, repr=False)
+
+    @property
+    def policy(self) -> CheckedPolicy:
+        return self.inputs.policy
+
+    @property
+    def compiled(self) -> CompiledPolicy:
+        return self.inputs.compiled
+
+    def rel(self, pred: str) -> set[tuple[Any, ...]]:
+        if pred not in self._sets:
+            self._sets[pred] = self.model.get(pred)
+        return self._sets[pred]
+
+    def truth(self, preds: NodePreds, args: tuple[str, ...]) -> Truth:
+        return truth_of(args in self.rel(preds.certainly), args in self.rel(preds.possibly))
+
+    def outcome(self, certainly: str, possibly: str, args: tuple[str, ...]) -> Outcome:
+        return outcome_of(args in self.rel(certainly), args in self.rel(possibly))
+
+    def subjects(self) -> list[tuple[str, str, str]]:
+        """(subject, certainly predicate, possibly predicate) for every per-provider subject."""
+        out = [(f"credential:{n}", *pn.cred(n)) for n in self.policy.credentials]
+        for f in self.policy.forms:
+            for role in ("lead", "recipient"):
+                out.append((f"form:{f}:{role}", *pn.role_preds(f, role)))
+        return sorted(out)
+
+    def pair_outcomes(self) -> list[tuple[str, str, str, Outcome]]:
+        """(form, lead, recipient, outcome) for every granted or undetermined pair."""
+        out: list[tuple[str, str, str, Outcome]] = []
+        for f in sorted(self.policy.forms):
+            c, p = pn.pair_preds(f)
+            certain = self.rel(c)
+            for lead, rec in sorted(self.rel(p) | certain):
+                out.append((f, lead, rec, Outcome.GRANTED if (lead, rec) in certain else Outcome.UNDETERMINED))
+        return out
+
+
+def evaluate_inputs(inputs: Inputs, as_of: dt.date, pairs: bool = False, backend: str = "pydatalog") -> Evaluation:
+    facts = build_facts(inputs.compiled, inputs.bundle, as_of)
+    model = evaluate_program(inputs.compiled.program(pairs), facts.relations, backend=backend)
+    return Evaluation(inputs, as_of, facts, model, pairs, backend)
+
+
+def policy_ref(policy: CheckedPolicy) -> PolicyRef:
+    return PolicyRef(name=policy.name, version=policy.version, sha256=policy.sha256)
+
+
+def records_for(
+    ev: Evaluation,
+    explain: bool = False,
+    provider: str | None = None,
+    subject: str | None = None,
+) -> list[DecisionRecord]:
+    """Decision records of one evaluation (optionally of one provider / subject)."""
+    from credential.explain.proof import ProofBuilder
+
+    builder = ProofBuilder(ev)
+    names = ev.inputs.bundle.provider_names()
+    pref = policy_ref(ev.policy)
+    data = dict(sorted(ev.inputs.bundle.digests.items()))
+    as_of = ev.as_of.isoformat()
+    codes = [provider] if provider is not None else sorted(names)
+    out: list[DecisionRecord] = []
+
+    def make(code: str, subj: str, outcome: Outcome, missing: list[str], proof: dict[str, Any] | None) -> None:
+        out.append(
+            DecisionRecord(
+                provider=code, provider_name=names.get(code), subject=subj, outcome=outcome, as_of=as_of,
+                missing=missing, policy=pref, data=data, engine=__version__, backend=ev.backend, proof=proof,
+            )
+        )
+
+    for code in codes:
+        for subj, c, p in ev.subjects():
+            if subject is not None and subj != subject:
+                continue
+            outcome = ev.outcome(c, p, (code,))
+            missing = builder.missing(subj, (code,)) if outcome is Outcome.UNDETERMINED else []
+            proof = builder.proof(subj, (code,)) if explain else None
+            make(code, subj, outcome, missing, proof)
+    if ev.pairs:
+        for form, lead, rec, outcome in ev.pair_outcomes():
+            subj = f"pair:{form}:{lead}:{rec}"
+            if (provider is not None and lead != provider) or (subject is not None and subj != subject):
+                continue
+            missing = builder.missing(subj, (lead, rec)) if outcome is Outcome.UNDETERMINED else []
+            proof = builder.proof(subj, (lead, rec)) if explain else None
+            make(lead, subj, outcome, missing, proof)
+    return out
+
+
+@dataclass
+class RunResult:
+    records: list[DecisionRecord]
+    inputs: Inputs
+    evaluations: list[Evaluation]
+
+
+def run(
+    policy: str | Path | CheckedPolicy,
+    data: str | Path | Bundle,
+    as_of: Sequence[dt.date] = (),
+    *,
+    pairs: bool = False,
+    explain: bool = False,
+    on_invalid: OnInvalid = "reject",
+    backend: str = "pydatalog",
+    progress: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Decide every subject for every provider on every as-of date (default: today)."""
+    inputs = load_inputs(policy, data, on_invalid)
+    dates = list(as_of) or [dt.date.today()]
+    records: list[DecisionRecord] = []
+    evaluations: list[Evaluation] = []
+    for d in dates:
+        if progress:
+            progress(f"evaluating as of {d.isoformat()}")
+        ev = evaluate_inputs(inputs, d, pairs=pairs, backend=backend)
+        evaluations.append(ev)
+        records.extend(records_for(ev, explain=explain))
+    return RunResult(sort_records(records), inputs, evaluations)

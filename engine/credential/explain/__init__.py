@@ -1,0 +1,1 @@
+"""Proofs (why, why-not, to-qualify, missing), their renderings, and independent verification."""

@@ -1,0 +1,422 @@
+"""Proofs as data: why a decision holds, why not, what would qualify, what is missing.
+
+The builder walks the policy's condition tree for one subject and reads the truth of
+every node from the Datalog model (each node has its own certainly/possibly predicates);
+it never decides an outcome itself.  Values, thresholds and evidence rows come from the
+facts the evaluation derived.  Which children a node shows follows the spec:
+
+* granted: one sufficient reason (``or``: the first alternative that held);
+* refused: why not (``and``: every failing part; ``or``: every alternative);
+* undetermined: the parts that are unknown, down to the missing values.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from credential.check import ir
+from credential.compile import NodePreds
+from credential.compile import names as pn
+from credential.decisions import Outcome, Truth
+from credential.explain.values import DerivedIndex, describe_value, json_value, show
+from credential.types import DateType, NumberType, PercentType, ScaleType
+
+if TYPE_CHECKING:
+    from credential.engine import Evaluation
+
+Node = dict[str, Any]
+Args = tuple[str, ...]
+
+
+def source_of(span: Any) -> dict[str, Any]:
+    return {"file": span.path, "line": span.line, "column": span.column}
+
+
+def cites_of(cites: tuple[ir.Citation, ...]) -> list[dict[str, str]]:
+    return [{"source": c.source, "citation": c.citation, "locator": c.locator} for c in cites]
+
+
+def select(kind: str, truths: list[Truth], whole: Truth) -> list[int]:
+    """Indices of the children a proof shows (see module docstring)."""
+    idx = range(len(truths))
+    if kind == "and":
+        if whole is Truth.TRUE:
+            return list(idx)
+        want = Truth.FALSE if whole is Truth.FALSE else Truth.UNKNOWN
+        return [i for i in idx if truths[i] is want]
+    if kind == "or":
+        if whole is Truth.TRUE:
+            return [next(i for i in idx if truths[i] is Truth.TRUE)]
+        if whole is Truth.FALSE:
+            return list(idx)
+        return [i for i in idx if truths[i] is Truth.UNKNOWN]
+    return list(idx)
+
+
+def select_unless(req: Truth, waiver: Truth, whole: Truth) -> list[int]:
+    if whole is Truth.TRUE:
+        return [0] if req is Truth.TRUE else [0, 1]
+    if whole is Truth.FALSE:
+        return [0, 1]
+    return [i for i, t in enumerate((req, waiver)) if t is Truth.UNKNOWN]
+
+
+OUTCOME_OF_TRUTH = {Truth.TRUE: Outcome.GRANTED, Truth.FALSE: Outcome.REFUSED, Truth.UNKNOWN: Outcome.UNDETERMINED}
+
+
+class ProofBuilder:
+    def __init__(self, ev: Evaluation):
+        self.ev = ev
+        self.policy = ev.policy
+        self.compiled = ev.compiled
+        self._index: dict[str, DerivedIndex] = {}
+
+    # ---- model reads ------------------------------------------------------
+    def preds(self, cond: ir.Cond, pair_form: str | None) -> NodePreds:
+        return self.compiled.preds_of(cond, pair_form)
+
+    def truth(self, cond: ir.Cond, args: Args, pair_form: str | None) -> Truth:
+        return self.ev.truth(self.preds(cond, pair_form), args)
+
+    def rule_truth(self, rule: ir.Rule, code: str) -> Truth:
+        c, p = pn.rule_preds(rule.kind, rule.name)
+        return self.ev.truth(NodePreds(c, p), (code,))
+
+    def code_of(self, who: str | None, args: Args) -> str:
+        if len(args) == 1:
+            return args[0]
+        return args[0] if who == "lead" else args[1]
+
+    def lookup(self, v: ir.ProviderValue, code: str) -> tuple[Any, list[tuple[str, int]]]:
+        pred = pn.value_pred(pn.value_key(v))
+        if pred not in self._index:
+            self._index[pred] = DerivedIndex(self.ev.facts.derived[pred])
+        return self._index[pred].get(code)
+
+    def status_lookup(self, name: str, code: str) -> tuple[Any, list[tuple[str, int]]]:
+        key = "status:" + name
+        if key not in self._index:
+            self._index[key] = DerivedIndex(self.ev.facts.status_derived[name])
+        return self._index[key].get(code)
+
+    def evidence(self, rows: list[tuple[str, int]]) -> list[dict[str, Any]]:
+        bundle = self.ev.inputs.bundle
+        out = []
+        for file, row in sorted(set(rows)):
+            try:
+                values = bundle.row_values(file, row)
+            except KeyError:
+                values = {}
+            out.append({"file": file, "row": row, "values": values})
+        return out
+
+    # ---- operands ---------------------------------------------------------
+    def operand(self, v: ir.Value, args: Args) -> dict[str, Any]:
+        if isinstance(v, ir.VConst):
+            return {"text": v.text or str(v.value), "value": json_value(v.value, v.type), "raw": v.value, "rows": []}
+        if isinstance(v, ir.VParam):
+            value, since = self.ev.facts.params[v.name]
+            return {
+                "text": v.name, "value": json_value(value, v.type), "param": v.name,
+                "since": since.isoformat() if since else None, "raw": value, "rows": [],
+            }
+        code = self.code_of(v.who, args)
+        value, rows = self.lookup(v, code)
+        out: dict[str, Any] = {"text": describe_value(v), "value": json_value(value, v.type), "raw": value, "rows": rows}
+        if len(args) == 2:
+            out["provider"] = code
+        return out
+
+    # ---- subjects ---------------------------------------------------------
+    def proof(self, subject: str, args: Args) -> Node:
+        kind, _, rest = subject.partition(":")
+        if kind == "credential":
+            rule = self.policy.credentials[rest]
+            node = self.rule_node(rule, args[0], root=True)
+        elif kind == "form":
+            form_name, _, role = rest.partition(":")
+            form = self.policy.forms[form_name]
+            node = self.role_node(form, role, args[0], root=True)
+        else:
+            form_name = rest.split(":")[0]
+            node = self.pair_node(self.policy.forms[form_name], args)
+        node["subject"] = subject
+        node["as_of"] = self.ev.as_of.isoformat()
+        if node["outcome"] == Outcome.REFUSED.value:
+            node["to_qualify"] = self.to_qualify(subject, args)
+        return node
+
+    def rule_node(self, rule: ir.Rule, code: str, root: bool = False, truth: Truth | None = None) -> Node:
+        whole = self.rule_truth(rule, code) if truth is None else truth
+        node: Node = {
+            "kind": rule.kind,
+            "outcome": (OUTCOME_OF_TRUTH[whole].value if root else whole.value),
+            "name": rule.name,
+            "title": rule.title,
+            "text": rule.name,
+            "provider": code,
+            "source": source_of(rule.span),
+            "cites": cites_of(rule.cites),
+        }
+        args = (code,)
+        if rule.unless is None:
+            node["children"] = [self.cond_node(rule.requires, args, None)]
+            return node
+        req_t = self.truth(rule.requires, args, None)
+        wav_t = self.truth(rule.unless, args, None)
+        parts = [rule.requires, rule.unless]
+        unless: Node = {
+            "kind": "unless",
+            "outcome": whole.value,
+            "text": f"{rule.requires.text} unless {rule.unless.text}",
+            "source": source_of(rule.unless.span),
+            "cites": [],
+            "waived": whole is Truth.TRUE and req_t is not Truth.TRUE,
+            "children": [self.cond_node(parts[i], args, None) for i in select_unless(req_t, wav_t, whole)],
+        }
+        node["children"] = [unless]
+        return node
+
+    def role_node(self, form: ir.Form, role: str, code: str, root: bool = False) -> Node:
+        c, p = pn.role_preds(form.name, role)
+        whole = self.ev.truth(NodePreds(c, p), (code,))
+        cond = form.lead if role == "lead" else form.recipient
+        span = form.lead_span if role == "lead" else form.recipient_span
+        return {
+            "kind": "role",
+            "outcome": (OUTCOME_OF_TRUTH[whole].value if root else whole.value),
+            "name": form.name,
+            "title": form.title,
+            "role": role,
+            "text": f"{form.name} {role}",
+            "provider": code,
+            "source": source_of(span),
+            "cites": cites_of(form.cites),
+            "children": [self.cond_node(cond, (code,), None)],
+        }
+
+    def pair_node(self, form: ir.Form, args: Args) -> Node:
+        c, p = pn.pair_preds(form.name)
+        whole = self.ev.truth(NodePreds(c, p), args)
+        lead, rec = args
+        parts: list[tuple[Truth, Node]] = []
+        for role, code in (("lead", lead), ("recipient", rec)):
+            rc, rp = pn.role_preds(form.name, role)
+            parts.append((self.ev.truth(NodePreds(rc, rp), (code,)), self.role_node(form, role, code)))
+        if form.pair is not None:
+            parts.append((self.truth(form.pair, args, form.name), self.cond_node(form.pair, args, form.name)))
+        chosen = select("and", [t for t, _ in parts], whole)
+        return {
+            "kind": "pair",
+            "outcome": OUTCOME_OF_TRUTH[whole].value,
+            "name": form.name,
+            "title": form.title,
+            "text": f"{form.name}: {lead} leads, {rec} receives",
+            "lead": lead,
+            "recipient": rec,
+            "source": source_of(form.pair_span),
+            "cites": cites_of(form.cites),
+            "children": [parts[i][1] for i in chosen],
+        }
+
+    # ---- conditions -------------------------------------------------------
+    def cond_node(self, cond: ir.Cond, args: Args, pair_form: str | None) -> Node:
+        whole = self.truth(cond, args, pair_form)
+        base: Node = {"kind": "", "outcome": whole.value, "text": cond.text, "source": source_of(cond.span), "cites": []}
+        if isinstance(cond, ir.CRef):
+            rule = self.policy.rule(cond.name)
+            code = self.code_of(cond.who, args)
+            node = self.rule_node(rule, code, truth=whole if len(args) == 1 else None)
+            node["text"] = cond.text or cond.name
+            node["source"] = source_of(cond.span)
+            node["defined_at"] = source_of(rule.span)
+            return node
+        if isinstance(cond, ir.CAnd | ir.COr | ir.CNot):
+            kind = "and" if isinstance(cond, ir.CAnd) else "or" if isinstance(cond, ir.COr) else "not"
+            items = list(cond.items) if isinstance(cond, ir.CAnd | ir.COr) else [cond.item]
+            truths = [self.truth(i, args, pair_form) for i in items]
+            base["kind"] = kind
+            base["children"] = [self.cond_node(items[i], args, pair_form) for i in select(kind, truths, whole)]
+            return base
+        if isinstance(cond, ir.CStatus):
+            code = self.code_of(cond.who, args)
+            value, rows = self.status_lookup(cond.name, code)
+            base.update(kind="status", value=json_value(value), evidence=self.evidence(rows))
+            if len(args) == 2:
+                base["provider"] = code
+            if whole is Truth.UNKNOWN:
+                base["missing"] = [self._missing_label(f"status {cond.name}", code, args)]
+            base["children"] = []
+            return base
+        return self.leaf(cond, args, whole, base)
+
+    def _missing_label(self, text: str, code: str, args: Args) -> str:
+        return f"{code}: {text}" if len(args) == 2 else text
+
+    def leaf(self, cond: ir.Cond, args: Args, whole: Truth, base: Node) -> Node:
+        if isinstance(cond, ir.CCompare):
+            left, right = self.operand(cond.left, args), self.operand(cond.right, args)
+            op: str = cond.op
+            threshold = {k: right[k] for k in ("text", "value", "param", "since", "provider") if k in right}
+            base.update(kind="comparison", op=op)
+            operands = [(cond.left, left), (cond.right, right)]
+        elif isinstance(cond, ir.CIn):
+            left = self.operand(cond.value, args)
+            right = {"rows": []}
+            threshold = {"in": list(cond.members)}
+            base.update(kind="comparison", op="in")
+            operands = [(cond.value, left)]
+        elif isinstance(cond, ir.CBool):
+            left = self.operand(cond.value, args)
+            right = {"rows": []}
+            threshold = {"value": True}
+            base.update(kind="comparison", op="=")
+            operands = [(cond.value, left)]
+        else:
+            assert isinstance(cond, ir.CArr)
+            count = ir.VArrCount(cond.role, cond.form, cond.within, cond.who, span=cond.span, text=cond.text)
+            left = self.operand(count, args)
+            right = {"rows": []}
+            threshold: dict[str, Any] = {"value": 1}
+            if isinstance(cond.within, ir.VParam):
+                value, since = self.ev.facts.params[cond.within.name]
+                threshold.update(within=json_value(value), param=cond.within.name,
+                                 since=since.isoformat() if since else None)
+            base.update(kind="arrangement", op=">=")
+            operands = [(count, left)]
+        base["value"] = left["value"]
+        if "provider" in left:
+            base["provider"] = left["provider"]
+        base["threshold"] = threshold
+        base["evidence"] = self.evidence(left["rows"] + right.get("rows", []))
+        if whole is Truth.UNKNOWN:
+            base["missing"] = sorted(
+                self._missing_label(describe_value(v), o.get("provider", args[0]), args)
+                for v, o in operands
+                if o.get("raw") is None and not isinstance(v, ir.VConst | ir.VParam)
+            )
+        base["children"] = []
+        return base
+
+    # ---- missing values of an undetermined decision -----------------------
+    def missing(self, subject: str, args: Args) -> list[str]:
+        out: set[str] = set()
+        self._collect_missing(self.proof(subject, args), out)
+        return sorted(out)
+
+    def _collect_missing(self, node: Node, out: set[str]) -> None:
+        if node.get("outcome") not in ("unknown", "undetermined"):
+            return
+        out.update(node.get("missing", []))
+        for child in node.get("children", []):
+            self._collect_missing(child, out)
+
+    # ---- to_qualify --------------------------------------------------------
+    def to_qualify(self, subject: str, args: Args) -> list[dict[str, Any]]:
+        kind, _, rest = subject.partition(":")
+        if kind == "credential":
+            items = self._q_rule(self.policy.credentials[rest], args[0], True)
+        elif kind == "form":
+            form_name, _, role = rest.partition(":")
+            form = self.policy.forms[form_name]
+            items = self._q(form.lead if role == "lead" else form.recipient, args, None, True)
+        else:
+            form = self.policy.forms[rest.split(":")[0]]
+            items = self._q(form.lead, (args[0],), None, True) or []
+            rec = self._q(form.recipient, (args[1],), None, True)
+            items = None if items is None or rec is None else items + rec
+            if items is not None and form.pair is not None:
+                pq = self._q(form.pair, args, form.name, True)
+                items = None if pq is None else items + pq
+        return _dedupe(items or [])
+
+    def _q_rule(self, rule: ir.Rule, code: str, want: bool) -> list[dict[str, Any]] | None:
+        options = [self._q(rule.requires, (code,), None, want)]
+        if rule.unless is not None:
+            options.append(self._q(rule.unless, (code,), None, want))
+        if want:
+            return _smallest(options)
+        return _concat(options)
+
+    def _q(self, cond: ir.Cond, args: Args, pair_form: str | None, want: bool) -> list[dict[str, Any]] | None:
+        if isinstance(cond, ir.CRef):
+            return self._q_rule(self.policy.rule(cond.name), self.code_of(cond.who, args), want)
+        if isinstance(cond, ir.CNot):
+            return self._q(cond.item, args, pair_form, not want)
+        if isinstance(cond, ir.CAnd | ir.COr):
+            options = [self._q(i, args, pair_form, want) for i in cond.items]
+            conj = isinstance(cond, ir.CAnd) == want
+            return _concat(options) if conj else _smallest(options)
+        t = self.truth(cond, args, pair_form)
+        if (want and t is Truth.TRUE) or (not want and t is Truth.FALSE):
+            return []
+        return [self._qualify_item(cond, args, want, t)]
+
+    def _qualify_item(self, cond: ir.Cond, args: Args, want: bool, t: Truth) -> dict[str, Any]:
+        item: dict[str, Any] = {"text": cond.text, "source": source_of(cond.span), "must_be": want}
+        if len(args) == 2 and getattr(cond, "who", None) is not None:
+            item["provider"] = self.code_of(getattr(cond, "who", None), args)
+        elif len(args) == 1:
+            item["provider"] = args[0]
+        gap: Any = None
+        if isinstance(cond, ir.CCompare):
+            left, right = self.operand(cond.left, args), self.operand(cond.right, args)
+            item["value"] = left["value"]
+            item["threshold"] = right["value"]
+            verb = "needs" if want else "needs not"
+            item["needs"] = (
+                f"{left['text']} is {show(left['raw'], cond.left.type)}; {verb} {cond.op} {show(right['raw'], cond.type)}"
+            )
+            gap = _gap(left["raw"], right["raw"], cond)
+        elif isinstance(cond, ir.CStatus):
+            item["needs"] = f"status {cond.name} is {'unknown' if t is Truth.UNKNOWN else 'not active' if want else 'active'}; " + (
+                "needs it active" if want else "needs it not active"
+            )
+        elif isinstance(cond, ir.CArr):
+            item["needs"] = f"{cond.text}: {'needs one' if want else 'needs none'}"
+        else:
+            item["needs"] = f"{cond.text}: {'needs to hold' if want else 'needs not to hold'}"
+        if t is Truth.UNKNOWN:
+            item["needs"] += " (value missing)"
+        item["gap"] = gap
+        return item
+
+
+def _gap(left: Any, right: Any, cond: ir.CCompare) -> Any:
+    if left is None or right is None:
+        return None
+    t = cond.type
+    if isinstance(t, NumberType | PercentType):
+        return round(abs(float(right) - float(left)), 10)
+    if isinstance(t, ScaleType) and isinstance(left, str) and isinstance(right, str):
+        return f"{abs(t.rank(right) - t.rank(left))} level(s)"
+    if isinstance(t, DateType):
+        try:
+            return f"{abs((right - left).days)} day(s)"
+        except TypeError:
+            return None
+    return None
+
+
+def _concat(options: list[list[dict[str, Any]] | None]) -> list[dict[str, Any]] | None:
+    if any(o is None for o in options):
+        return None
+    return [item for o in options if o is not None for item in o]
+
+
+def _smallest(options: list[list[dict[str, Any]] | None]) -> list[dict[str, Any]] | None:
+    real = [o for o in options if o is not None]
+    if not real:
+        return None
+    return min(real, key=lambda o: len(_dedupe(o)))
+
+
+def _dedupe(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for it in items:
+        key = (it["text"], it["source"]["line"], it["source"]["column"], it.get("provider"), it["must_be"])
+        if key not in seen:
+            seen.add(key)
+            out.append(it)
+    return out

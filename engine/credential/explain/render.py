@@ -1,0 +1,109 @@
+"""Rendering proofs: an indented text tree for people (JSON is the proof itself)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MARK = {
+    "granted": "✓", "true": "✓",
+    "refused": "✗", "false": "✗",
+    "undetermined": "?", "unknown": "?",
+}
+
+
+def _loc(src: dict[str, Any] | None) -> str:
+    if not src:
+        return ""
+    return f"{src['file']}:{src['line']}"
+
+
+def _value_text(v: Any) -> str:
+    if v is None:
+        return "missing"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
+
+
+def _evidence_text(ev: list[dict[str, Any]], limit: int = 3) -> str:
+    if not ev:
+        return ""
+    parts = []
+    for e in ev[:limit]:
+        vals = e.get("values", {})
+        when = vals.get("period_end") or vals.get("start") or ""
+        parts.append(f"{e['file']}:{e['row']}" + (f" ({when})" if when else ""))
+    more = f" +{len(ev) - limit} more" if len(ev) > limit else ""
+    return ", ".join(parts) + more
+
+
+def _line(node: dict[str, Any]) -> str:
+    kind = node["kind"]
+    mark = MARK.get(node["outcome"], "?")
+    if kind in ("criterion", "credential"):
+        title = f" — {node['title']}" if node.get("title") else ""
+        who = f" [{node['provider']}]" if node.get("provider_shown") else ""
+        return f"{mark} {node['name']}{who}{title}"
+    if kind == "role":
+        return f"{mark} {node['name']} {node['role']} [{node['provider']}]"
+    if kind == "unless":
+        return f"{mark} unless{' (waived)' if node.get('waived') else ''}"
+    if kind in ("and", "or", "not"):
+        return f"{mark} {kind}"
+    if kind == "status":
+        val = node.get("value")
+        state = "active" if val is True else "not active" if val is False else "unknown"
+        return f"{mark} {node['text']}: {state}"
+    text = node["text"]
+    value = _value_text(node.get("value"))
+    thr = node.get("threshold", {})
+    if kind == "arrangement":
+        return f"{mark} {text}: {value} active"
+    if "in" in thr:
+        return f"{mark} {text}: {value}"
+    tdesc = ""
+    if thr.get("param"):
+        since = f", since {thr['since']}" if thr.get("since") else ""
+        tdesc = f" ({thr['param']} = {_value_text(thr.get('value'))}{since})"
+    who = f" [{node['provider']}]" if node.get("provider") and node.get("pair_context") else ""
+    return f"{mark} {text}: {value}{who} {node.get('op', '')} {_value_text(thr.get('value'))}{tdesc}"
+
+
+def render_text(record: dict[str, Any], width: int = 100) -> str:
+    """One decision record with its proof, as an indented tree."""
+    proof = record.get("proof") or {}
+    head = (
+        f"{record['provider']} {record.get('provider_name') or ''}: {record['subject']} "
+        f"{record['outcome'].upper()} as of {record['as_of']}"
+    )
+    pol = record.get("policy", {})
+    lines = [head.replace("  ", " ")]
+    cites = proof.get("cites") or []
+    cite_txt = "; ".join(f'cites {c["source"]}, "{c["locator"]}"' for c in cites)
+    lines.append(
+        f"  policy {pol.get('name')} {pol.get('version')}, {_loc(proof.get('source'))}" + (f" — {cite_txt}" if cite_txt else "")
+    )
+
+    def walk(node: dict[str, Any], depth: int) -> None:
+        text = "  " * depth + _line(node)
+        extra = _evidence_text(node.get("evidence", [])) or _loc(node.get("source"))
+        if node.get("missing"):
+            extra = "missing: " + ", ".join(node["missing"])
+        pad = max(2, width - len(text) - len(extra)) if extra else 0
+        lines.append(text + (" " * pad + extra if extra else ""))
+        for child in node.get("children", []):
+            walk(child, depth + 1)
+
+    for child in proof.get("children", []):
+        walk(child, 1)
+    if proof.get("to_qualify"):
+        lines.append("  to qualify:")
+        for item in proof["to_qualify"]:
+            gap = f" (gap {item['gap']})" if item.get("gap") not in (None, "") else ""
+            who = f"{item['provider']}: " if item.get("provider") and "pair:" in record["subject"] else ""
+            lines.append(f"    - {who}{item['needs']}{gap}    {_loc(item.get('source'))}")
+    if record.get("missing"):
+        lines.append("  missing: " + ", ".join(record["missing"]))
+    return "\n".join(lines) + "\n"
