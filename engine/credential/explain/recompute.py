@@ -1,0 +1,336 @@
+"""An independent re-derivation of values and truth, for ``credential verify``.
+
+Nothing here uses the Datalog engine or the vectorised as-of derivation: values are
+recomputed row by row from the validated bundle's tables, and conditions are evaluated
+directly in Kleene's three-valued logic.  If the engine and this module ever disagree,
+``verify`` says so.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+
+from credential.check import ir
+from credential.data.bundle import Bundle
+from credential.decisions import Truth
+from credential.types import Duration, ScaleType
+
+Rows = set[tuple[str, int]]
+
+
+def minus_months(d: dt.date, months: int) -> dt.date:
+    y, m = divmod(d.year * 12 + (d.month - 1) - months, 12)
+    m += 1
+    return dt.date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
+
+
+def _na(v: Any) -> bool:
+    if v is None:
+        return True
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _date(v: Any) -> dt.date | None:
+    if _na(v):
+        return None
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    return pd.Timestamp(v).date()
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return frame.to_dict("records")  # type: ignore[return-value]
+
+
+def k_and(ts: list[Truth]) -> Truth:
+    if Truth.FALSE in ts:
+        return Truth.FALSE
+    return Truth.UNKNOWN if Truth.UNKNOWN in ts else Truth.TRUE
+
+
+def k_or(ts: list[Truth]) -> Truth:
+    if Truth.TRUE in ts:
+        return Truth.TRUE
+    return Truth.UNKNOWN if Truth.UNKNOWN in ts else Truth.FALSE
+
+
+def k_not(t: Truth) -> Truth:
+    return {Truth.TRUE: Truth.FALSE, Truth.FALSE: Truth.TRUE, Truth.UNKNOWN: Truth.UNKNOWN}[t]
+
+
+def leaf_key(cond: ir.Cond) -> tuple[str, int, int]:
+    return (cond.text, cond.span.line, cond.span.column)
+
+
+class Recompute:
+    def __init__(self, policy: ir.CheckedPolicy, bundle: Bundle, as_of: dt.date):
+        self.policy = policy
+        self.bundle = bundle
+        self.as_of = as_of
+        self.overrides: dict[tuple[tuple[str, int, int], str], bool] = {}
+        self.providers: dict[str, dict[str, Any]] = {str(r["code"]): r for r in _records(bundle.providers)}
+        self.q_providers: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in _records(bundle.quarantine.providers):
+            self.q_providers[str(r["code"])].append(r)
+        self.obs: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for r in _records(bundle.observations):
+            self.obs[(str(r["code"]), str(r["measure"]))].append(r)
+        self.q_obs = _records(bundle.quarantine.observations)
+        self.statuses: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for r in _records(bundle.statuses):
+            self.statuses[(str(r["code"]), str(r["status"]))].append(r)
+        self.q_statuses = _records(bundle.quarantine.statuses)
+        self.arr = _records(bundle.arrangements)
+        self.q_arr = _records(bundle.quarantine.arrangements)
+        self._rules: dict[tuple[str, str], Truth] = {}
+
+    # ---- values -------------------------------------------------------------
+    def param(self, name: str) -> tuple[Any, dt.date | None]:
+        return self.policy.params[name].value_at(self.as_of, self.policy.effective)
+
+    def months(self, within: ir.Within | None) -> int | None:
+        if within is None:
+            return None
+        if isinstance(within, Duration):
+            return within.months
+        value = self.param(within.name)[0]
+        return value.months if isinstance(value, Duration) else int(value)
+
+    def value(self, v: ir.Value, code: str) -> tuple[Any, Rows]:
+        if isinstance(v, ir.VConst):
+            return v.value, set()
+        if isinstance(v, ir.VParam):
+            return self.param(v.name)[0], set()
+        if isinstance(v, ir.VAttr):
+            return self._attr(v.name, code)
+        if isinstance(v, ir.VLatest):
+            return self._latest(v.measure, code)
+        if isinstance(v, ir.VWindow):
+            return self._window(v, code)
+        return self._arrangements(v.role, v.form, self.months(v.within), code)
+
+    def _attr(self, name: str, code: str) -> tuple[Any, Rows]:
+        rows: Rows = set()
+        value = None
+        row = self.providers.get(code)
+        if row is not None:
+            rows.add((str(row["file"]), int(row["row"])))
+            raw = row.get(name)
+            if not _na(raw):
+                value = _date(raw) if isinstance(raw, pd.Timestamp | dt.datetime) else raw
+                if hasattr(value, "item"):
+                    value = value.item()
+        for q in self.q_providers.get(code, []):
+            rows.add((str(q["file"]), int(q["row"])))
+            value = None
+        return value, rows
+
+    def _q_obs_hits(self, code: str, measure: str, lo: dt.date | None, hi: dt.date, strict_lo: bool) -> list[dict[str, Any]]:
+        out = []
+        for q in self.q_obs:
+            if not (_na(q["code"]) or str(q["code"]) == code):
+                continue
+            if not (_na(q["measure"]) or str(q["measure"]) == measure):
+                continue
+            pe = _date(q["period_end"])
+            if pe is not None:
+                if pe > hi:
+                    continue
+                if lo is not None and (pe <= lo if strict_lo else pe < lo):
+                    continue
+            out.append(q)
+        return out
+
+    def _latest(self, measure: str, code: str) -> tuple[Any, Rows]:
+        rows = [r for r in self.obs.get((code, measure), []) if _date(r["period_end"]) <= self.as_of]  # type: ignore[operator]
+        value: Any = None
+        ev: Rows = set()
+        latest: dt.date | None = None
+        if rows:
+            latest = max(_date(r["period_end"]) for r in rows)  # type: ignore[type-var]
+            at = [r for r in rows if _date(r["period_end"]) == latest]
+            value = at[0]["value"]
+            ev = {(str(r["file"]), int(r["row"])) for r in at}
+        hits = self._q_obs_hits(code, measure, latest, self.as_of, strict_lo=False)
+        if hits:
+            value = None
+            ev |= {(str(q["file"]), int(q["row"])) for q in hits}
+        return (None if _na(value) else value), ev
+
+    def _window(self, v: ir.VWindow, code: str) -> tuple[Any, Rows]:
+        start = minus_months(self.as_of, v.months)
+        rows = [
+            r for r in self.obs.get((code, v.measure), [])
+            if start < _date(r["period_end"]) <= self.as_of  # type: ignore[operator]
+        ]
+        ev: Rows = {(str(r["file"]), int(r["row"])) for r in rows}
+        hits = self._q_obs_hits(code, v.measure, start, self.as_of, strict_lo=True)
+        if hits:
+            return None, ev | {(str(q["file"]), int(q["row"])) for q in hits}
+        if v.func == "count":
+            return float(len(rows)), ev
+        vals = [r["value"] for r in rows]
+        if not vals or any(_na(x) for x in vals):
+            return None, ev
+        mtype = self.policy.measures[v.measure]
+        if isinstance(mtype, ScaleType):
+            ranks = [mtype.rank(x) for x in vals]
+            pick = min(ranks) if v.func == "min" else max(ranks)
+            return mtype.levels[pick], ev
+        nums = [float(x) for x in vals]
+        if v.func == "mean":
+            return math.fsum(nums) / len(nums), ev
+        return (min(nums) if v.func == "min" else max(nums)), ev
+
+    def status(self, name: str, code: str) -> tuple[bool | None, Rows]:
+        rows = self.statuses.get((code, name), [])
+        active = [
+            r for r in rows
+            if _date(r["start"]) <= self.as_of and (_na(r["end"]) or _date(r["end"]) > self.as_of)  # type: ignore[operator]
+        ]
+        if active:
+            return True, {(str(r["file"]), int(r["row"])) for r in active}
+        ev: Rows = {(str(r["file"]), int(r["row"])) for r in rows}
+        hits = []
+        for q in self.q_statuses:
+            if not (_na(q["code"]) or str(q["code"]) == code):
+                continue
+            if not (_na(q["status"]) or str(q["status"]) == name):
+                continue
+            s, e = _date(q["start"]), _date(q["end"])
+            if (s is None or s <= self.as_of) and (e is None or e > self.as_of):
+                hits.append(q)
+        if hits:
+            return None, ev | {(str(q["file"]), int(q["row"])) for q in hits}
+        return False, ev
+
+    def _arrangements(self, role: str, form: str | None, within: int | None, code: str) -> tuple[Any, Rows]:
+        cutoff = minus_months(self.as_of, within) if within is not None else None
+        col = "lead" if role == "lead" else "recipient"
+        ev: Rows = set()
+        for r in self.arr:
+            if str(r[col]) != code:
+                continue
+            s, e = _date(r["start"]), _date(r["end"])
+            if s is None or s > self.as_of or (e is not None and e <= self.as_of):
+                continue
+            if form is not None and str(r["form"]) != form:
+                continue
+            if cutoff is not None and not s > cutoff:
+                continue
+            ev.add((str(r["file"]), int(r["row"])))
+        hits = []
+        for q in self.q_arr:
+            if not (_na(q[col]) or str(q[col]) == code):
+                continue
+            if form is not None and not (_na(q["form"]) or str(q["form"]) == form):
+                continue
+            s, e = _date(q["start"]), _date(q["end"])
+            if s is not None and (s > self.as_of or (cutoff is not None and not s > cutoff)):
+                continue
+            if e is not None and e <= self.as_of:
+                continue
+            hits.append(q)
+        if hits:
+            return None, ev | {(str(q["file"]), int(q["row"])) for q in hits}
+        return float(len(ev)), ev
+
+    # ---- truth --------------------------------------------------------------
+    @staticmethod
+    def code_of(who: str | None, args: tuple[str, ...]) -> str:
+        if len(args) == 1:
+            return args[0]
+        return args[0] if who == "lead" else args[1]
+
+    def compare(self, op: str, a: Any, b: Any, t: Any) -> bool:
+        if isinstance(t, ScaleType):
+            a, b = t.rank(a), t.rank(b)
+        if isinstance(a, Duration):
+            a, b = a.months, b.months
+        if isinstance(a, float) or isinstance(b, float):
+            a, b = float(a), float(b)
+        return {
+            "=": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b,
+        }[op]
+
+    def truth(self, cond: ir.Cond, args: tuple[str, ...]) -> Truth:
+        if isinstance(cond, ir.CAnd):
+            return k_and([self.truth(i, args) for i in cond.items])
+        if isinstance(cond, ir.COr):
+            return k_or([self.truth(i, args) for i in cond.items])
+        if isinstance(cond, ir.CNot):
+            return k_not(self.truth(cond.item, args))
+        if isinstance(cond, ir.CRef):
+            return self.rule_truth(self.policy.rule(cond.name), self.code_of(cond.who, args))
+        over = self.overrides.get((leaf_key(cond), self.leaf_provider(cond, args)))
+        if over is not None:
+            return Truth.TRUE if over else Truth.FALSE
+        if isinstance(cond, ir.CStatus):
+            v, _ = self.status(cond.name, self.code_of(cond.who, args))
+            return Truth.UNKNOWN if v is None else (Truth.TRUE if v else Truth.FALSE)
+        if isinstance(cond, ir.CCompare):
+            a, _ = self.value(cond.left, self.code_of(getattr(cond.left, "who", None), args))
+            b, _ = self.value(cond.right, self.code_of(getattr(cond.right, "who", None), args))
+            if a is None or b is None:
+                return Truth.UNKNOWN
+            return Truth.TRUE if self.compare(cond.op, a, b, cond.type) else Truth.FALSE
+        if isinstance(cond, ir.CIn):
+            a, _ = self.value(cond.value, self.code_of(getattr(cond.value, "who", None), args))
+            if a is None:
+                return Truth.UNKNOWN
+            return Truth.TRUE if a in cond.members else Truth.FALSE
+        if isinstance(cond, ir.CBool):
+            a, _ = self.value(cond.value, self.code_of(cond.value.who, args))
+            if a is None:
+                return Truth.UNKNOWN
+            return Truth.TRUE if a is True or a == 1 else Truth.FALSE
+        assert isinstance(cond, ir.CArr)
+        n, _ = self._arrangements(cond.role, cond.form, self.months(cond.within), self.code_of(cond.who, args))
+        if n is None:
+            return Truth.UNKNOWN
+        return Truth.TRUE if n >= 1 else Truth.FALSE
+
+    def leaf_provider(self, cond: ir.Cond, args: tuple[str, ...]) -> str:
+        if len(args) == 1:
+            return args[0]
+        who = getattr(cond, "who", None)
+        if who is None:
+            for v in (getattr(cond, "left", None), getattr(cond, "value", None)):
+                who = getattr(v, "who", None) or who
+        return self.code_of(who, args)
+
+    def rule_truth(self, rule: ir.Rule, code: str) -> Truth:
+        if self.overrides:
+            return self._rule_truth(rule, code)
+        key = (rule.name, code)
+        if key not in self._rules:
+            self._rules[key] = self._rule_truth(rule, code)
+        return self._rules[key]
+
+    def _rule_truth(self, rule: ir.Rule, code: str) -> Truth:
+        parts = [self.truth(rule.requires, (code,))]
+        if rule.unless is not None:
+            parts.append(self.truth(rule.unless, (code,)))
+        return k_or(parts)
+
+    def role_truth(self, form: ir.Form, role: str, code: str) -> Truth:
+        return self.truth(form.lead if role == "lead" else form.recipient, (code,))
+
+    def pair_truth(self, form: ir.Form, lead: str, rec: str) -> Truth:
+        if lead == rec:
+            return Truth.FALSE
+        parts = [self.role_truth(form, "lead", lead), self.role_truth(form, "recipient", rec)]
+        if form.pair is not None:
+            parts.append(self.truth(form.pair, (lead, rec)))
+        return k_and(parts)
