@@ -40,7 +40,6 @@ class CheckContext:
     forms: dict[str, ir.Form] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)  # names referenced anywhere
     rule_deps: dict[str, set[str]] = field(default_factory=dict)  # criterion/credential -> rules it names
-    form_deps: dict[str, set[str]] = field(default_factory=dict)  # form -> rules its lead names directly
 
     def error(self, code: str, message: str, span: Span | None, help: str | None = None) -> None:
         self.diagnostics.append(error(code, message, span, help))

@@ -221,7 +221,6 @@ def pass_rules(ctx: CheckContext) -> None:
         groups: dict[str, list[tuple[ir.Cond | None, Any]]] = {}
         changes: list[ast.Change] = []
         deps: set[str] = set()
-        lead_deps: set[str] = set()
         for c in d.clauses:
             kind = _clause_kind(c)
             if kind not in ALLOWED[d.kind]:
@@ -247,12 +246,9 @@ def pass_rules(ctx: CheckContext) -> None:
                 scope = Scope(pair=(kind == "pair"))
                 cond = resolver.cond(c.cond, scope)
                 deps |= scope.deps
-                if kind == "lead":
-                    lead_deps |= scope.deps
                 groups.setdefault(kind, []).append((cond, c.span))
         name = d.name.name
         if d.kind == "form":
-            ctx.form_deps[name] = lead_deps
             change = "low"
             if not changes:
                 ctx.error("check.missing-clause", f"form `{name}` has no `change` level", d.name.span,
@@ -328,36 +324,74 @@ def pass_cycles(ctx: CheckContext) -> None:
             visit(name, [])
 
 
-def _reach(ctx: CheckContext, names: set[str]) -> set[str]:
-    seen: set[str] = set()
-    todo = list(names)
-    while todo:
-        n = todo.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        todo.extend(ctx.rule_deps.get(n, ()))
-    return seen
+def _required(ctx: CheckContext, cond: ast.Cond, memo: dict[str, set[str]], stack: frozenset[str]) -> set[str]:
+    """Criteria and credentials a condition *necessarily* requires (directly or through other names).
+
+    ``and`` requires what any part requires, ``or`` only what every alternative requires,
+    ``not`` requires nothing (naming a credential under ``not`` is not requiring it).
+    """
+    if isinstance(cond, ast.And):
+        out: set[str] = set()
+        for item in cond.items:
+            out |= _required(ctx, item, memo, stack)
+        return out
+    if isinstance(cond, ast.Or):
+        sets = [_required(ctx, item, memo, stack) for item in cond.items]
+        return set.intersection(*sets) if sets else set()
+    if isinstance(cond, ast.Bare) and isinstance(cond.value, ast.Ref) and cond.value.who is None:
+        name = cond.value.name.name
+        if ctx.kind_of(name) in ("criterion", "credential"):
+            return {name} | _rule_required(ctx, name, memo, stack)
+    return set()
+
+
+def _rule_required(ctx: CheckContext, name: str, memo: dict[str, set[str]], stack: frozenset[str]) -> set[str]:
+    if name in memo:
+        return memo[name]
+    if name in stack:  # a cycle: reported by the cycles pass
+        return set()
+    decl = ctx.symbols[name].decl
+    reqs = [c.cond for c in decl.clauses if isinstance(c, ast.Requires) and c.role is None]
+    waivers = [c.cond for c in decl.clauses if isinstance(c, ast.Unless)]
+    inner = stack | {name}
+    out: set[str] = set()
+    for r in reqs:
+        out |= _required(ctx, r, memo, inner)
+    if waivers:  # holds through the requirement *or* a waiver: only what both require
+        waived = [_required(ctx, w, memo, inner) for w in waivers]
+        out &= set.intersection(*waived)
+    memo[name] = out
+    return out
 
 
 def pass_risk_gradient(ctx: CheckContext) -> None:
-    """A form of higher change must not have a weaker lead requirement than one of lower change."""
+    """A form of higher change must not have a weaker lead requirement than one of lower change.
+
+    Weaker: it does not necessarily require (directly or through other names) a credential
+    that the lower-change form's lead requirement necessarily requires.
+    """
     forms = [(n, s) for n, s in ctx.symbols.items() if s.kind == "form"]
     level: dict[str, int] = {}
+    required: dict[str, set[str]] = {}
+    memo: dict[str, set[str]] = {}
     for name, sym in forms:
         for c in sym.decl.clauses:
             if isinstance(c, ast.Change) and c.level.name in ir.CHANGE_LEVELS:
                 level[name] = ir.CHANGE_LEVELS.index(c.level.name)
                 break
+        leads = [c.cond for c in sym.decl.clauses if isinstance(c, ast.Requires) and c.role == "lead"]
+        req: set[str] = set()
+        for cond in leads:
+            req |= _required(ctx, cond, memo, frozenset())
+        required[name] = req
     for hi_name, hi_sym in forms:
         if hi_name not in level:
             continue
-        reach = _reach(ctx, ctx.form_deps.get(hi_name, set()))
         for lo_name, _ in forms:
             if lo_name not in level or level[lo_name] >= level[hi_name]:
                 continue
             missing = sorted(
-                n for n in ctx.form_deps.get(lo_name, set()) if ctx.kind_of(n) == "credential" and n not in reach
+                n for n in required[lo_name] if ctx.kind_of(n) == "credential" and n not in required[hi_name]
             )
             if missing:
                 lead_clause = next(

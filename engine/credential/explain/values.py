@@ -67,6 +67,8 @@ def show(value: Any, t: ValueType | None = None) -> str:
 
 def describe_value(v: ir.Value) -> str:
     """What a value is, in the policy's words (for `missing` lists and gaps)."""
+    if v.text and not isinstance(v, ir.VConst):
+        return v.text
     if isinstance(v, ir.VAttr):
         return f"{v.who + '.' if v.who else ''}{v.name}"
     if isinstance(v, ir.VLatest):
