@@ -1,0 +1,116 @@
+"""The evaluate / explain / verify / compile command contract: formats, exit codes, atomic output."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from credential.cli import cli
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures"
+POLICY = str(FIX / "spec_example.cred")
+DATA = str(FIX / "hand_bundle")
+BASE = ["--policy", POLICY, "--data", DATA, "--as-of", "2016-04-01"]
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    r = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return r.exit_code, r.stdout, r.stderr
+
+
+def test_formats_agree() -> None:
+    _, jl, _ = invoke("evaluate", *BASE, "--format", "jsonl")
+    _, js, _ = invoke("evaluate", *BASE, "--format", "json")
+    _, cs, _ = invoke("evaluate", *BASE, "--format", "csv")
+    from_jsonl = [json.loads(x) for x in jl.splitlines()]
+    assert from_jsonl == json.loads(js)
+    rows = list(csv.DictReader(io.StringIO(cs)))
+    assert [(r["provider"], r["subject"], r["outcome"]) for r in rows] == [
+        (x["provider"], x["subject"], x["outcome"]) for x in from_jsonl
+    ]
+    keys = list(from_jsonl[0])
+    assert keys[:9] == ["provider", "provider_name", "subject", "outcome", "as_of", "missing", "policy", "data", "engine"]
+    assert from_jsonl == sorted(from_jsonl, key=lambda r: (r["provider"], r["subject"], r["as_of"]))
+
+
+def test_reruns_are_byte_identical() -> None:
+    a = invoke("evaluate", *BASE, "--format", "jsonl", "--explain", "--pairs")[1]
+    b = invoke("evaluate", *BASE, "--format", "jsonl", "--explain", "--pairs")[1]
+    assert a == b
+
+
+def test_several_as_of_dates() -> None:
+    _, out, _ = invoke("evaluate", "--policy", POLICY, "--data", DATA, "--as-of", "2016-04-01", "--as-of", "2024-06-30",
+                       "--format", "jsonl")
+    assert {json.loads(x)["as_of"] for x in out.splitlines()} == {"2016-04-01", "2024-06-30"}
+
+
+def test_output_written_atomically_and_verifiable(tmp_path: Path) -> None:
+    out = tmp_path / "sub" / "decisions.jsonl"
+    code, stdout, err = invoke("evaluate", *BASE, "--format", "jsonl", "--explain", "--pairs", "--output", str(out))
+    assert code == 0 and stdout == ""
+    assert "wrote" in err
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no temporary left behind
+    code, stdout, err = invoke("verify", str(out), "--policy", POLICY, "--data", DATA)
+    assert code == 0, stdout
+    assert "0 do not" in err
+
+
+def test_verify_rejects_a_tampered_file(tmp_path: Path) -> None:
+    out = tmp_path / "d.jsonl"
+    invoke("evaluate", *BASE, "--format", "jsonl", "--explain", "--output", str(out))
+    lines = out.read_text().splitlines()
+    rec = json.loads(lines[0])
+    rec["outcome"] = "granted" if rec["outcome"] != "granted" else "refused"
+    lines[0] = json.dumps(rec)
+    out.write_text("\n".join(lines) + "\n")
+    code, stdout, _ = invoke("verify", str(out), "--policy", POLICY, "--data", DATA)
+    assert code == 4
+    assert stdout.startswith("line 1:")
+
+
+def test_policy_error_exit_1_and_nothing_written(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.cred"
+    bad.write_text('policy p "t"\n  version "1"\n  effective 2015-01-01\ncredential c\n  requires nothing_here\n')
+    out = tmp_path / "o.jsonl"
+    code, stdout, err = invoke("evaluate", "--policy", str(bad), "--data", DATA, "--output", str(out))
+    assert code == 1 and stdout == ""
+    assert "check.unknown-name" in err
+    assert not out.exists()
+
+
+def test_data_error_exit_3_and_nothing_written(tmp_path: Path) -> None:
+    data = tmp_path / "bundle"
+    data.mkdir()
+    for f in Path(DATA).glob("*.csv"):
+        (data / f.name).write_text(f.read_text())
+    obs = data / "observations.csv"
+    obs.write_text(obs.read_text().replace("RM3,surplus_pct,2016-03-31,0.02", "RM3,surplus_pct,2016-03-31,2"))
+    out = tmp_path / "o.jsonl"
+    code, stdout, err = invoke("evaluate", "--policy", POLICY, "--data", str(data), "--output", str(out))
+    assert code == 3 and stdout == ""
+    assert "observations.csv:8: error[data." in err
+    assert not out.exists()
+    # quarantine: the row is set aside, its value is missing, RM3's partner becomes undetermined
+    code, stdout, err = invoke("evaluate", "--policy", POLICY, "--data", str(data), "--as-of", "2016-04-01",
+                               "--format", "jsonl", "--on-invalid", "quarantine")
+    assert code == 0
+    recs = {(r["provider"], r["subject"]): r for r in map(json.loads, stdout.splitlines())}
+    assert recs[("RM3", "credential:partner")]["outcome"] == "granted"  # waived: RM3 is in its grace period
+    assert recs[("RM3", "credential:supporter")]["outcome"] == "granted"
+
+
+def test_usage_errors_exit_2() -> None:
+    assert invoke("evaluate", "--as-of", "not-a-date")[0] == 2
+    assert invoke("explain", "NOPE", "--policy", POLICY, "--data", DATA)[0] == 2
+    assert invoke("explain", "RM3", "no_such_credential", "--policy", POLICY, "--data", DATA)[0] == 2
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    for verb in ["evaluate", "explain", "check", "compile", "verify"]:
+        code, out, _ = invoke(verb, "--help")
+        assert code == 0 and "Example" in out, verb
