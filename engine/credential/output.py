@@ -47,44 +47,41 @@ def summary(records: Sequence[DecisionRecord]) -> str:
     )
 
 
-def _short(subject: str) -> str:
-    kind, _, rest = subject.partition(":")
-    if kind == "credential":
-        return rest
-    if kind == "form":
-        form, _, role = rest.partition(":")
-        return f"{form}.{'lead' if role == 'lead' else 'recip'}"
-    return subject
+def to_table(records: Sequence[DecisionRecord], name_width: int = 32, form_width: int = 12) -> str:
+    """One row per provider (and as-of date): a column per credential, a column per form.
 
-
-def to_table(records: Sequence[DecisionRecord], name_width: int = 32) -> str:
-    """One row per provider (and as-of date), one column per credential and form role."""
+    A form's cell shows two marks, lead then recipient (``✓/✗``: may lead, may not receive).
+    """
     singles = [r for r in records if not r.subject.startswith("pair:")]
-    subjects = sorted({r.subject for r in singles}, key=lambda s: (not s.startswith("credential:"), s))
+    creds = sorted({r.subject.split(":", 1)[1] for r in singles if r.subject.startswith("credential:")})
+    forms = sorted({r.subject.split(":")[1] for r in singles if r.subject.startswith("form:")})
     dates = sorted({r.as_of for r in singles})
+    multi = len(dates) > 1
     grid: dict[tuple[str, str], dict[str, str]] = {}
     names: dict[str, str] = {}
     for r in singles:
-        grid.setdefault((r.provider, r.as_of), {})[r.subject] = r.outcome.value
+        grid.setdefault((r.provider, r.as_of), {})[r.subject] = MARKS[r.outcome.value]
         names[r.provider] = r.provider_name or ""
-    heads = [_short(s) for s in subjects]
-    widths = [max(len(h), 1) for h in heads]
-    multi = len(dates) > 1
-    lead_cols = ["code", "name"] + (["as_of"] if multi else [])
+    heads = creds + [f if len(f) <= form_width else f[: form_width - 1] + "…" for f in forms]
+    widths = [max(len(h), 3) for h in heads]
     out = io.StringIO()
-    header = f"{'code':<6} {'name':<{name_width}} " + ("as_of      " if multi else "")
-    out.write(header + "  ".join(f"{h:^{w}}" for h, w in zip(heads, widths, strict=True)) + "\n")
+    out.write(f"{'code':<6} {'name':<{name_width}} " + ("as_of      " if multi else ""))
+    out.write("  ".join(f"{h:^{w}}" for h, w in zip(heads, widths, strict=True)).rstrip() + "\n")
     for (code, as_of), row in sorted(grid.items()):
         nm = names.get(code, "")
         nm = nm if len(nm) <= name_width else nm[: name_width - 1] + "…"
-        cells = "  ".join(f"{MARKS.get(row.get(s, ''), ' '):^{w}}" for s, w in zip(subjects, widths, strict=True))
-        out.write(f"{code:<6} {nm:<{name_width}} " + (f"{as_of} " if multi else "") + cells + "\n")
+        cells = [row.get(f"credential:{c}", " ") for c in creds]
+        cells += [f"{row.get(f'form:{f}:lead', ' ')}/{row.get(f'form:{f}:recipient', ' ')}" for f in forms]
+        line = f"{code:<6} {nm:<{name_width}} " + (f"{as_of} " if multi else "")
+        out.write((line + "  ".join(f"{c:^{w}}" for c, w in zip(cells, widths, strict=True))).rstrip() + "\n")
     pairs = [r for r in records if r.subject.startswith("pair:")]
     if pairs:
         out.write(f"\n{len(pairs)} eligible or undetermined pairs (see --format jsonl for the list)\n")
-    out.write("\n✓ granted  ✗ refused  ? undetermined\n")
+    out.write("\n✓ granted  ✗ refused  ? undetermined; form columns show lead/recipient\n")
+    cut = [f for f in forms if len(f) > form_width]
+    if cut:
+        out.write("forms: " + ", ".join(cut) + "\n")
     out.write(summary(records) + "\n")
-    del lead_cols
     return out.getvalue()
 
 

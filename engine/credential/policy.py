@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from credential import resources
 from credential.check import CheckedPolicy, check_files
 from credential.diagnostics import Diagnostic, DiagnosticError, error, sort_diagnostics
 from credential.span import SourceFile
@@ -12,11 +13,23 @@ from credential.syntax import ParseResult, ast, parse_file
 
 
 def _display(path: Path) -> str:
-    """Paths relative to the working directory when below it, so diagnostics stay short."""
+    """How a policy file is named in diagnostics and proofs: stable across machines.
+
+    A packaged reference policy is ``policies/NAME.cred``; any other file is named relative
+    to the working directory when below it, else by its absolute path.
+    """
+    path = path.resolve()
     try:
-        return os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
+        packaged = resources.resource_path("policies").resolve()
+        if path.is_relative_to(packaged):
+            return "policies/" + path.relative_to(packaged).as_posix()
+    except FileNotFoundError:  # pragma: no cover - a broken installation
+        pass
+    try:
+        rel = os.path.relpath(path)
     except ValueError:  # pragma: no cover - other drive on Windows
         return str(path)
+    return str(path) if rel.startswith("..") else rel
 
 
 def parse_with_uses(path: str | Path) -> tuple[list[ParseResult], list[Diagnostic]]:
@@ -28,7 +41,7 @@ def parse_with_uses(path: str | Path) -> tuple[list[ParseResult], list[Diagnosti
 
     def visit(p: Path, display: str, stack: list[Path]) -> None:
         loaded.add(p)
-        res = parse_file(display)
+        res = parse_file(str(p), display)
         results.append(res)
         diags.extend(res.diagnostics)
         for d in res.tree.decls:
@@ -52,7 +65,7 @@ def parse_with_uses(path: str | Path) -> tuple[list[ParseResult], list[Diagnosti
                 continue
             visit(target, _display(target), [*stack, p])
 
-    visit(root_path, str(path), [])
+    visit(root_path, _display(root_path), [])
     return results, sort_diagnostics(diags)
 
 
@@ -62,7 +75,7 @@ def load_checked(path: str | Path) -> tuple[CheckedPolicy | None, list[Diagnosti
     if any(d.is_error for d in diags):
         return None, diags
     sources: list[SourceFile] = [r.source for r in results]
-    policy, check_diags = check_files(results[0].tree, [r.tree for r in results[1:]], sources, str(path))
+    policy, check_diags = check_files(results[0].tree, [r.tree for r in results[1:]], sources, results[0].source.path)
     return policy, sort_diagnostics([*diags, *check_diags])
 
 

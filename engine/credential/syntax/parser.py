@@ -16,7 +16,7 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from credential import resources
-from credential.diagnostics import Diagnostic, error, sort_diagnostics
+from credential.diagnostics import Diagnostic, Severity, error, sort_diagnostics
 from credential.span import SourceFile, Span
 from credential.syntax import ast
 from credential.syntax.layout import Layout, NestingTooDeep
@@ -118,18 +118,22 @@ def decode_policy_bytes(path: str, data: bytes) -> tuple[SourceFile, list[Diagno
     return SourceFile(path, text), []
 
 
-def parse_file(path: str) -> ParseResult:
+def parse_file(path: str, display: str | None = None) -> ParseResult:
+    """Parse a policy file; diagnostics and spans name it ``display`` (default: ``path``)."""
+    shown = display or path
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        src = SourceFile(path, "")
+        src = SourceFile(shown, "")
         return ParseResult(
             src,
             ast.PolicyFile(()),
-            diagnostics=[error("parse.io", f"cannot read policy file: {exc.strerror or exc}", None)],
+            diagnostics=[
+                Diagnostic("parse.io", Severity.ERROR, f"cannot read policy file: {exc.strerror or exc}", file=shown)
+            ],
         )
-    src, diags = decode_policy_bytes(path, data)
+    src, diags = decode_policy_bytes(shown, data)
     if diags:
         return ParseResult(src, ast.PolicyFile((), span=src.span(0, 0)), diagnostics=diags)
     return parse_source(src)

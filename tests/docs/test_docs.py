@@ -1,0 +1,94 @@
+"""Every example in the docs runs: policies check clean and console sessions print what the docs show.
+
+Conventions in docs/*.md and README.md:
+
+* a ```cred block is a complete policy; it must check with no errors (and no warnings
+  unless the block's first line is ``# expect-warnings``);
+* a ```console block holds ``$ credential ...`` commands, each followed by its exact
+  output; the command runs from the repository root (``$ cd DIR`` lines change folder).
+  A line ``...`` in the expected output matches any lines.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from credential.cli import cli
+from credential.policy import load_checked
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = sorted([*ROOT.glob("docs/*.md"), ROOT / "README.md", *ROOT.glob("policies/*.md")])
+FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def blocks(kind: str) -> list[tuple[str, int, str]]:
+    out = []
+    for doc in DOCS:
+        text = doc.read_text(encoding="utf-8")
+        for m in FENCE.finditer(text):
+            if m.group(1) == kind:
+                line = text[: m.start()].count("\n") + 1
+                out.append((doc.relative_to(ROOT).as_posix(), line, m.group(2)))
+    return out
+
+
+CRED = blocks("cred")
+CONSOLE = blocks("console")
+
+
+@pytest.mark.parametrize(("doc", "line", "body"), CRED, ids=[f"{d}:{n}" for d, n, _ in CRED])
+def test_policy_examples_check(tmp_path: Path, doc: str, line: int, body: str) -> None:
+    path = tmp_path / "example.cred"
+    path.write_text(body, encoding="utf-8")
+    policy, diags = load_checked(path)
+    errors = [d.headline() for d in diags if d.is_error]
+    assert not errors, f"{doc}:{line}: {errors}"
+    if not body.startswith("# expect-warnings"):
+        assert not diags, f"{doc}:{line}: {[d.headline() for d in diags]}"
+    assert policy is not None
+
+
+def matches(expected: list[str], actual: list[str]) -> bool:
+    if not expected:
+        return not actual
+    if expected[0] == "...":
+        return any(matches(expected[1:], actual[i:]) for i in range(len(actual) + 1))
+    return bool(actual) and expected[0] == actual[0] and matches(expected[1:], actual[1:])
+
+
+def sessions(body: str) -> list[tuple[str, list[str]]]:
+    out: list[tuple[str, list[str]]] = []
+    for raw in body.splitlines():
+        if raw.startswith("$ "):
+            out.append((raw[2:], []))
+        elif out:
+            out[-1][1].append(raw.rstrip())
+    return out
+
+
+@pytest.mark.parametrize(("doc", "line", "body"), CONSOLE, ids=[f"{d}:{n}" for d, n, _ in CONSOLE])
+def test_console_examples_run(doc: str, line: int, body: str) -> None:
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        for command, expected in sessions(body):
+            argv = shlex.split(command)
+            if argv[0] == "cd":
+                os.chdir(ROOT / argv[1])
+                continue
+            assert argv[0] == "credential", f"{doc}:{line}: only credential commands run here: {command}"
+            result = CliRunner().invoke(cli, argv[1:], catch_exceptions=False)
+            actual = (result.stdout + result.stderr).rstrip("\n").splitlines()
+            while expected and expected[-1] == "":
+                expected = expected[:-1]
+            assert matches(expected, [a.rstrip() for a in actual]), (
+                f"{doc}:{line}: `{command}` printed:\n" + "\n".join(actual)
+            )
+    finally:
+        os.chdir(cwd)
