@@ -92,3 +92,19 @@ def test_console_examples_run(doc: str, line: int, body: str) -> None:
             )
     finally:
         os.chdir(cwd)
+
+
+def test_every_diagnostic_code_is_documented() -> None:
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "engine" / "credential").rglob("*.py"))
+    codes = set(re.findall(r'"((?:parse|check|data|datalog)\.[a-z][a-z-]*)"', source))
+    doc = (ROOT / "docs" / "diagnostics.md").read_text(encoding="utf-8")
+    assert codes, "no codes found"
+    missing = sorted(c for c in codes if f"`{c}`" not in doc)
+    assert not missing, f"codes missing from docs/diagnostics.md: {missing}"
+
+
+def test_diagnostic_examples_match_goldens() -> None:
+    doc = (ROOT / "docs" / "diagnostics.md").read_text(encoding="utf-8")
+    for golden in sorted((ROOT / "tests" / "check" / "golden").glob("*.txt")):
+        body = golden.read_text(encoding="utf-8").split("\n", 1)[1].rstrip("\n")
+        assert body in doc, f"docs/diagnostics.md is stale for {golden.name}: run tests/docs/regen_diagnostics.py"
