@@ -51,6 +51,11 @@ with an example line, is listed in [data-bundle.md](data-bundle.md). The codes a
 `data.self-arrangement`, `data.end-before-start`, and the warnings `data.undeclared-measure`,
 `data.undeclared-status`, `data.undeclared-form`, `data.extra-column`.
 
+## Policy test codes
+
+`credential test` reports problems in YAML test files as `FILE:LINE:COL: error[test.CODE]: message`
+with a caret; every `test.*` code is listed with an example in [policy-tests.md](policy-tests.md).
+
 ## Datalog codes
 
 Raised as `credential.datalog.DatalogError` (attribute `.code`) by the Datalog layer's own checks,

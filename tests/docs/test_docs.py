@@ -96,8 +96,8 @@ def test_console_examples_run(doc: str, line: int, body: str) -> None:
 
 def test_every_diagnostic_code_is_documented() -> None:
     source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "engine" / "credential").rglob("*.py"))
-    codes = set(re.findall(r'"((?:parse|check|data|datalog)\.[a-z][a-z-]*)"', source))
-    doc = (ROOT / "docs" / "diagnostics.md").read_text(encoding="utf-8")
+    codes = set(re.findall(r'"((?:parse|check|data|datalog|test)\.[a-z][a-z-]*)"', source))
+    doc = "\n".join((ROOT / "docs" / name).read_text(encoding="utf-8") for name in ("diagnostics.md", "policy-tests.md"))
     assert codes, "no codes found"
     missing = sorted(c for c in codes if f"`{c}`" not in doc)
     assert not missing, f"codes missing from docs/diagnostics.md: {missing}"

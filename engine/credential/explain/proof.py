@@ -70,13 +70,38 @@ class ProofBuilder:
         self.policy = ev.policy
         self.compiled = ev.compiled
         self._index: dict[str, DerivedIndex] = {}
+        self._pair_models: dict[tuple[str, ...], Any] = {}
 
     # ---- model reads ------------------------------------------------------
     def preds(self, cond: ir.Cond, pair_form: str | None) -> NodePreds:
         return self.compiled.preds_of(cond, pair_form)
 
     def truth(self, cond: ir.Cond, args: Args, pair_form: str | None) -> Truth:
+        if pair_form is not None and args not in self.ev.rel(pn.pair_domain(pair_form)):
+            return self.pair_model(pair_form, args).truth(self.preds(cond, pair_form), args)
         return self.ev.truth(self.preds(cond, pair_form), args)
+
+    def pair_model(self, form: str, args: Args) -> Any:
+        """The model of the pair program for one non-candidate pair (its condition is not in the main model).
+
+        The main evaluation checks a pair condition only where both roles possibly hold; to
+        explain any other pair, the same program runs on the two providers' facts with the
+        pair declared a candidate, and the truth of its nodes is read from that model.
+        """
+        key = (form, *args)
+        if key not in self._pair_models:
+            from credential.datalog.evaluate import evaluate_program
+            from credential.engine import Evaluation
+
+            keep = set(args)
+            facts = {
+                pred: [row for row in rows if pred.startswith("param_") or row[0] in keep]
+                for pred, rows in self.ev.facts.relations.items()
+            }
+            facts[pn.pair_domain(form)] = [args]
+            model = evaluate_program(self.compiled.program(pairs=True), facts, backend=self.ev.backend)
+            self._pair_models[key] = Evaluation(self.ev.inputs, self.ev.as_of, self.ev.facts, model, True, self.ev.backend)
+        return self._pair_models[key]
 
     def rule_truth(self, rule: ir.Rule, code: str) -> Truth:
         c, p = pn.rule_preds(rule.kind, rule.name)
@@ -203,7 +228,10 @@ class ProofBuilder:
         for role, code in (("lead", lead), ("recipient", rec)):
             rc, rp = pn.role_preds(form.name, role)
             parts.append((self.ev.truth(NodePreds(rc, rp), (code,)), self.role_node(form, role, code)))
-        if form.pair is not None:
+        # The pair condition is evaluated only for candidate pairs (both roles possibly hold);
+        # otherwise a role already refuses the pair and the proof shows that role alone.
+        candidate = args in self.ev.rel(pn.pair_domain(form.name))
+        if form.pair is not None and candidate:
             parts.append((self.truth(form.pair, args, form.name), self.cond_node(form.pair, args, form.name)))
         chosen = select("and", [t for t, _ in parts], whole)
         return {
@@ -353,11 +381,9 @@ class ProofBuilder:
         return [self._qualify_item(cond, args, want, t)]
 
     def _qualify_item(self, cond: ir.Cond, args: Args, want: bool, t: Truth) -> dict[str, Any]:
-        item: dict[str, Any] = {"text": cond.text, "source": source_of(cond.span), "must_be": want}
-        if len(args) == 2 and getattr(cond, "who", None) is not None:
-            item["provider"] = self.code_of(getattr(cond, "who", None), args)
-        elif len(args) == 1:
-            item["provider"] = args[0]
+        # A pair condition's leaf belongs to the pair (LEAD:RECIPIENT), a role's to its provider.
+        item: dict[str, Any] = {"text": cond.text, "source": source_of(cond.span), "must_be": want,
+                                "provider": ":".join(args)}
         gap: Any = None
         if isinstance(cond, ir.CCompare):
             left, right = self.operand(cond.left, args), self.operand(cond.right, args)

@@ -301,14 +301,10 @@ class Recompute:
             return Truth.UNKNOWN
         return Truth.TRUE if n >= 1 else Truth.FALSE
 
-    def leaf_provider(self, cond: ir.Cond, args: tuple[str, ...]) -> str:
-        if len(args) == 1:
-            return args[0]
-        who = getattr(cond, "who", None)
-        if who is None:
-            for v in (getattr(cond, "left", None), getattr(cond, "value", None)):
-                who = getattr(v, "who", None) or who
-        return self.code_of(who, args)
+    @staticmethod
+    def leaf_provider(cond: ir.Cond, args: tuple[str, ...]) -> str:
+        """Whose leaf this is: a role's provider, or the pair (LEAD:RECIPIENT) in a pair condition."""
+        return ":".join(args)
 
     def rule_truth(self, rule: ir.Rule, code: str) -> Truth:
         if self.overrides:

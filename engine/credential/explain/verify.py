@@ -286,7 +286,8 @@ class _Checker:
             (rc.role_truth(form, "lead", lead), ("role", "lead", lead)),
             (rc.role_truth(form, "recipient", rec), ("role", "recipient", rec)),
         ]
-        if form.pair is not None:
+        # The pair condition is part of the proof only when neither role is refused.
+        if form.pair is not None and all(p[0] is not Truth.FALSE for p in parts):
             parts.append((rc.truth(form.pair, args), ("cond", form.pair, None)))
         chosen = _select("and", [p[0] for p in parts], t)
         kids = node.get("children") or []
@@ -402,8 +403,8 @@ class _Checker:
             overrides[(key, provider)] = must
             leaf = leaves[key]
             if isinstance(leaf, ir.CCompare):
-                lv, _ = rc.value(leaf.left, provider if getattr(leaf.left, "who", None) is None or len(args) == 1
-                                 else rc.code_of(leaf.left.who, args))  # type: ignore[union-attr]
+                leaf_args = tuple(provider.split(":"))
+                lv, _ = rc.value(leaf.left, rc.code_of(getattr(leaf.left, "who", None), leaf_args))
                 if not _same(it.get("value"), json_value(lv)):
                     errs.append(f"to_qualify: value of {it['text']!r} is {it.get('value')!r}, the data give {json_value(lv)!r}")
         if errs:

@@ -1,0 +1,4 @@
+"""The parts of ``credential diff``: declaration changes, attribution, results and rendering.
+
+The public entry point is :func:`credential.diff.diff_policies`.
+"""
