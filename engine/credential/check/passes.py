@@ -337,7 +337,10 @@ def _required(ctx: CheckContext, cond: ast.Cond, memo: dict[str, set[str]], stac
         return out
     if isinstance(cond, ast.Or):
         sets = [_required(ctx, item, memo, stack) for item in cond.items]
-        return set.intersection(*sets) if sets else set()
+        common = set(sets[0]) if sets else set()
+        for other in sets[1:]:
+            common &= other
+        return common
     if isinstance(cond, ast.Bare) and isinstance(cond.value, ast.Ref) and cond.value.who is None:
         name = cond.value.name.name
         if ctx.kind_of(name) in ("criterion", "credential"):
@@ -359,7 +362,8 @@ def _rule_required(ctx: CheckContext, name: str, memo: dict[str, set[str]], stac
         out |= _required(ctx, r, memo, inner)
     if waivers:  # holds through the requirement *or* a waiver: only what both require
         waived = [_required(ctx, w, memo, inner) for w in waivers]
-        out &= set.intersection(*waived)
+        for w in waived:
+            out &= w
     memo[name] = out
     return out
 

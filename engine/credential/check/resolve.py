@@ -65,7 +65,8 @@ def parse_date(text: str) -> dt.date | None:
 
 def resolve_type(ctx: CheckContext, texpr: ast.TypeExpr) -> ValueType | None:
     if isinstance(texpr, ast.PrimType):
-        return {"number": NUMBER, "percent": PERCENT, "text": TEXT, "date": DATE, "yes/no": BOOL}[texpr.kind]
+        prims: dict[str, ValueType] = {"number": NUMBER, "percent": PERCENT, "text": TEXT, "date": DATE, "yes/no": BOOL}
+        return prims[texpr.kind]
     if isinstance(texpr, ast.OneOfType):
         names = [m.name for m in texpr.members]
         seen: set[str] = set()
@@ -106,7 +107,11 @@ def literal(ctx: CheckContext, lit: ast.Literal) -> ir.VConst | None:
         return ir.VConst(value, PERCENT, span=lit.span, text=text)
     if isinstance(lit, ast.DateLit):
         d = parse_date(lit.text)
-        return None if d is None else ir.VConst(d, DATE, span=lit.span, text=text)
+        if d is None:  # same diagnostic as pass_dates gives for header and param dates
+            ctx.error("check.bad-date", f"`{lit.text}` is not a calendar date", lit.span,
+                      help="dates are written YYYY-MM-DD, e.g. 2015-04-01")
+            return None
+        return ir.VConst(d, DATE, span=lit.span, text=text)
     if isinstance(lit, ast.StringLit):
         return ir.VConst(lit.value, TEXT, span=lit.span, text=text)
     if isinstance(lit, ast.BoolLit):
@@ -184,7 +189,7 @@ class Resolver:
             within = self.within(v.within)
             if (v.form is not None and form is None) or (v.within is not None and within is None):
                 return None
-            return ir.VArrCount(role, form, within, None, NUMBER, span=v.span, text=text)
+            return ir.VArrCount("lead" if role == "lead" else "recipient", form, within, None, NUMBER, span=v.span, text=text)
         return literal(ctx, v)
 
     def ref_value(self, ref: ast.Ref, scope: Scope, expected: ValueType | None) -> ir.Value | None:

@@ -7,7 +7,8 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar, cast
 
 import click
 
@@ -69,7 +70,7 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
         raise
 
 
-class IsoDate(click.ParamType):
+class IsoDate(click.ParamType):  # type: ignore[type-arg,unused-ignore]
     """A YYYY-MM-DD date option."""
 
     name = "date"
@@ -97,17 +98,20 @@ def default_data() -> str:
     return str(bundled_data_path())
 
 
-def run_guarded(fn: object) -> object:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def run_guarded(fn: F) -> F:
     """Turn policy/data errors raised by the engine into diagnostics and exit codes 1 / 3."""
     import functools
 
     from credential.diagnostics import DiagnosticError
     from credential.engine import DataInvalid, PolicyInvalid
 
-    @functools.wraps(fn)  # type: ignore[arg-type]
-    def wrapper(*args: object, **kwargs: object) -> object:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)  # type: ignore[operator]
+            return fn(*args, **kwargs)
         except PolicyInvalid as exc:
             emit_diagnostics(exc.diagnostics)
             fail(EXIT_POLICY)
@@ -118,10 +122,10 @@ def run_guarded(fn: object) -> object:
             emit_diagnostics(exc.diagnostics)
             fail(EXIT_DATA if any(d.code.startswith("data.") for d in exc.diagnostics) else EXIT_POLICY)
 
-    return wrapper
+    return cast(F, wrapper)
 
 
-def policy_data_options(fn: object) -> object:
+def policy_data_options(fn: F) -> F:
     opts = [
         click.option("--policy", "policy", type=click.Path(dir_okay=False), default=None,
                      help="policy file (default: the bundled reference policy)"),
@@ -133,5 +137,5 @@ def policy_data_options(fn: object) -> object:
                      show_default=True, help="Datalog backend"),
     ]
     for opt in reversed(opts):
-        fn = opt(fn)  # type: ignore[operator]
+        fn = opt(fn)
     return fn

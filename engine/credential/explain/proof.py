@@ -78,7 +78,8 @@ class ProofBuilder:
 
     def truth(self, cond: ir.Cond, args: Args, pair_form: str | None) -> Truth:
         if pair_form is not None and args not in self.ev.rel(pn.pair_domain(pair_form)):
-            return self.pair_model(pair_form, args).truth(self.preds(cond, pair_form), args)
+            sub: Evaluation = self.pair_model(pair_form, args)
+            return sub.truth(self.preds(cond, pair_form), args)
         return self.ev.truth(self.preds(cond, pair_form), args)
 
     def pair_model(self, form: str, args: Args) -> Any:
@@ -285,7 +286,7 @@ class ProofBuilder:
         if isinstance(cond, ir.CCompare):
             left, right = self.operand(cond.left, args), self.operand(cond.right, args)
             op: str = cond.op
-            threshold = {k: right[k] for k in ("text", "value", "param", "since", "provider") if k in right}
+            threshold: dict[str, Any] = {k: right[k] for k in ("text", "value", "param", "since", "provider") if k in right}
             base.update(kind="comparison", op=op)
             operands = [(cond.left, left), (cond.right, right)]
         elif isinstance(cond, ir.CIn):
@@ -305,7 +306,7 @@ class ProofBuilder:
             count = ir.VArrCount(cond.role, cond.form, cond.within, cond.who, span=cond.span, text=cond.text)
             left = self.operand(count, args)
             right = {"rows": []}
-            threshold: dict[str, Any] = {"value": 1}
+            threshold = {"value": 1}
             if isinstance(cond.within, ir.VParam):
                 value, since = self.ev.facts.params[cond.within.name]
                 threshold.update(within=json_value(value), param=cond.within.name,

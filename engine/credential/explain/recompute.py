@@ -46,11 +46,13 @@ def _date(v: Any) -> dt.date | None:
         return v.date()
     if isinstance(v, dt.date):
         return v
-    return pd.Timestamp(v).date()
+    stamp: dt.date = pd.Timestamp(v).date()
+    return stamp
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return frame.to_dict("records")  # type: ignore[return-value]
+    rows: list[dict[str, Any]] = frame.to_dict("records")
+    return rows
 
 
 def k_and(ts: list[Truth]) -> Truth:
@@ -129,7 +131,7 @@ class Recompute:
             raw = row.get(name)
             if not _na(raw):
                 value = _date(raw) if isinstance(raw, pd.Timestamp | dt.datetime) else raw
-                if hasattr(value, "item"):
+                if value is not None and hasattr(value, "item"):
                     value = value.item()
         for q in self.q_providers.get(code, []):
             rows.add((str(q["file"]), int(q["row"])))
@@ -260,9 +262,11 @@ class Recompute:
             a, b = a.months, b.months
         if isinstance(a, float) or isinstance(b, float):
             a, b = float(a), float(b)
-        return {
-            "=": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b,
-        }[op]
+        results: dict[str, bool] = {
+            "=": bool(a == b), "!=": bool(a != b), "<": bool(a < b), "<=": bool(a <= b), ">": bool(a > b),
+            ">=": bool(a >= b),
+        }
+        return results[op]
 
     def truth(self, cond: ir.Cond, args: tuple[str, ...]) -> Truth:
         if isinstance(cond, ir.CAnd):

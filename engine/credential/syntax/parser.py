@@ -206,10 +206,11 @@ def _tok_span(src: SourceFile, offset: int, tok: Token) -> Span:
 
 def _syntax_diagnostic(src: SourceFile, offset: int, chunk: str, exc: UnexpectedInput) -> Diagnostic:
     if isinstance(exc, UnexpectedCharacters):
-        pos = offset + exc.pos_in_stream
-        ch = chunk[exc.pos_in_stream] if exc.pos_in_stream < len(chunk) else ""
+        at = exc.pos_in_stream or 0
+        pos = offset + at
+        ch = chunk[at] if at < len(chunk) else ""
         if ch == '"':
-            line_end = chunk.find("\n", exc.pos_in_stream)
+            line_end = chunk.find("\n", at)
             line_end = len(chunk) if line_end < 0 else line_end
             return error(
                 "parse.unterminated-string",
@@ -232,8 +233,7 @@ def _syntax_diagnostic(src: SourceFile, offset: int, chunk: str, exc: Unexpected
         )
         help_text = _token_help(tok, set(exc.expected))
         if not help_text and expected:
-            shown = expected if len(expected) <= 10 else [*expected[:10], "..."]
-            help_text = "expected " + ", ".join(shown)
+            help_text = "expected " + ", ".join(expected if len(expected) <= 10 else [*expected[:10], "..."])
         return error(
             "parse.unexpected-token",
             f"unexpected {_describe_token(tok)}",
@@ -532,7 +532,7 @@ class _ToAst(Transformer[Token, Any]):
     def arrangement_count(self, meta: Any, c: list[Any]) -> ast.ArrangementCount:
         role = next(x for x in c if isinstance(x, str) and not isinstance(x, Token))
         form, within = c[-1]
-        return ast.ArrangementCount(role, form, within, span=self._sp(meta))
+        return ast.ArrangementCount("led" if role == "led" else "received", form, within, span=self._sp(meta))
 
     @v_args(meta=True)
     def aggregate(self, meta: Any, c: list[Any]) -> ast.Aggregate:
