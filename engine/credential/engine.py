@@ -141,7 +141,7 @@ def records_for(
     subject: str | None = None,
 ) -> list[DecisionRecord]:
     """Decision records of one evaluation (optionally of one provider / subject)."""
-    from credential.explain.proof import ProofBuilder
+    from credential.proofs.proof import ProofBuilder
 
     builder = ProofBuilder(ev)
     names = ev.inputs.bundle.provider_names()

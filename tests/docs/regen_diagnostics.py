@@ -61,7 +61,7 @@ with a caret; every `test.*` code is listed with an example in [policy-tests.md]
 Raised as `credential.datalog.DatalogError` (attribute `.code`) by the Datalog layer's own checks,
 before any backend sees a program (see [datalog.md](datalog.md)): `datalog.parse`,
 `datalog.unsafe-variable`, `datalog.arity-mismatch`, `datalog.unstratifiable`,
-`datalog.invalid-name`, `datalog.invalid-value`, `datalog.unknown-backend`.
+`datalog.invalid-name`, `datalog.invalid-value`, `datalog.unknown-backend`, `datalog.runtime` (a backend failed while evaluating).
 """
 
 

@@ -108,3 +108,25 @@ def test_diagnostic_examples_match_goldens() -> None:
     for golden in sorted((ROOT / "tests" / "check" / "golden").glob("*.txt")):
         body = golden.read_text(encoding="utf-8").split("\n", 1)[1].rstrip("\n")
         assert body in doc, f"docs/diagnostics.md is stale for {golden.name}: run tests/docs/regen_diagnostics.py"
+
+
+PYTHON = blocks("python")
+
+
+@pytest.mark.parametrize(("doc", "line", "body"), PYTHON, ids=[f"{d}:{n}" for d, n, _ in PYTHON])
+def test_python_examples_run(doc: str, line: int, body: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A ```python block runs from the repository root; a ```text block right after it is its output."""
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    after = text[text.index(body) + len(body):]
+    expected = None
+    m = re.match(r"```\s*\n(?:[^`]*?\n)?```text\n(.*?)```", after, re.DOTALL)
+    if m:
+        expected = m.group(1)
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        exec(compile(body, f"{doc}:{line}", "exec"), {"__name__": "__doc_example__"})
+    finally:
+        os.chdir(cwd)
+    if expected is not None:
+        assert capsys.readouterr().out == expected, f"{doc}:{line}"

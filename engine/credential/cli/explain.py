@@ -33,7 +33,7 @@ def command(
       credential explain RW6 form:buddying:recipient --format json
     """
     from credential.engine import evaluate_inputs, load_inputs, records_for
-    from credential.explain.render import render_text
+    from credential.proofs.render import render_text
 
     inputs = load_inputs(policy or default_policy(), data or default_data(), on_invalid)  # type: ignore[arg-type]
     if code not in inputs.bundle.provider_names():
@@ -51,7 +51,7 @@ def command(
         parts = subj.split(":")
         if len(parts) != 4 or parts[1] not in ev.policy.forms:
             fail(EXIT_USAGE, "error: a pair subject is pair:FORM:LEAD:RECIPIENT")
-        from credential.explain.proof import ProofBuilder
+        from credential.proofs.proof import ProofBuilder
 
         builder = ProofBuilder(ev)
         args = (parts[2], parts[3])

@@ -24,7 +24,7 @@ def command(decisions: str, policy: str | None, data: str | None, on_invalid: st
       credential verify d.jsonl
     """
     from credential.engine import load_inputs
-    from credential.explain.verify import verify_lines
+    from credential.proofs.verify import verify_lines
 
     inputs = load_inputs(policy or default_policy(), data or default_data(), on_invalid)  # type: ignore[arg-type]
     try:

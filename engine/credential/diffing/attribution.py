@@ -21,7 +21,7 @@ decision in *both* versions at once:
 A subject that exists in one version only (a new or dropped credential or form) is caused by
 that declaration's addition or removal alone.  Truth comes from each version's Datalog model;
 a ``pair requires`` condition, which the model only decides for candidate pairs, is decided
-by the independent evaluator of :mod:`credential.explain.recompute`.
+by the independent evaluator of :mod:`credential.proofs.recompute`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from credential.compile import NodePreds
 from credential.compile import names as pn
 from credential.diffing.declarations import DeclChange, literal
 from credential.diffing.result import ABSENT, Attribution, Cause
-from credential.explain.recompute import Recompute, k_or
+from credential.proofs.recompute import Recompute, k_or
 from credential.types import ScaleType
 
 if TYPE_CHECKING:

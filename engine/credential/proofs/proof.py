@@ -18,7 +18,7 @@ from credential.check import ir
 from credential.compile import NodePreds
 from credential.compile import names as pn
 from credential.decisions import Outcome, Truth
-from credential.explain.values import DerivedIndex, describe_value, json_value, show
+from credential.proofs.values import DerivedIndex, describe_value, json_value, show
 from credential.types import DateType, NumberType, PercentType, ScaleType
 
 if TYPE_CHECKING:

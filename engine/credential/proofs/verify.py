@@ -1,6 +1,6 @@
 """``credential verify``: re-check every decision record against the policy and the data alone.
 
-Each record's outcome is recomputed with :mod:`credential.explain.recompute` (no Datalog
+Each record's outcome is recomputed with :mod:`credential.proofs.recompute` (no Datalog
 engine); with a proof, every node is re-derived: its text and source must be the policy's,
 its outcome the recomputed truth, a comparison's value, threshold (and the date the
 param took effect) and evidence rows (and their cells) what the data says, the children
@@ -19,8 +19,8 @@ from typing import Any
 from credential.check import ir
 from credential.data.bundle import Bundle
 from credential.decisions import Outcome, Truth
-from credential.explain.recompute import Recompute, leaf_key
-from credential.explain.values import describe_value, json_value
+from credential.proofs.recompute import Recompute, leaf_key
+from credential.proofs.values import describe_value, json_value
 
 OUTCOME = {Truth.TRUE: "granted", Truth.FALSE: "refused", Truth.UNKNOWN: "undetermined"}
 

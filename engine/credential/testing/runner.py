@@ -175,7 +175,7 @@ def outcome_of(ev: Evaluation, e: Expectation) -> Outcome:
 
 
 def proof_of(ev: Evaluation, e: Expectation) -> dict[str, Any]:
-    from credential.explain.proof import ProofBuilder
+    from credential.proofs.proof import ProofBuilder
 
     builder = ProofBuilder(ev)
     if e.kind == "criterion":
