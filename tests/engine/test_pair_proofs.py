@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from credential.engine import evaluate_inputs, load_inputs
-from credential.explain.proof import ProofBuilder
-from credential.explain.verify import verify_records
+from credential.proofs.proof import ProofBuilder
+from credential.proofs.verify import verify_records
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 

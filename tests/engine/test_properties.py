@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from credential.data.synthetic import generate_bundle, write_bundle
 from credential.engine import evaluate_inputs, load_inputs, records_for, run
-from credential.explain.verify import verify_lines
+from credential.proofs.verify import verify_lines
 from credential.output import render
 from credential.policy import load_policy
 
