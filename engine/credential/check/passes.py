@@ -40,6 +40,8 @@ def pass_header(ctx: CheckContext) -> None:
     for extra in policies[1:]:
         ctx.error("check.policy-header", "a file has exactly one `policy` declaration", extra.span)
     ctx.policy = first
+    for span in first.repeated:
+        ctx.error("check.policy-header", "this policy clause is given twice", span, help="keep one of them")
     if first.version is None:
         ctx.error("check.policy-header", "the policy has no `version`", first.name.span, help='add `  version "1.0.0"`')
     if first.effective is None:

@@ -236,6 +236,7 @@ class PolicyDecl:
     version: StringLit | None = None
     effective: DateLit | None = None
     expires: DateLit | None = None
+    repeated: tuple[Span, ...] = field(default=(), compare=False, repr=False)  # clauses given twice
     span: Span = _span()
 
 

@@ -58,11 +58,11 @@ def _describe_terminal(name: str) -> str:
 
 def _describe_token(tok: Token) -> str:
     if tok.type == "_NL":
-        return "the end of the line"
+        return "end of line"
     if tok.type == "_IND":
-        return "an indented line"
+        return "indented line"
     if tok.type == "$END":
-        return "the end of the file"
+        return "end of file"
     return f"`{tok.value}`"
 
 
@@ -308,17 +308,16 @@ class _ToAst(Transformer[Token, Any]):
     @v_args(meta=True)
     def policy_decl(self, meta: Any, c: list[Any]) -> ast.PolicyDecl:
         name, title = c[1], c[2]
-        version = effective = expires = None
-        for clause in self._nodes(c):
-            kind, value = clause
-            if kind == "version":
-                version = value
-            elif kind == "effective":
-                effective = value
+        found: dict[str, Any] = {}
+        repeated: list[Span] = []
+        for kind, value in self._nodes(c):
+            if kind in found:
+                repeated.append(value.span)
             else:
-                expires = value
+                found[kind] = value
         return ast.PolicyDecl(
-            self._ident(name), self._string(title), version, effective, expires, span=self._sp(meta)
+            self._ident(name), self._string(title), found.get("version"), found.get("effective"),
+            found.get("expires"), repeated=tuple(repeated), span=self._sp(meta),
         )
 
     def version_clause(self, c: list[Any]) -> tuple[str, Any]:
