@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,19 +61,19 @@ class Span:
     def path(self) -> str:
         return self.source.path
 
-    @property
+    @cached_property
     def line(self) -> int:
         return self.source.line_col(self.start)[0]
 
-    @property
+    @cached_property
     def column(self) -> int:
         return self.source.line_col(self.start)[1]
 
-    @property
+    @cached_property
     def end_line(self) -> int:
         return self.source.line_col(self.end)[0]
 
-    @property
+    @cached_property
     def end_column(self) -> int:
         return self.source.line_col(self.end)[1]
 

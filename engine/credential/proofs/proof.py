@@ -18,7 +18,7 @@ from credential.check import ir
 from credential.compile import NodePreds
 from credential.compile import names as pn
 from credential.decisions import Outcome, Truth
-from credential.proofs.values import DerivedIndex, describe_value, json_value, show
+from credential.proofs.values import DerivedIndex, RowIndex, describe_value, json_value, show
 from credential.types import DateType, NumberType, PercentType, ScaleType
 
 if TYPE_CHECKING:
@@ -71,6 +71,9 @@ class ProofBuilder:
         self.compiled = ev.compiled
         self._index: dict[str, DerivedIndex] = {}
         self._pair_models: dict[tuple[str, ...], Any] = {}
+        self._rows = RowIndex(ev.inputs.bundle)
+        self._rule_nodes: dict[tuple[str, str, str | None], Node] = {}
+        self._q_rules: dict[tuple[str, str, bool], list[dict[str, Any]] | None] = {}
 
     # ---- model reads ------------------------------------------------------
     def preds(self, cond: ir.Cond, pair_form: str | None) -> NodePreds:
@@ -126,11 +129,10 @@ class ProofBuilder:
         return self._index[key].get(code)
 
     def evidence(self, rows: list[tuple[str, int]]) -> list[dict[str, Any]]:
-        bundle = self.ev.inputs.bundle
         out = []
         for file, row in sorted(set(rows)):
             try:
-                values = bundle.row_values(file, row)
+                values = self._rows.values(file, row)
             except KeyError:
                 values = {}
             out.append({"file": file, "row": row, "values": values})
@@ -173,6 +175,13 @@ class ProofBuilder:
         return node
 
     def rule_node(self, rule: ir.Rule, code: str, root: bool = False, truth: Truth | None = None) -> Node:
+        """A rule's subtree for one provider; built once and shared (callers copy before changing it)."""
+        key = (rule.name, code, "root" if root else (truth.value if truth is not None else None))
+        if key not in self._rule_nodes:
+            self._rule_nodes[key] = self._rule_node(rule, code, root, truth)
+        return dict(self._rule_nodes[key])
+
+    def _rule_node(self, rule: ir.Rule, code: str, root: bool, truth: Truth | None) -> Node:
         whole = self.rule_truth(rule, code) if truth is None else truth
         node: Node = {
             "kind": rule.kind,
@@ -360,6 +369,12 @@ class ProofBuilder:
         return _dedupe(items or [])
 
     def _q_rule(self, rule: ir.Rule, code: str, want: bool) -> list[dict[str, Any]] | None:
+        key = (rule.name, code, want)
+        if key not in self._q_rules:
+            self._q_rules[key] = self._q_rule_uncached(rule, code, want)
+        return self._q_rules[key]
+
+    def _q_rule_uncached(self, rule: ir.Rule, code: str, want: bool) -> list[dict[str, Any]] | None:
         options = [self._q(rule.requires, (code,), None, want)]
         if rule.unless is not None:
             options.append(self._q(rule.unless, (code,), None, want))

@@ -96,6 +96,8 @@ class Recompute:
         self.arr = _records(bundle.arrangements)
         self.q_arr = _records(bundle.quarantine.arrangements)
         self._rules: dict[tuple[str, str], Truth] = {}
+        self._values: dict[tuple[Any, str], tuple[Any, Rows]] = {}
+        self._truths: dict[tuple[Any, tuple[str, ...]], Truth] = {}
 
     # ---- values -------------------------------------------------------------
     def param(self, name: str) -> tuple[Any, dt.date | None]:
@@ -110,6 +112,14 @@ class Recompute:
         return value.months if isinstance(value, Duration) else int(value)
 
     def value(self, v: ir.Value, code: str) -> tuple[Any, Rows]:
+        """A value for one provider, with the rows it rests on (cached: values do not depend on overrides)."""
+        key = (v, code)
+        if key not in self._values:
+            self._values[key] = self._value(v, code)
+        value, rows = self._values[key]
+        return value, set(rows)
+
+    def _value(self, v: ir.Value, code: str) -> tuple[Any, Rows]:
         if isinstance(v, ir.VConst):
             return v.value, set()
         if isinstance(v, ir.VParam):
@@ -269,6 +279,15 @@ class Recompute:
         return results[op]
 
     def truth(self, cond: ir.Cond, args: tuple[str, ...]) -> Truth:
+        """Kleene truth of a condition (cached unless ``overrides`` are in force)."""
+        if self.overrides:
+            return self._truth(cond, args)
+        key = (cond, args)
+        if key not in self._truths:
+            self._truths[key] = self._truth(cond, args)
+        return self._truths[key]
+
+    def _truth(self, cond: ir.Cond, args: tuple[str, ...]) -> Truth:
         if isinstance(cond, ir.CAnd):
             return k_and([self.truth(i, args) for i in cond.items])
         if isinstance(cond, ir.COr):

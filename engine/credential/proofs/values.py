@@ -83,13 +83,61 @@ def describe_value(v: ir.Value) -> str:
 
 
 class DerivedIndex:
-    """Per-provider (value, evidence) of one derived value (an ``asof.Derived``), cached."""
+    """Per-provider (value, evidence) of one derived value (an ``asof.Derived``), indexed once."""
 
     def __init__(self, derived: Any):
-        self.derived = derived
         self.values: dict[str, Any] = derived.to_dict()
+        ev = derived.evidence
+        self.evidence: dict[str, list[tuple[str, int]]] = {}
+        for code, file, row in zip(
+            ev["code"].astype(str).tolist(), ev["file"].astype(str).tolist(), ev["row"].tolist(), strict=True
+        ):
+            self.evidence.setdefault(code, []).append((file, int(row)))
 
     def get(self, code: str) -> tuple[Any, list[tuple[str, int]]]:
         if code not in self.values:
             return None, []
-        return self.values[code], self.derived.evidence_of(code)
+        return self.values[code], self.evidence.get(code, [])
+
+
+class RowIndex:
+    """The raw cells of source rows, looked up by (file, row) without per-row pandas indexing."""
+
+    def __init__(self, bundle: Any):
+        self.bundle = bundle
+        self.tables: dict[str, tuple[dict[int, int], list[str], list[list[Any]]]] = {}
+        self.cache: dict[tuple[str, int], dict[str, str]] = {}
+
+    def _table(self, file: str) -> tuple[dict[int, int], list[str], list[list[Any]]] | None:
+        if file not in self.tables:
+            for table in self.bundle.raw.tables.values():
+                if table.file == file:
+                    frame = table.frame
+                    pos = {int(r): i for i, r in enumerate(frame.index.tolist())}
+                    cols = [str(c) for c in frame.columns]
+                    data = [frame[c].tolist() for c in frame.columns]
+                    self.tables[file] = (pos, cols, data)
+                    break
+            else:
+                return None
+        return self.tables[file]
+
+    def values(self, file: str, row: int) -> dict[str, str]:
+        key = (file, row)
+        if key not in self.cache:
+            found = self._table(file)
+            if found is None or row not in found[0]:
+                raise KeyError(f"{file}:{row}")
+            pos, cols, data = found
+            i = pos[row]
+            self.cache[key] = {c: ("" if _missing(col[i]) else str(col[i])) for c, col in zip(cols, data, strict=True)}
+        return self.cache[key]
+
+
+def _missing(v: Any) -> bool:
+    if v is None:
+        return True
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False

@@ -20,7 +20,7 @@ from credential.check import ir
 from credential.data.bundle import Bundle
 from credential.decisions import Outcome, Truth
 from credential.proofs.recompute import Recompute, leaf_key
-from credential.proofs.values import describe_value, json_value
+from credential.proofs.values import RowIndex, describe_value, json_value
 
 OUTCOME = {Truth.TRUE: "granted", Truth.FALSE: "refused", Truth.UNKNOWN: "undetermined"}
 
@@ -69,6 +69,8 @@ class _Checker:
         self.bundle = bundle
         self.recomputers: dict[str, Recompute] = {}
         self.providers = bundle.provider_names()
+        self.rows = RowIndex(bundle)
+        self._leaf_index: dict[tuple[str, int, int], ir.Cond] | None = None
 
     def rc(self, as_of: str) -> Recompute:
         if as_of not in self.recomputers:
@@ -372,7 +374,7 @@ class _Checker:
                 continue
             got.add(key)
             try:
-                actual = self.bundle.row_values(*key)
+                actual = self.rows.values(*key)
             except KeyError:
                 errs.append(f"{path}: evidence {key[0]}:{key[1]} is not a row of the bundle")
                 continue
@@ -419,6 +421,12 @@ class _Checker:
         return errs
 
     def _leaves(self, subject: str) -> dict[tuple[str, int, int], ir.Cond]:
+        """Every leaf condition of the policy by (text, line, column); built once."""
+        if self._leaf_index is None:
+            self._leaf_index = self._all_leaves()
+        return self._leaf_index
+
+    def _all_leaves(self) -> dict[tuple[str, int, int], ir.Cond]:
         out: dict[tuple[str, int, int], ir.Cond] = {}
 
         def walk(c: ir.Cond) -> None:
