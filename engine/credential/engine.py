@@ -124,10 +124,25 @@ class Evaluation:
         return out
 
 
-def evaluate_inputs(inputs: Inputs, as_of: dt.date, pairs: bool = False, backend: str = "pydatalog") -> Evaluation:
+# `--backend auto`: pyDatalog (the reference backend) up to this many input facts, DuckDB above.
+# Measured crossover: see docs/performance.md.
+AUTO_MAX_PYDATALOG_FACTS = 20_000
+
+
+def choose_backend(backend: str, n_facts: int) -> str:
+    """The backend that runs: ``auto`` picks by the number of facts."""
+    if backend != "auto":
+        return backend
+    return "pydatalog" if n_facts <= AUTO_MAX_PYDATALOG_FACTS else "duckdb"
+
+
+def evaluate_inputs(
+    inputs: Inputs, as_of: dt.date, pairs: bool = False, backend: str = "pydatalog"
+) -> Evaluation:
     facts = build_facts(inputs.compiled, inputs.bundle, as_of)
-    model = evaluate_program(inputs.compiled.program(pairs), facts.relations, backend=backend)
-    return Evaluation(inputs, as_of, facts, model, pairs, backend)
+    chosen = choose_backend(backend, sum(len(rows) for rows in facts.relations.values()))
+    model = evaluate_program(inputs.compiled.program(pairs), facts.relations, backend=chosen)
+    return Evaluation(inputs, as_of, facts, model, pairs, chosen)
 
 
 def policy_ref(policy: CheckedPolicy) -> PolicyRef:
@@ -180,9 +195,36 @@ def records_for(
 
 @dataclass
 class RunResult:
-    records: list[DecisionRecord]
+    """The decisions of a run: as a frame (plain runs) and as records (built on first use)."""
+
     inputs: Inputs
     evaluations: list[Evaluation]
+    frame: Any  # pandas DataFrame of every decision (credential.batch.COLUMNS), sorted
+    explained: list[DecisionRecord] | None = None  # the records with proofs, for --explain
+    _records: list[DecisionRecord] | None = field(default=None, repr=False)
+
+    @property
+    def backend(self) -> str:
+        return self.evaluations[0].backend if self.evaluations else "pydatalog"
+
+    @property
+    def records(self) -> list[DecisionRecord]:
+        if self.explained is not None:
+            return self.explained
+        if self._records is None:
+            pref = policy_ref(self.inputs.policy)
+            data = dict(sorted(self.inputs.bundle.digests.items()))
+            f = self.frame
+            self._records = [
+                DecisionRecord(
+                    provider=p, provider_name=n if isinstance(n, str) else None, subject=s, outcome=Outcome(o),
+                    as_of=d, missing=list(m), policy=pref, data=data, engine=__version__, backend=self.backend,
+                )
+                for p, n, s, o, d, m in zip(
+                    f["provider"], f["provider_name"], f["subject"], f["outcome"], f["as_of"], f["missing"], strict=True
+                )
+            ]
+        return self._records
 
 
 def run(
@@ -197,14 +239,31 @@ def run(
     progress: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Decide every subject for every provider on every as-of date (default: today)."""
+    from credential.batch import decision_frame, sort_frames
+
     inputs = load_inputs(policy, data, on_invalid)
     dates = list(as_of) or [dt.date.today()]
-    records: list[DecisionRecord] = []
+    frames: list[Any] = []
+    explained: list[DecisionRecord] = []
     evaluations: list[Evaluation] = []
     for d in dates:
         if progress:
             progress(f"evaluating as of {d.isoformat()}")
         ev = evaluate_inputs(inputs, d, pairs=pairs, backend=backend)
         evaluations.append(ev)
-        records.extend(records_for(ev, explain=explain))
-    return RunResult(sort_records(records), inputs, evaluations)
+        if explain:
+            explained.extend(records_for(ev, explain=True))
+        else:
+            frames.append(decision_frame(ev))
+    if explain:
+        import pandas as pd
+
+        from credential.batch import COLUMNS
+
+        ordered = sort_records(explained)
+        frame = pd.DataFrame(
+            [(r.provider, r.provider_name, r.subject, r.outcome.value, r.as_of, r.missing) for r in ordered],
+            columns=COLUMNS,
+        )
+        return RunResult(inputs, evaluations, frame, explained=ordered)
+    return RunResult(inputs, evaluations, sort_frames(frames))

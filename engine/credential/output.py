@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from credential.decisions import DecisionRecord
+
+if TYPE_CHECKING:
+    from credential.engine import RunResult
 
 MARKS = {"granted": "✓", "refused": "✗", "undetermined": "?"}
 
@@ -22,46 +24,40 @@ def to_jsonl(records: Sequence[DecisionRecord]) -> str:
     return "".join(r.to_jsonl() + "\n" for r in records)
 
 
-def to_json(records: Sequence[DecisionRecord]) -> str:
-    return json.dumps([r.to_json_dict() for r in records], ensure_ascii=False, indent=1) + "\n"
+def wrap_json(lines: Sequence[str]) -> str:
+    """A JSON array with one record per line (the same records as jsonl)."""
+    return "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
 
 
-def to_csv(records: Sequence[DecisionRecord]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
-    for r in records:
-        w.writerow([
-            r.provider, r.provider_name or "", r.subject, r.outcome.value, r.as_of, ";".join(r.missing),
-            r.policy.name, r.policy.version, r.policy.sha256, r.engine, r.backend,
-        ])
-    return buf.getvalue()
-
-
-def summary(records: Sequence[DecisionRecord]) -> str:
-    counts = Counter(r.outcome.value for r in records)
-    providers = len({r.provider for r in records})
+def summary(result: RunResult) -> str:
+    f = result.frame
+    counts = Counter(f["outcome"].tolist())
+    providers = f["provider"].nunique()
+    total = len(f)
     return (
-        f"{len(records)} decisions for {providers} providers: "
+        f"{total} decisions for {providers} providers: "
         f"{counts['granted']} granted, {counts['refused']} refused, {counts['undetermined']} undetermined"
     )
 
 
-def to_table(records: Sequence[DecisionRecord], name_width: int = 32, form_width: int = 12) -> str:
+def to_table(result: RunResult, name_width: int = 32, form_width: int = 12) -> str:
     """One row per provider (and as-of date): a column per credential, a column per form.
 
     A form's cell shows two marks, lead then recipient (``✓/✗``: may lead, may not receive).
     """
-    singles = [r for r in records if not r.subject.startswith("pair:")]
-    creds = sorted({r.subject.split(":", 1)[1] for r in singles if r.subject.startswith("credential:")})
-    forms = sorted({r.subject.split(":")[1] for r in singles if r.subject.startswith("form:")})
-    dates = sorted({r.as_of for r in singles})
-    multi = len(dates) > 1
+    f = result.frame
+    is_pair = f["subject"].str.startswith("pair:")
+    singles = f[~is_pair]
+    subjects = singles["subject"].unique().tolist()
+    creds = sorted(s.split(":", 1)[1] for s in subjects if s.startswith("credential:"))
+    forms = sorted({s.split(":")[1] for s in subjects if s.startswith("form:")})
+    multi = singles["as_of"].nunique() > 1
     grid: dict[tuple[str, str], dict[str, str]] = {}
     names: dict[str, str] = {}
-    for r in singles:
-        grid.setdefault((r.provider, r.as_of), {})[r.subject] = MARKS[r.outcome.value]
-        names[r.provider] = r.provider_name or ""
+    for p, n, s, o, d in zip(singles["provider"], singles["provider_name"], singles["subject"], singles["outcome"],
+                             singles["as_of"], strict=True):
+        grid.setdefault((p, d), {})[s] = MARKS[o]
+        names[p] = n if isinstance(n, str) else ""
     heads = creds + [f if len(f) <= form_width else f[: form_width - 1] + "…" for f in forms]
     widths = [max(len(h), 3) for h in heads]
     out = io.StringIO()
@@ -74,22 +70,31 @@ def to_table(records: Sequence[DecisionRecord], name_width: int = 32, form_width
         cells += [f"{row.get(f'form:{f}:lead', ' ')}/{row.get(f'form:{f}:recipient', ' ')}" for f in forms]
         line = f"{code:<6} {nm:<{name_width}} " + (f"{as_of} " if multi else "")
         out.write((line + "  ".join(f"{c:^{w}}" for c, w in zip(cells, widths, strict=True))).rstrip() + "\n")
-    pairs = [r for r in records if r.subject.startswith("pair:")]
+    pairs = int(is_pair.sum())
     if pairs:
-        out.write(f"\n{len(pairs)} eligible or undetermined pairs (see --format jsonl for the list)\n")
+        out.write(f"\n{pairs} eligible or undetermined pairs (see --format jsonl for the list)\n")
     out.write("\n✓ granted  ✗ refused  ? undetermined; form columns show lead/recipient\n")
     cut = [f for f in forms if len(f) > form_width]
     if cut:
         out.write("forms: " + ", ".join(cut) + "\n")
-    out.write(summary(records) + "\n")
+    out.write(summary(result) + "\n")
     return out.getvalue()
 
 
-def render(records: Sequence[DecisionRecord], fmt: str) -> str:
-    if fmt == "jsonl":
-        return to_jsonl(records)
-    if fmt == "json":
-        return to_json(records)
+def render(result: RunResult, fmt: str) -> str:
+    """A run's decisions in one of the formats of ``credential evaluate``."""
+    from credential.batch import jsonl_lines
+    from credential.batch import to_csv as frame_csv
+    from credential.engine import policy_ref
+
+    if fmt in ("jsonl", "json"):
+        if result.explained is not None:
+            lines = [r.to_jsonl() for r in result.explained]
+        else:
+            pref = policy_ref(result.inputs.policy).model_dump()
+            data = dict(sorted(result.inputs.bundle.digests.items()))
+            lines = jsonl_lines(result.frame, pref, data, result.backend)
+        return wrap_json(lines) if fmt == "json" else "".join(line + "\n" for line in lines)
     if fmt == "csv":
-        return to_csv(records)
-    return to_table(records)
+        return frame_csv(result.frame, policy_ref(result.inputs.policy).model_dump(), result.backend)
+    return to_table(result)

@@ -114,3 +114,21 @@ def test_every_command_has_help_with_an_example() -> None:
     for verb in ["evaluate", "explain", "check", "compile", "verify"]:
         code, out, _ = invoke(verb, "--help")
         assert code == 0 and "Example" in out, verb
+
+
+def test_columnar_and_record_paths_write_the_same_bytes() -> None:
+    import datetime as dt
+
+    from credential.engine import run
+    from credential.output import render, to_jsonl
+
+    result = run(POLICY, DATA, [dt.date(2016, 4, 1), dt.date(2024, 6, 30)], pairs=True)
+    assert result.explained is None
+    # the lazily built records serialise to exactly what the columnar writer produced
+    assert render(result, "jsonl") == to_jsonl(result.records)
+    explained = run(POLICY, DATA, [dt.date(2016, 4, 1), dt.date(2024, 6, 30)], pairs=True, explain=True)
+    assert [r.model_copy(update={"proof": None}).to_jsonl() for r in explained.records] == [
+        r.to_jsonl() for r in result.records
+    ]
+    assert render(explained, "table") == render(result, "table")
+    assert render(explained, "csv") == render(result, "csv")

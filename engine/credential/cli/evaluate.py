@@ -54,9 +54,9 @@ def command(
         backend=backend, progress=progress,
     )
     emit_diagnostics(result.inputs.diagnostics)
-    text = render(result.records, fmt)
+    text = render(result, fmt)
     if output:
         write_atomic(output, text)
-        click.echo(f"wrote {len(result.records)} records to {output}; {summary(result.records)}", err=True)
+        click.echo(f"wrote {len(result.frame)} records to {output}; {summary(result)}", err=True)
     else:
         click.echo(text, nl=False)
