@@ -63,9 +63,11 @@ class DecisionRecord(BaseModel):
         return (self.provider, self.subject, self.as_of)
 
     def to_json_dict(self) -> dict[str, Any]:
-        out = self.model_dump(mode="json")
-        if out.get("proof") is None:
-            out.pop("proof", None)
+        # The proof is already plain JSON data (built by credential.proofs): attach it as it is
+        # instead of letting pydantic walk every node again.
+        out = self.model_dump(mode="json", exclude={"proof"})
+        if self.proof is not None:
+            out["proof"] = self.proof
         return out
 
     def to_jsonl(self) -> str:
