@@ -1,0 +1,486 @@
+"""Loading a data bundle: CSV folder, Parquet folder or one JSON file, into raw string tables.
+
+Every cell stays the raw string it was in the file (an empty cell is missing, ``NA``), so
+validation can report exactly what was written.  Each table's index is the *source row
+number* of its rows, the number a diagnostic prints after ``FILE:``:
+
+* CSV: the line on which the record starts (header = line 1), counting the extra lines of
+  quoted fields that contain newlines;
+* JSON: the 1-based position of the row object in its list, plus 1 (same convention);
+* Parquet: the row's 0-based index plus 2.
+
+CSV files are read by pyarrow when every record sits on one physical line (the common case,
+fast), and otherwise by the standard :mod:`csv` module, which knows the line each record
+starts on.  Both give the same table.  The SHA-256 of every file read is kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from credential.diagnostics import Diagnostic, DiagnosticError, Severity
+
+TABLES: tuple[str, ...] = ("providers", "observations", "statuses", "arrangements")
+"""The four tables of a bundle, in the order they are read and reported."""
+
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "providers": ("code", "name"),
+    "observations": ("code", "measure", "period_end", "value"),
+    "statuses": ("code", "status", "start", "end"),
+    "arrangements": ("lead", "recipient", "form", "start", "end"),
+}
+"""Columns every table must have (providers also needs one column per declared attribute)."""
+
+BundleFormat = Literal["csv", "parquet", "json"]
+
+_BOM = b"\xef\xbb\xbf"
+_STR = "str"
+
+
+@dataclass
+class RawTable:
+    """One table as read: every cell a string or missing, indexed by source row number."""
+
+    name: str
+    """Table name: ``providers``, ``observations``, ``statuses`` or ``arrangements``."""
+    file: str
+    """The name diagnostics and evidence use: ``providers.csv``, ``providers.parquet``,
+    or ``bundle.json#providers`` for a table inside a JSON bundle."""
+    frame: pd.DataFrame
+    """Columns in header order (first occurrence of a repeated name), dtype ``str``, NA for
+    empty cells; the index (named ``row``) holds source row numbers."""
+    duplicate_columns: tuple[str, ...] = ()
+    """Header names that occur more than once (only the first is kept)."""
+    ragged: dict[int, int] = field(default_factory=dict)
+    """Rows whose number of fields differs from the header's: row -> fields found.  Short
+    rows are padded with missing cells, long rows cut to the header's width."""
+    header_known: bool = True
+    """False for an empty JSON list, which cannot say which columns it has: validation then
+    takes the expected columns as present (and empty)."""
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(str(c) for c in self.frame.columns)
+
+    def row_values(self, row: int) -> dict[str, str]:
+        """The raw cells of one source row ("" for an empty cell)."""
+        rec = self.frame.loc[row]
+        return {str(k): ("" if pd.isna(v) else str(v)) for k, v in rec.items()}
+
+
+@dataclass
+class RawBundle:
+    """A bundle as read from disk, before validation."""
+
+    path: Path
+    format: BundleFormat
+    tables: dict[str, RawTable]
+    """Tables present in the bundle, by table name (absent optional files are simply missing)."""
+    digests: dict[str, str]
+    """SHA-256 (hex) of every file read, by file name."""
+    expected_files: dict[str, str] = field(default_factory=dict)
+    """For each table, the file name it is (or would be) read from."""
+
+    def table(self, name: str) -> RawTable | None:
+        return self.tables.get(name)
+
+    def file_name(self, table: str) -> str:
+        if table in self.tables:
+            return self.tables[table].file
+        return self.expected_files.get(table, f"{table}.csv")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _data_error(code: str, message: str, file: str, row: int | None = None, help: str | None = None) -> Diagnostic:
+    return Diagnostic(code, Severity.ERROR, message, help=help, file=file, row=row)
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _decode(data: bytes, file: str) -> str:
+    """Strict UTF-8 (a leading BOM is dropped); undecodable bytes are a coded diagnostic."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start : exc.start + 4]
+        raise DiagnosticError(
+            [
+                _data_error(
+                    "data.encoding",
+                    f"the file is not valid UTF-8: byte {bad[:1]!r} at offset {exc.start} cannot be decoded",
+                    file,
+                    line,
+                    help="save the file as UTF-8 (for example, in Excel choose 'CSV UTF-8')",
+                )
+            ]
+        ) from None
+
+
+def _blank_to_na(frame: pd.DataFrame) -> pd.DataFrame:
+    """Empty strings become missing; every column gets dtype ``str``."""
+    out = {}
+    for col in frame.columns:
+        s = frame[col].astype(_STR)
+        out[col] = s.mask(s == "")
+    result = pd.DataFrame(out, index=frame.index, columns=list(frame.columns))
+    if not len(frame.columns):
+        result = pd.DataFrame(index=frame.index)
+    return result
+
+
+def _frame(header: list[str], columns: list[list[str]] | None, rows: Iterable[int]) -> pd.DataFrame:
+    index = pd.Index(list(rows), dtype="int64", name="row")
+    data: dict[str, Any] = {}
+    for i, h in enumerate(header):
+        data[h] = pd.array(columns[i] if columns is not None else [], dtype=_STR)
+    frame = pd.DataFrame(data, index=index, columns=header)
+    return _blank_to_na(frame)
+
+
+def _unique_header(header: list[str]) -> tuple[list[str], list[int], tuple[str, ...]]:
+    """Keep the first occurrence of each name: (names, their positions, repeated names)."""
+    seen: dict[str, int] = {}
+    dups: list[str] = []
+    for i, h in enumerate(header):
+        if h in seen:
+            if h not in dups:
+                dups.append(h)
+            continue
+        seen[h] = i
+    return list(seen), list(seen.values()), tuple(dups)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _physical_lines(data: bytes) -> int:
+    if not data:
+        return 0
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+def _read_csv_fast(data: bytes, header: list[str]) -> pd.DataFrame | None:
+    """pyarrow parse; None when it cannot tell source lines (records spanning lines, ragged rows)."""
+    buf = pa.py_buffer(data)
+    if data.startswith(_BOM):
+        buf = buf[len(_BOM) :]
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(buf),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=True),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header},
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    if table.num_rows + 1 != _physical_lines(data):
+        return None
+    # A blank line (or one of only commas) is not a record.
+    keep = None
+    for col in table.columns:
+        valid = pc.is_valid(col)
+        keep = valid if keep is None else pc.or_(keep, valid)
+    index = pd.RangeIndex(2, table.num_rows + 2, name="row").astype("int64")
+    if keep is not None and not pc.all(keep).as_py():
+        mask = np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool)
+        table = table.filter(keep)
+        index = index[mask]
+    frame = table.combine_chunks().to_pandas(self_destruct=True)
+    frame.index = index
+    return frame.astype(_STR) if len(frame.columns) else frame
+
+
+def _read_csv_bytes(data: bytes, text: str, file: str, name: str) -> RawTable:
+    # The header alone first (from the start of the text): if it is one simple line, pyarrow
+    # can read the body straight from the bytes.
+    head = csv.reader(io.StringIO(text[: 1 << 16], newline=""))
+    try:
+        first = next(head, None)
+    except csv.Error:
+        first = None
+    if first is not None and head.line_num == 1:
+        header, _positions, dups = _unique_header([h.strip() for h in first])
+        # A lone carriage return is a line break to the csv module but not to pyarrow: such
+        # files take the csv path so row numbers agree.
+        bare_cr = data.count(b"\r") != data.count(b"\r\n")
+        if not dups and not bare_cr:
+            fast = _read_csv_fast(data, header)
+            if fast is not None:
+                return RawTable(name, file, fast)
+    return _read_csv_text(text, file, name)
+
+
+def _read_csv_text(text: str, file: str, name: str) -> RawTable:
+    """The csv-module reader: knows the line each record starts on, whatever the quoting."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header_row = next(reader, None)
+    except csv.Error as exc:
+        raise DiagnosticError([_data_error("data.bad-csv", f"the header cannot be read: {exc}", file, 1)]) from None
+    if header_row is None:
+        return RawTable(name, file, _frame([], None, []))
+    header_all = [h.strip() for h in header_row]
+    header, positions, dups = _unique_header(header_all)
+    width = len(header_all)
+    cols: list[list[str]] = [[] for _ in header]
+    lines: list[int] = []
+    ragged: dict[int, int] = {}
+    prev = reader.line_num
+    try:
+        for rec in reader:
+            start = prev + 1
+            prev = reader.line_num
+            if not rec or all(f == "" for f in rec):
+                continue
+            if len(rec) != width:
+                ragged[start] = len(rec)
+                rec = (rec + [""] * width)[:width]
+            for j, p in enumerate(positions):
+                cols[j].append(rec[p])
+            lines.append(start)
+    except csv.Error as exc:
+        raise DiagnosticError(
+            [_data_error("data.bad-csv", f"the file cannot be read as CSV: {exc}", file, prev + 1)]
+        ) from None
+    return RawTable(name, file, _frame(header, cols, lines), dups, ragged)
+
+
+def read_csv_table(path: Path, name: str) -> tuple[RawTable, str]:
+    """One CSV file as a raw table, and its SHA-256."""
+    data = path.read_bytes()
+    text = _decode(data, path.name)
+    return _read_csv_bytes(data, text, path.name, name), sha256_hex(data)
+
+
+# --------------------------------------------------------------------------- Parquet
+
+
+def _arrow_to_strings(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    t = col.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return col.cast(pa.string())
+    if pa.types.is_boolean(t):
+        return pc.if_else(col, "true", "false")
+    if pa.types.is_timestamp(t):
+        as_date = col.cast(pa.date32(), safe=False)
+        back = as_date.cast(t)
+        if pc.all(pc.or_(pc.equal(back, col), pc.is_null(col))).as_py() in (True, None):
+            return as_date.cast(pa.string())
+        return col.cast(pa.string())
+    if pa.types.is_dictionary(t):
+        return _arrow_to_strings(col.cast(t.value_type))
+    if pa.types.is_floating(t):
+        # Shortest round-trip text, as Python's repr writes it.
+        values = [None if v is None else repr(float(v)) for v in col.to_pylist()]
+        return pa.chunked_array([pa.array(values, type=pa.string())])
+    try:
+        return col.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        values = [None if v is None else json.dumps(v, default=str) for v in col.to_pylist()]
+        return pa.chunked_array([pa.array(values, type=pa.string())])
+
+
+def read_parquet_table(path: Path, name: str) -> tuple[RawTable, str]:
+    data = path.read_bytes()
+    try:
+        table = pq.read_table(pa.BufferReader(data))
+    except (pa.ArrowException, OSError) as exc:
+        raise DiagnosticError(
+            [_data_error("data.unreadable", f"the file cannot be read as Parquet: {exc}", path.name)]
+        ) from None
+    header_all = [str(n).strip() for n in table.column_names]
+    header, positions, dups = _unique_header(header_all)
+    arrays = {h: _arrow_to_strings(table.column(p)) for h, p in zip(header, positions, strict=True)}
+    frame = pa.table(arrays).to_pandas() if arrays else pd.DataFrame(index=range(table.num_rows))
+    frame.index = pd.RangeIndex(2, table.num_rows + 2, name="row").astype("int64")
+    frame = _blank_to_na(frame)
+    return RawTable(name, path.name, frame, dups), sha256_hex(data)
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _json_cell(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return v
+    return json.dumps(v, ensure_ascii=False)
+
+
+def read_json_bundle(path: Path) -> tuple[dict[str, RawTable], str]:
+    data = path.read_bytes()
+    text = _decode(data, path.name)
+    try:
+        # Numbers keep their source text, as CSV cells do.
+        doc = json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
+    except json.JSONDecodeError as exc:
+        raise DiagnosticError(
+            [
+                _data_error(
+                    "data.bad-json",
+                    f"the file is not valid JSON: {exc.msg} (column {exc.colno})",
+                    path.name,
+                    exc.lineno,
+                )
+            ]
+        ) from None
+    if not isinstance(doc, dict):
+        raise DiagnosticError(
+            [
+                _data_error(
+                    "data.bad-json",
+                    "a JSON bundle is an object keyed by providers, observations, statuses, arrangements",
+                    path.name,
+                )
+            ]
+        )
+    errors: list[Diagnostic] = []
+    tables: dict[str, RawTable] = {}
+    for name in TABLES:
+        if name not in doc:
+            continue
+        file = f"{path.name}#{name}"
+        rows = doc[name]
+        if not isinstance(rows, list):
+            errors.append(_data_error("data.bad-json", f"'{name}' must be a list of row objects", file))
+            continue
+        header: list[str] = []
+        seen: set[str] = set()
+        for i, r in enumerate(rows):
+            if not isinstance(r, dict):
+                errors.append(_data_error("data.bad-json", "each row must be a JSON object", file, i + 2))
+                continue
+            for k in r:
+                if k not in seen:
+                    seen.add(k)
+                    header.append(k)
+        cols: list[list[str | None]] = [[] for _ in header]
+        lines: list[int] = []
+        for i, r in enumerate(rows):
+            if not isinstance(r, dict):
+                continue
+            for j, h in enumerate(header):
+                cols[j].append(_json_cell(r.get(h)))
+            lines.append(i + 2)
+        if not rows:
+            tables[name] = RawTable(name, file, _frame(list(REQUIRED_COLUMNS[name]), None, []), header_known=False)
+            continue
+        stripped = [h.strip() for h in header]
+        uniq, positions, dups = _unique_header(stripped)
+        frame = _frame(uniq, [[("" if c is None else c) for c in cols[p]] for p in positions], lines)
+        tables[name] = RawTable(name, file, frame, dups)
+    if errors:
+        raise DiagnosticError(errors)
+    return tables, sha256_hex(data)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def load_bundle(path: Path) -> RawBundle:
+    """Read a bundle: a folder of CSV or Parquet files, or one ``.json`` file.
+
+    Raises :class:`DiagnosticError` (``data.*`` codes) when the input cannot be read at all:
+    a path that does not exist, bytes that are not UTF-8, malformed JSON or Parquet, a table
+    given both as CSV and Parquet.  A missing ``providers`` file is left to validation.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DiagnosticError(
+            [
+                _data_error(
+                    "data.missing-file",
+                    f"no data bundle at '{path}'",
+                    str(path),
+                    help="give a folder of CSV or Parquet files, or a .json file",
+                )
+            ]
+        )
+    if path.is_file():
+        if path.suffix.lower() != ".json":
+            raise DiagnosticError(
+                [
+                    _data_error(
+                        "data.missing-file",
+                        "a bundle is a folder of CSV or Parquet files, or one .json file",
+                        path.name,
+                        help=f"pass the folder that holds '{path.name}'",
+                    )
+                ]
+            )
+        tables, digest = read_json_bundle(path)
+        expected = {n: f"{path.name}#{n}" for n in TABLES}
+        return RawBundle(path, "json", tables, {path.name: digest}, expected)
+
+    tables = {}
+    digests: dict[str, str] = {}
+    expected = {}
+    errors: list[Diagnostic] = []
+    formats: set[str] = set()
+    for name in TABLES:
+        csv_path = path / f"{name}.csv"
+        pq_path = path / f"{name}.parquet"
+        if csv_path.is_file() and pq_path.is_file():
+            errors.append(
+                _data_error(
+                    "data.ambiguous-file",
+                    f"both {csv_path.name} and {pq_path.name} exist",
+                    csv_path.name,
+                    help="keep one of them",
+                )
+            )
+            continue
+        if pq_path.is_file():
+            expected[name] = pq_path.name
+            try:
+                table, digest = read_parquet_table(pq_path, name)
+            except DiagnosticError as exc:
+                errors.extend(exc.diagnostics)
+                continue
+            formats.add("parquet")
+        elif csv_path.is_file():
+            expected[name] = csv_path.name
+            try:
+                table, digest = read_csv_table(csv_path, name)
+            except DiagnosticError as exc:
+                errors.extend(exc.diagnostics)
+                continue
+            formats.add("csv")
+        else:
+            expected[name] = csv_path.name
+            continue
+        tables[name] = table
+        digests[table.file] = digest
+    if errors:
+        raise DiagnosticError(errors)
+    fmt: BundleFormat = "parquet" if formats == {"parquet"} else "csv"
+    if fmt == "parquet":
+        expected = {n: f"{n}.parquet" if n not in tables else tables[n].file for n in TABLES}
+    return RawBundle(path, fmt, tables, digests, expected)
