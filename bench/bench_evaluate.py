@@ -78,7 +78,8 @@ def main() -> None:
             print(f"done {label}", file=sys.stderr)
     print(f"backend: {args.backend}; policy: {args.policy.name}; one as-of date")
     print(
-        f"{'bundle':<24} {'records':>9} {'plain s':>9} {'plain MB':>9} {'explain s':>10} {'explain MB':>11} {'ratio':>6}"
+        f"{'bundle':<24} {'records':>9} {'plain s':>9} {'plain MB':>9} "
+        f"{'explain s':>10} {'explain MB':>11} {'ratio':>6}"
     )
     for label, plain, expl in rows:
         print(

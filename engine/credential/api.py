@@ -42,8 +42,15 @@ def evaluate_api(
     Raises ``credential.engine.PolicyInvalid`` / ``DataInvalid`` (with every diagnostic) on bad input.
     """
     dates = [as_of] if isinstance(as_of, dt.date) else list(as_of)
-    return run(_policy(policy), _data(data), dates, pairs=pairs, explain=explain, on_invalid=on_invalid,
-               backend=backend)
+    return run(
+        _policy(policy),
+        _data(data),
+        dates,
+        pairs=pairs,
+        explain=explain,
+        on_invalid=on_invalid,
+        backend=backend,
+    )
 
 
 def explain_api(
@@ -64,8 +71,9 @@ def explain_api(
     inputs = load_inputs(_policy(policy), _data(data), on_invalid)
     if subject is not None and ":" not in subject:
         subject = f"credential:{subject}"
-    ev = evaluate_inputs(inputs, as_of or dt.date.today(), pairs=bool(subject and subject.startswith("pair:")),
-                         backend=backend)
+    ev = evaluate_inputs(
+        inputs, as_of or dt.date.today(), pairs=bool(subject and subject.startswith("pair:")), backend=backend
+    )
     if subject is not None and subject.startswith("pair:"):
         parts = subject.split(":")
         records = [r for r in records_for(ev, explain=True, provider=code) if r.subject == subject]
@@ -75,8 +83,9 @@ def explain_api(
             builder = ProofBuilder(ev)
             proof = builder.proof(subject, (parts[2], parts[3]))
             base = records_for(ev, provider=code)[0]
-            records = [base.model_copy(update={"subject": subject, "outcome": proof["outcome"], "missing": [],
-                                               "proof": proof})]
+            records = [
+                base.model_copy(update={"subject": subject, "outcome": proof["outcome"], "missing": [], "proof": proof})
+            ]
         return records
     return records_for(ev, explain=True, provider=code, subject=subject)
 

@@ -82,14 +82,22 @@ def jsonl_lines(frame: pd.DataFrame, policy: dict[str, str], data: dict[str, str
     """The decision records as JSON lines, byte-identical to ``DecisionRecord.to_jsonl``."""
     tail = _tail(policy, data, backend)
     prov = {c: _dumps(c) for c in frame["provider"].unique()}
-    names = {c: _dumps(n if isinstance(n, str) else None) for c, n in zip(frame["provider"], frame["provider_name"], strict=True)}
+    names = {
+        c: _dumps(n if isinstance(n, str) else None)
+        for c, n in zip(frame["provider"], frame["provider_name"], strict=True)
+    }
     subj = {s: _dumps(s) for s in frame["subject"].unique()}
     dates = {d: _dumps(d) for d in frame["as_of"].unique()}
     return [
         f'{{"provider": {prov[p]}, "provider_name": {names[p]}, "subject": {subj[s]}, "outcome": "{o}", '
         f'"as_of": {dates[d]}, "missing": {_dumps(m) if m else "[]"}{tail}'
         for p, s, o, d, m in zip(
-            frame["provider"], frame["subject"], frame["outcome"], frame["as_of"], frame["missing"], strict=True
+            frame["provider"],
+            frame["subject"],
+            frame["outcome"],
+            frame["as_of"],
+            frame["missing"],
+            strict=True,
         )
     ]
 
@@ -101,9 +109,27 @@ def to_csv(frame: pd.DataFrame, policy: dict[str, str], backend: str) -> str:
 
     w.writerow(CSV_COLUMNS)
     for p, n, s, o, d, m in zip(
-        frame["provider"], frame["provider_name"], frame["subject"], frame["outcome"], frame["as_of"],
-        frame["missing"], strict=True,
+        frame["provider"],
+        frame["provider_name"],
+        frame["subject"],
+        frame["outcome"],
+        frame["as_of"],
+        frame["missing"],
+        strict=True,
     ):
-        w.writerow([p, n if isinstance(n, str) else "", s, o, d, ";".join(m), policy["name"], policy["version"],
-                    policy["sha256"], __version__, backend])
+        w.writerow(
+            [
+                p,
+                n if isinstance(n, str) else "",
+                s,
+                o,
+                d,
+                ";".join(m),
+                policy["name"],
+                policy["version"],
+                policy["sha256"],
+                __version__,
+                backend,
+            ]
+        )
     return buf.getvalue()

@@ -119,10 +119,7 @@ def _snippet(span: Span) -> list[str]:
     # Tabs would misalign the caret; show them as single spaces.
     shown = text.replace("\t", " ")
     col = span.column
-    if span.end_line == line_no:
-        width = max(1, span.end_column - col)
-    else:
-        width = max(1, len(text) - col + 1)
+    width = max(1, span.end_column - col) if span.end_line == line_no else max(1, len(text) - col + 1)
     if len(shown) > 200:  # very long lines: show a window around the caret
         lo = max(0, col - 80)
         shown = ("..." if lo else "") + shown[lo : lo + 160] + "..."

@@ -136,9 +136,7 @@ def choose_backend(backend: str, n_facts: int) -> str:
     return "pydatalog" if n_facts <= AUTO_MAX_PYDATALOG_FACTS else "duckdb"
 
 
-def evaluate_inputs(
-    inputs: Inputs, as_of: dt.date, pairs: bool = False, backend: str = "pydatalog"
-) -> Evaluation:
+def evaluate_inputs(inputs: Inputs, as_of: dt.date, pairs: bool = False, backend: str = "pydatalog") -> Evaluation:
     facts = build_facts(inputs.compiled, inputs.bundle, as_of)
     chosen = choose_backend(backend, sum(len(rows) for rows in facts.relations.values()))
     model = evaluate_program(inputs.compiled.program(pairs), facts.relations, backend=chosen)
@@ -169,8 +167,17 @@ def records_for(
     def make(code: str, subj: str, outcome: Outcome, missing: list[str], proof: dict[str, Any] | None) -> None:
         out.append(
             DecisionRecord(
-                provider=code, provider_name=names.get(code), subject=subj, outcome=outcome, as_of=as_of,
-                missing=missing, policy=pref, data=data, engine=__version__, backend=ev.backend, proof=proof,
+                provider=code,
+                provider_name=names.get(code),
+                subject=subj,
+                outcome=outcome,
+                as_of=as_of,
+                missing=missing,
+                policy=pref,
+                data=data,
+                engine=__version__,
+                backend=ev.backend,
+                proof=proof,
             )
         )
 
@@ -217,11 +224,25 @@ class RunResult:
             f = self.frame
             self._records = [
                 DecisionRecord(
-                    provider=p, provider_name=n if isinstance(n, str) else None, subject=s, outcome=Outcome(o),
-                    as_of=d, missing=list(m), policy=pref, data=data, engine=__version__, backend=self.backend,
+                    provider=p,
+                    provider_name=n if isinstance(n, str) else None,
+                    subject=s,
+                    outcome=Outcome(o),
+                    as_of=d,
+                    missing=list(m),
+                    policy=pref,
+                    data=data,
+                    engine=__version__,
+                    backend=self.backend,
                 )
                 for p, n, s, o, d, m in zip(
-                    f["provider"], f["provider_name"], f["subject"], f["outcome"], f["as_of"], f["missing"], strict=True
+                    f["provider"],
+                    f["provider_name"],
+                    f["subject"],
+                    f["outcome"],
+                    f["as_of"],
+                    f["missing"],
+                    strict=True,
                 )
             ]
         return self._records

@@ -15,8 +15,17 @@ if TYPE_CHECKING:
 MARKS = {"granted": "✓", "refused": "✗", "undetermined": "?"}
 
 CSV_COLUMNS = [
-    "provider", "provider_name", "subject", "outcome", "as_of", "missing",
-    "policy_name", "policy_version", "policy_sha256", "engine", "backend",
+    "provider",
+    "provider_name",
+    "subject",
+    "outcome",
+    "as_of",
+    "missing",
+    "policy_name",
+    "policy_version",
+    "policy_sha256",
+    "engine",
+    "backend",
 ]
 
 
@@ -54,8 +63,14 @@ def to_table(result: RunResult, name_width: int = 32, form_width: int = 12) -> s
     multi = singles["as_of"].nunique() > 1
     grid: dict[tuple[str, str], dict[str, str]] = {}
     names: dict[str, str] = {}
-    for p, n, s, o, d in zip(singles["provider"], singles["provider_name"], singles["subject"], singles["outcome"],
-                             singles["as_of"], strict=True):
+    for p, n, s, o, d in zip(
+        singles["provider"],
+        singles["provider_name"],
+        singles["subject"],
+        singles["outcome"],
+        singles["as_of"],
+        strict=True,
+    ):
         grid.setdefault((p, d), {})[s] = MARKS[o]
         names[p] = n if isinstance(n, str) else ""
     heads = creds + [f if len(f) <= form_width else f[: form_width - 1] + "…" for f in forms]

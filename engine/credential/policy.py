@@ -49,18 +49,28 @@ def parse_with_uses(path: str | Path) -> tuple[list[ParseResult], list[Diagnosti
                 continue
             target = (p.parent / d.path.value).resolve()
             if target in stack or target == p:
-                chain = " -> ".join(_display(x) for x in [*stack, p, target][stack.index(target) if target in stack else -2 :])
+                chain = " -> ".join(
+                    _display(x) for x in [*stack, p, target][stack.index(target) if target in stack else -2 :]
+                )
                 diags.append(
-                    error("check.use-cycle", f"`use` makes a cycle: {chain}", d.path.span,
-                          help="move the shared declarations into a file both can use")
+                    error(
+                        "check.use-cycle",
+                        f"`use` makes a cycle: {chain}",
+                        d.path.span,
+                        help="move the shared declarations into a file both can use",
+                    )
                 )
                 continue
             if target in loaded:
                 continue
             if not target.is_file():
                 diags.append(
-                    error("check.use-not-found", f"cannot find `{d.path.value}` (looked for {_display(target)})",
-                          d.path.span, help="paths in `use` are relative to the file that says `use`")
+                    error(
+                        "check.use-not-found",
+                        f"cannot find `{d.path.value}` (looked for {_display(target)})",
+                        d.path.span,
+                        help="paths in `use` are relative to the file that says `use`",
+                    )
                 )
                 continue
             visit(target, _display(target), [*stack, p])

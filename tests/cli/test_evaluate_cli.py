@@ -33,7 +33,17 @@ def test_formats_agree() -> None:
         (x["provider"], x["subject"], x["outcome"]) for x in from_jsonl
     ]
     keys = list(from_jsonl[0])
-    assert keys[:9] == ["provider", "provider_name", "subject", "outcome", "as_of", "missing", "policy", "data", "engine"]
+    assert keys[:9] == [
+        "provider",
+        "provider_name",
+        "subject",
+        "outcome",
+        "as_of",
+        "missing",
+        "policy",
+        "data",
+        "engine",
+    ]
     assert from_jsonl == sorted(from_jsonl, key=lambda r: (r["provider"], r["subject"], r["as_of"]))
 
 
@@ -44,8 +54,19 @@ def test_reruns_are_byte_identical() -> None:
 
 
 def test_several_as_of_dates() -> None:
-    _, out, _ = invoke("evaluate", "--policy", POLICY, "--data", DATA, "--as-of", "2016-04-01", "--as-of", "2024-06-30",
-                       "--format", "jsonl")
+    _, out, _ = invoke(
+        "evaluate",
+        "--policy",
+        POLICY,
+        "--data",
+        DATA,
+        "--as-of",
+        "2016-04-01",
+        "--as-of",
+        "2024-06-30",
+        "--format",
+        "jsonl",
+    )
     assert {json.loads(x)["as_of"] for x in out.splitlines()} == {"2016-04-01", "2024-06-30"}
 
 
@@ -96,8 +117,19 @@ def test_data_error_exit_3_and_nothing_written(tmp_path: Path) -> None:
     assert "observations.csv:8: error[data." in err
     assert not out.exists()
     # quarantine: the row is set aside, its value is missing, RM3's partner becomes undetermined
-    code, stdout, err = invoke("evaluate", "--policy", POLICY, "--data", str(data), "--as-of", "2016-04-01",
-                               "--format", "jsonl", "--on-invalid", "quarantine")
+    code, stdout, err = invoke(
+        "evaluate",
+        "--policy",
+        POLICY,
+        "--data",
+        str(data),
+        "--as-of",
+        "2016-04-01",
+        "--format",
+        "jsonl",
+        "--on-invalid",
+        "quarantine",
+    )
     assert code == 0
     recs = {(r["provider"], r["subject"]): r for r in map(json.loads, stdout.splitlines())}
     assert recs[("RM3", "credential:partner")]["outcome"] == "granted"  # waived: RM3 is in its grace period

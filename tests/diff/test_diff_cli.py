@@ -41,18 +41,24 @@ def test_text_output(write_policy: Write, bundle_dir: Path) -> None:
 
 def test_json_output_is_the_api_result(write_policy: Write, bundle_dir: Path) -> None:
     old, new = write_policy("old", BASE), write_policy("new", NEW)
-    code, out, _ = invoke(str(old), str(new), "--data", str(bundle_dir), "--as-of", AS_OF.isoformat(),
-                          "--format", "json")
+    code, out, _ = invoke(
+        str(old), str(new), "--data", str(bundle_dir), "--as-of", AS_OF.isoformat(), "--format", "json"
+    )
     assert code == 0
     payload = json.loads(out)
     assert payload == diff_policies(old, new, bundle_dir, AS_OF).to_json_dict()
     assert payload["decisions"] == {"old": 35, "new": 35, "changed": 3}
     subjects = [c["subject"] for c in payload["changes"]]
     assert subjects == ["credential:gold", "credential:silver", "form:merger:lead"]
-    assert payload["changes"][0]["causes"] == [{
-        "declaration": "param:threshold", "providers": ["RB2"], "old": "80%", "new": "86%",
-        "via": ["`score >= threshold`: true → false"],
-    }]
+    assert payload["changes"][0]["causes"] == [
+        {
+            "declaration": "param:threshold",
+            "providers": ["RB2"],
+            "old": "80%",
+            "new": "86%",
+            "via": ["`score >= threshold`: true → false"],
+        }
+    ]
 
 
 def test_no_changes_still_exit_0(write_policy: Write, bundle_dir: Path) -> None:
@@ -80,8 +86,7 @@ def test_data_errors_exit_3(write_policy: Write, tmp_path: Path) -> None:
     assert code == 3 and out == ""
     assert "error[data." in err
     # with quarantine the bad row is set aside (a warning) and the diff runs
-    code, out, err = invoke(old, new, "--data", str(data), "--as-of", AS_OF.isoformat(),
-                            "--on-invalid", "quarantine")
+    code, out, err = invoke(old, new, "--data", str(data), "--as-of", AS_OF.isoformat(), "--on-invalid", "quarantine")
     assert code == 0 and "credential diff:" in out
 
 

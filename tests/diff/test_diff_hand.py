@@ -23,9 +23,7 @@ from credential.policy import load_policy
 Write = Callable[[str, str], Path]
 
 
-def diff(
-    write: Write, bundle: Path, new_text: str, as_of: dt.date = AS_OF, pairs: bool = False
-) -> DiffResult:
+def diff(write: Write, bundle: Path, new_text: str, as_of: dt.date = AS_OF, pairs: bool = False) -> DiffResult:
     return diff_policies(write("old", BASE), write("new", new_text), bundle, as_of, pairs=pairs)
 
 
@@ -197,8 +195,10 @@ def test_two_changes_two_causes(write_policy: Write, bundle_dir: Path) -> None:
     # Both edits at once.  RB2's silver fails twice over (good_quality false, 0.85 < 86%):
     # both changes are named.  RE5 has no score, so high_score is unknown in both versions and
     # only good_quality explains its change.
-    new = variant(("requires quality >= good", "requires quality = outstanding"),
-                  ("param threshold = 80%", "param threshold = 86%"))
+    new = variant(
+        ("requires quality >= good", "requires quality = outstanding"),
+        ("param threshold = 80%", "param threshold = 86%"),
+    )
     result = diff(write_policy, bundle_dir, new)
     by_key = {(c.provider, c.subject): c for c in result.changes}
     assert causes(by_key[("RB2", "credential:silver")]) == ["criterion:good_quality", "param:threshold"]
@@ -230,16 +230,16 @@ def test_edited_credential_named_when_its_edit_matters(write_policy: Write, bund
     )
 
 
-def test_edited_credential_not_named_when_the_change_comes_from_below(
-    write_policy: Write, bundle_dir: Path
-) -> None:
+def test_edited_credential_not_named_when_the_change_comes_from_below(write_policy: Write, bundle_dir: Path) -> None:
     # silver gains `quality != inadequate` (true for everyone rated) while good_quality becomes
     # `quality = outstanding`.  RB2's and RE5's silver change because bronze (good_quality)
     # fails: silver's old text against the new version of everything else gives the same
     # (refused), so silver's edit does not explain it and only good_quality is named.
     silver = "requires bronze and high_score"
-    new = variant((silver, silver + " and quality != inadequate"),
-                  ("requires quality >= good", "requires quality = outstanding"))
+    new = variant(
+        (silver, silver + " and quality != inadequate"),
+        ("requires quality >= good", "requires quality = outstanding"),
+    )
     result = diff(write_policy, bundle_dir, new)
     by_key = {(c.provider, c.subject): c for c in result.changes}
     assert by_key[("RB2", "credential:silver")].old == "granted"
@@ -258,8 +258,12 @@ def test_changed_scale_order(write_policy: Write, bundle_dir: Path) -> None:
     # RA1 (outstanding) loses good_quality; the others keep their truth (good: true, RI: false).
     # good_quality reads the same words but compares on another scale, so it is a changed
     # declaration too; both are named, and the comparison is matched across versions by its text.
-    new = variant(("inadequate < requires_improvement < good < outstanding",
-                   "inadequate < requires_improvement < outstanding < good"))
+    new = variant(
+        (
+            "inadequate < requires_improvement < good < outstanding",
+            "inadequate < requires_improvement < outstanding < good",
+        )
+    )
     result = diff(write_policy, bundle_dir, new)
     assert table(result) == {
         ("RA1", "credential:bronze", "granted", "refused"),
@@ -276,10 +280,17 @@ def test_changed_scale_order(write_policy: Write, bundle_dir: Path) -> None:
             Cause("scale:rating", ("RA1",), None, None, ("`quality >= good`: true → false",)),
         )
     assert [(d.id, d.details) for d in result.declarations] == [
-        ("scale:rating", ("levels: `inadequate < requires_improvement < good < outstanding` → "
-                          "`inadequate < requires_improvement < outstanding < good`",)),
-        ("criterion:good_quality", ("requires: `quality >= good` (same text; a name or type it uses now "
-                                    "means something else)",)),
+        (
+            "scale:rating",
+            (
+                "levels: `inadequate < requires_improvement < good < outstanding` → "
+                "`inadequate < requires_improvement < outstanding < good`",
+            ),
+        ),
+        (
+            "criterion:good_quality",
+            ("requires: `quality >= good` (same text; a name or type it uses now means something else)",),
+        ),
     ]
 
 

@@ -19,17 +19,26 @@ MEANING = {
     "parse.too-deep": "parentheses nested more than 64 deep",
     "parse.file-too-large": "a policy file over 2 MiB",
     "parse.io": "the file cannot be read",
-    "parse.unexpected-end": "the text ends inside a declaration (defensive; the layout rules normally report an unexpected end of line instead)",
+    "parse.unexpected-end": (
+        "the text ends inside a declaration (defensive; the layout rules normally"
+        " report an unexpected end of line instead)"
+    ),
     "parse.syntax": "any other syntax error from the parser (defensive)",
     "check.policy-header": "no `policy` declaration, not first, more than one, or without `version`/`effective`",
-    "check.duplicate-name": "a name declared twice (one namespace for all declarations), a level or member listed twice",
+    "check.duplicate-name": (
+        "a name declared twice (one namespace for all declarations), a level or member listed twice"
+    ),
     "check.unknown-name": "a name that is not declared, with a did-you-mean",
-    "check.type-mismatch": "operands of different types, an operator the type does not allow, a value used as a condition",
+    "check.type-mismatch": (
+        "operands of different types, an operator the type does not allow, a value used as a condition"
+    ),
     "check.bad-date": "a date that is not a calendar date, or a policy that expires before it takes effect",
     "check.param-dates": "a param's `from` dates not in increasing order",
     "check.bad-number": "a duration that is not a whole positive number of units",
     "check.bad-clause": "a clause that does not belong in that declaration",
-    "check.missing-clause": "a rule without `requires`, a form without `change`, `lead requires` or `recipient requires`",
+    "check.missing-clause": (
+        "a rule without `requires`, a form without `change`, `lead requires` or `recipient requires`"
+    ),
     "check.pair-only": "`lead.X` / `recipient.X` outside `pair requires`",
     "check.pair-unqualified": "a provider's value in `pair requires` without `lead.` or `recipient.`",
     "check.cycle": "a criterion or credential that depends on itself, naming the chain",
@@ -61,7 +70,8 @@ with a caret; every `test.*` code is listed with an example in [policy-tests.md]
 Raised as `credential.datalog.DatalogError` (attribute `.code`) by the Datalog layer's own checks,
 before any backend sees a program (see [datalog.md](datalog.md)): `datalog.parse`,
 `datalog.unsafe-variable`, `datalog.arity-mismatch`, `datalog.unstratifiable`,
-`datalog.invalid-name`, `datalog.invalid-value`, `datalog.unknown-backend`, `datalog.runtime` (a backend failed while evaluating).
+`datalog.invalid-name`, `datalog.invalid-value`, `datalog.unknown-backend`,
+`datalog.runtime` (a backend failed while evaluating).
 """
 
 

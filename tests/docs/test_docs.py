@@ -87,8 +87,8 @@ def test_console_examples_run(doc: str, line: int, body: str) -> None:
             actual = (result.stdout + result.stderr).rstrip("\n").splitlines()
             while expected and expected[-1] == "":
                 expected = expected[:-1]
-            assert matches(expected, [a.rstrip() for a in actual]), (
-                f"{doc}:{line}: `{command}` printed:\n" + "\n".join(actual)
+            assert matches(expected, [a.rstrip() for a in actual]), f"{doc}:{line}: `{command}` printed:\n" + "\n".join(
+                actual
             )
     finally:
         os.chdir(cwd)
@@ -97,7 +97,9 @@ def test_console_examples_run(doc: str, line: int, body: str) -> None:
 def test_every_diagnostic_code_is_documented() -> None:
     source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "engine" / "credential").rglob("*.py"))
     codes = set(re.findall(r'"((?:parse|check|data|datalog|test)\.[a-z][a-z-]*)"', source))
-    doc = "\n".join((ROOT / "docs" / name).read_text(encoding="utf-8") for name in ("diagnostics.md", "policy-tests.md"))
+    doc = "\n".join(
+        (ROOT / "docs" / name).read_text(encoding="utf-8") for name in ("diagnostics.md", "policy-tests.md")
+    )
     assert codes, "no codes found"
     missing = sorted(c for c in codes if f"`{c}`" not in doc)
     assert not missing, f"codes missing from docs/diagnostics.md: {missing}"
@@ -117,7 +119,7 @@ PYTHON = blocks("python")
 def test_python_examples_run(doc: str, line: int, body: str, capsys: pytest.CaptureFixture[str]) -> None:
     """A ```python block runs from the repository root; a ```text block right after it is its output."""
     text = (ROOT / doc).read_text(encoding="utf-8")
-    after = text[text.index(body) + len(body):]
+    after = text[text.index(body) + len(body) :]
     expected = None
     m = re.match(r"```\s*\n(?:[^`]*?\n)?```text\n(.*?)```", after, re.DOTALL)
     if m:

@@ -28,14 +28,24 @@ def test_all_pair_proofs_verify(as_of: dt.date) -> None:
                     continue
                 subject = f"pair:{form}:{lead}:{rec}"
                 proof = builder.proof(subject, (lead, rec))
-                records.append({
-                    "provider": lead, "provider_name": names[lead], "subject": subject, "outcome": proof["outcome"],
-                    "as_of": as_of.isoformat(),
-                    "missing": builder.missing(subject, (lead, rec)) if proof["outcome"] == "undetermined" else [],
-                    "policy": {"name": inputs.policy.name, "version": inputs.policy.version,
-                               "sha256": inputs.policy.sha256},
-                    "data": dict(sorted(inputs.bundle.digests.items())), "engine": "0.1.0", "proof": proof,
-                })
+                records.append(
+                    {
+                        "provider": lead,
+                        "provider_name": names[lead],
+                        "subject": subject,
+                        "outcome": proof["outcome"],
+                        "as_of": as_of.isoformat(),
+                        "missing": builder.missing(subject, (lead, rec)) if proof["outcome"] == "undetermined" else [],
+                        "policy": {
+                            "name": inputs.policy.name,
+                            "version": inputs.policy.version,
+                            "sha256": inputs.policy.sha256,
+                        },
+                        "data": dict(sorted(inputs.bundle.digests.items())),
+                        "engine": "0.1.0",
+                        "proof": proof,
+                    }
+                )
     report = verify_records(records, inputs.policy, inputs.bundle)
     assert report.checked == len(records) == 4 * 6 * 5
     assert report.ok, [str(p) for p in report.problems[:5]]

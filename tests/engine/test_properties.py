@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from credential.data.synthetic import generate_bundle, write_bundle
 from credential.engine import evaluate_inputs, load_inputs, records_for, run
-from credential.proofs.verify import verify_lines
 from credential.output import render
 from credential.policy import load_policy
+from credential.proofs.verify import verify_lines
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 SPEC_EXAMPLE = load_policy(FIX / "spec_example.cred")
@@ -120,21 +120,31 @@ def mutate(rec: dict[str, Any], rng: random.Random) -> str | None:
     proof = rec["proof"]
     leaves = [n for n in nodes(proof) if n.get("kind") in ("comparison", "arrangement")]
     with_evidence = [n for n in nodes(proof) if n.get("evidence")]
-    choices = ["outcome", "node_outcome"] + (["value", "threshold"] if leaves else []) + (
-        ["evidence_values", "evidence_row"] if with_evidence else []
+    choices = (
+        ["outcome", "node_outcome"]
+        + (["value", "threshold"] if leaves else [])
+        + (["evidence_values", "evidence_row"] if with_evidence else [])
     )
     kind = rng.choice(choices)
     if kind == "outcome":
         rec["outcome"] = {"granted": "refused", "refused": "undetermined", "undetermined": "granted"}[rec["outcome"]]
     elif kind == "node_outcome":
         n = rng.choice(nodes(proof)[1:] or [proof])
-        flip = {"true": "false", "false": "unknown", "unknown": "true",
-                "granted": "refused", "refused": "undetermined", "undetermined": "granted"}
+        flip = {
+            "true": "false",
+            "false": "unknown",
+            "unknown": "true",
+            "granted": "refused",
+            "refused": "undetermined",
+            "undetermined": "granted",
+        }
         n["outcome"] = flip[n["outcome"]]
     elif kind == "value":
         n = rng.choice(leaves)
         v = n.get("value")
-        n["value"] = (v + 0.5) if isinstance(v, float | int) and not isinstance(v, bool) else ("zzz" if v is not None else 0.5)
+        n["value"] = (
+            (v + 0.5) if isinstance(v, float | int) and not isinstance(v, bool) else ("zzz" if v is not None else 0.5)
+        )
     elif kind == "threshold":
         n = rng.choice(leaves)
         thr = n["threshold"]

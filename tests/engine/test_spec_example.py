@@ -59,7 +59,9 @@ def records() -> dict[tuple[str, str, str], tuple[str, list[str]]]:
 
 
 @pytest.mark.parametrize(("code", "as_of", "subject", "outcome", "missing"), EXPECTED)
-def test_hand_computed(records: dict, code: str, as_of: dt.date, subject: str, outcome: str, missing: list[str]) -> None:
+def test_hand_computed(
+    records: dict, code: str, as_of: dt.date, subject: str, outcome: str, missing: list[str]
+) -> None:
     assert records[(code, as_of.isoformat(), subject)] == (outcome, missing)
 
 

@@ -32,8 +32,7 @@ def test_golden(path: Path) -> None:
         expected_path.write_text(out, encoding="utf-8")
     assert expected_path.exists(), f"missing {expected_path.name}: run pytest --update-goldens"
     assert out == expected_path.read_text(encoding="utf-8"), (
-        f"{path.name} formats differently from {expected_path.name}: "
-        "run pytest --update-goldens and review the diff"
+        f"{path.name} formats differently from {expected_path.name}: run pytest --update-goldens and review the diff"
     )
     # The golden outputs are themselves canonical and say the same as their inputs.
     assert format_text(out) == out

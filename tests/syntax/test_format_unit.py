@@ -73,11 +73,11 @@ def test_format_cond_of_unflattened_trees() -> None:
 
 def test_declarations_layout() -> None:
     text = (
-        "policy   p   \"t\"\n expires 2020-01-01\n effective 2015-01-01\n version \"1\"\n"
+        'policy   p   "t"\n expires 2020-01-01\n effective 2015-01-01\n version "1"\n'
         "measure a:number\nmeasure b : percent\nattribute c: one of x,y\nattribute d: yes / no\n"
         "scale s: lo<hi\nparam p1 = 3\nparam p2 = 4\n    from 2016-01-01=5\nparam p3 = lo\n"
-        "status s1\nstatus s2 \"T\"\nuse \"x.cred\"\nuse \"y.cred\"\n"
-        "criterion k \"K\"\n    requires a>1\ncredential l\n requires k\n"
+        'status s1\nstatus s2 "T"\nuse "x.cred"\nuse "y.cred"\n'
+        'criterion k "K"\n    requires a>1\ncredential l\n requires k\n'
     )
     assert format_text(text) == (
         'policy p "t"\n  version "1"\n  effective 2015-01-01\n  expires 2020-01-01\n\n'
@@ -89,7 +89,7 @@ def test_declarations_layout() -> None:
 
 
 def test_blank_lines_between_grouped_declarations_go() -> None:
-    assert format_text("source a \"x\"\n\n\nsource b \"y\"\n") == 'source a "x"\nsource b "y"\n'
+    assert format_text('source a "x"\n\n\nsource b "y"\n') == 'source a "x"\nsource b "y"\n'
 
 
 def test_breaking_long_conditions() -> None:
@@ -107,8 +107,8 @@ def test_breaking_long_conditions() -> None:
 def test_comments_kept_in_place() -> None:
     text = (
         "# top\n"
-        "policy p \"t\" # header\n"
-        "  version \"1\"\n"
+        'policy p "t" # header\n'
+        '  version "1"\n'
         "  # before effective\n"
         "  effective 2015-01-01\n"
         "\n"

@@ -45,8 +45,8 @@ def test_hostile_inputs() -> None:
         'policy p "t"\ncriterion c\n  requires ' + "(" * 200 + "x" + ")" * 200,
         "criterion c\n  requires " + " and ".join(["not x"] * 2000),
         "\x00\x01\x02",
-        "\"unterminated\n#",
-        "\ufeffpolicy p \"t\"\n",
+        '"unterminated\n#',
+        '\ufeffpolicy p "t"\n',
         "criterion c\n  requires " + "not " * 3000 + "x",
     ]:
         _parse_bytes(text.encode("utf-8"))

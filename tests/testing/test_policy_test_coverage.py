@@ -74,7 +74,8 @@ def test_two_providers_no_pairs() -> None:
     }
     never_false = {(p["kind"], p["label"]) for p in cov["never_false"]}  # type: ignore[attr-defined]
     assert never_false == {
-        ("role", "buddying:pair"), ("node", "not `not special_measures`"),
+        ("role", "buddying:pair"),
+        ("node", "not `not special_measures`"),
         ("node", "comparison `lead.sector = recipient.sector`"),
     }
 
@@ -94,15 +95,22 @@ def test_pairs_and_unknowns() -> None:
     assert (cov["evaluations"], cov["provider_observations"], cov["pair_observations"]) == (1, 3, 2)
     got = {k: (v["made_true"], v["made_false"], v["percent"]) for k, v in kinds.items()}
     assert got == {
-        "criterion": (1, 1, 100.0), "credential": (1, 1, 100.0), "role": (3, 3, 100.0),
-        "clause": (5, 5, 100.0), "node": (8, 9, 85.0),
+        "criterion": (1, 1, 100.0),
+        "credential": (1, 1, 100.0),
+        "role": (3, 3, 100.0),
+        "clause": (5, 5, 100.0),
+        "node": (8, 9, 85.0),
     }
     parts = {(p["kind"], p["label"]): p for p in cov["parts"]}  # type: ignore[attr-defined]
     assert {k: parts[("criterion", "rated_good")][k] for k in ("true", "false", "unknown")} == {
-        "true": 1, "false": 1, "unknown": 1,
+        "true": 1,
+        "false": 1,
+        "unknown": 1,
     }
     assert {k: parts[("role", "buddying:pair")][k] for k in ("true", "false", "unknown")} == {
-        "true": 1, "false": 1, "unknown": 0,
+        "true": 1,
+        "false": 1,
+        "unknown": 0,
     }
     assert cov["lines_never_exercised"] == {}
 

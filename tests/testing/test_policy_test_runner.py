@@ -64,8 +64,13 @@ def test_failure_report_json() -> None:
     by_case = {r["case"]: r for r in doc["results"]}
     check = by_case["wrong about a trust requiring improvement"]["checks"][0]
     assert check == {
-        "subject": "credential:supporter", "provider": "ZB2", "expected": "granted", "actual": "refused",
-        "ok": False, "missing": [], "reason": "fails: cqc_overall >= good: requires_improvement >= good",
+        "subject": "credential:supporter",
+        "provider": "ZB2",
+        "expected": "granted",
+        "actual": "refused",
+        "ok": False,
+        "missing": [],
+        "reason": "fails: cqc_overall >= good: requires_improvement >= good",
     }
     missing = by_case["wrong about what is missing"]["checks"][0]
     assert missing["missing"] == ["cqc_overall"] and missing["expected_missing"] == ["cqc_well_led"]
@@ -92,7 +97,10 @@ def test_fail_under() -> None:
 
 def test_inline_data_errors_exit_3_naming_the_test_file(tmp_path: Path) -> None:
     (tmp_path / "tiny.cred").write_text(TINY, encoding="utf-8")
-    write(tmp_path, "bad.yaml", """\
+    write(
+        tmp_path,
+        "bad.yaml",
+        """\
         policy: tiny.cred
         as_of: 2016-04-01
         data:
@@ -103,7 +111,8 @@ def test_inline_data_errors_exit_3_naming_the_test_file(tmp_path: Path) -> None:
             - {code: ZZ9, measure: cqc_overall, period_end: 2015-07-01, value: good}
         cases:
           - {name: x, provider: ZA1, expect: {credential:supporter: granted}}
-        """)
+        """,
+    )
     result = run(str(tmp_path / "bad.yaml"))
     assert result.exit_code == 3
     err = result.stderr
@@ -118,12 +127,16 @@ def test_inline_data_errors_exit_3_naming_the_test_file(tmp_path: Path) -> None:
 def test_path_data_and_policy_errors(tmp_path: Path) -> None:
     broken = TINY.replace("requires cqc_overall >= good", "requires cqc_overal >= good")
     (tmp_path / "broken.cred").write_text(broken, encoding="utf-8")
-    write(tmp_path, "t.yaml", """\
+    write(
+        tmp_path,
+        "t.yaml",
+        """\
         policy: broken.cred
         data: {fixture: nhs}
         cases:
           - {name: x, provider: RM3, expect: {credential:supporter: granted}}
-        """)
+        """,
+    )
     result = run(str(tmp_path / "t.yaml"))
     assert result.exit_code == 1
     assert "error[test.inputs]: the policy of test `t #1` has errors" in result.stderr
@@ -132,7 +145,10 @@ def test_path_data_and_policy_errors(tmp_path: Path) -> None:
 
 def test_malformed_test_files_exit_2(tmp_path: Path) -> None:
     (tmp_path / "tiny.cred").write_text(TINY, encoding="utf-8")
-    write(tmp_path, "bad.yaml", """\
+    write(
+        tmp_path,
+        "bad.yaml",
+        """\
         policy: tiny.cred
         as_of: 2016-02-30
         data: {fixture: nhs}
@@ -141,7 +157,8 @@ def test_malformed_test_files_exit_2(tmp_path: Path) -> None:
             provider: RM3
             expect: {credentials:supporter: granted, credential:partner: maybe}
             expected: 1
-        """)
+        """,
+    )
     write(tmp_path, "syntax.yaml", "policy: [unclosed\n")
     result = run(str(tmp_path))
     assert result.exit_code == 2
@@ -153,14 +170,18 @@ def test_malformed_test_files_exit_2(tmp_path: Path) -> None:
 
 def test_unknown_names_exit_2_with_suggestions(tmp_path: Path) -> None:
     (tmp_path / "tiny.cred").write_text(TINY, encoding="utf-8")
-    write(tmp_path, "t.yaml", """\
+    write(
+        tmp_path,
+        "t.yaml",
+        """\
         policy: tiny.cred
         as_of: 2016-04-01
         data: {providers: [{code: ZA1, name: A, sector: acute}]}
         cases:
           - {name: x, provider: ZA2, expect: {credential:suporter: granted}}
           - {name: y, expect: {pair:budying:ZA1:ZA3: granted}}
-        """)
+        """,
+    )
     result = run(str(tmp_path / "t.yaml"))
     assert result.exit_code == 2
     assert "error[test.unknown-credential]: the policy has no credential `suporter`" in result.stderr
@@ -175,13 +196,17 @@ def test_no_test_files_is_a_usage_error(tmp_path: Path) -> None:
     assert "no test files" in result.stderr
 
 
-def test_yaml_forms_lists_documents_merge_keys_and_default_path(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_yaml_forms_lists_documents_merge_keys_and_default_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A file may hold a list of tests or several documents; `<<` merges; cases may set their own date."""
     tests = tmp_path / "policies" / "tests"
     tests.mkdir(parents=True)
     (tmp_path / "policies" / "tiny.cred").write_text(TINY, encoding="utf-8")
-    write(tests, "multi.yml", """\
+    write(
+        tests,
+        "multi.yml",
+        """\
         - policy: ../tiny.cred
           as_of: 2016-04-01
           data: &data
@@ -203,7 +228,8 @@ def test_yaml_forms_lists_documents_merge_keys_and_default_path(tmp_path: Path,
         data: {providers: [{code: ZA1, name: A, sector: acute}]}
         cases:
           - {name: today, provider: ZA1, expect: {form:buddying:lead: undetermined}}
-        """)
+        """,
+    )
     monkeypatch.chdir(tmp_path)
     result = run()  # default: policies/tests under the working directory
     assert result.exit_code == 0, result.output

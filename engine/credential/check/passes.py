@@ -43,10 +43,18 @@ def pass_header(ctx: CheckContext) -> None:
     for span in first.repeated:
         ctx.error("check.policy-header", "this policy clause is given twice", span, help="keep one of them")
     if first.version is None:
-        ctx.error("check.policy-header", "the policy has no `version`", first.name.span, help='add `  version "1.0.0"`')
+        ctx.error(
+            "check.policy-header",
+            "the policy has no `version`",
+            first.name.span,
+            help='add `  version "1.0.0"`',
+        )
     if first.effective is None:
         ctx.error(
-            "check.policy-header", "the policy has no `effective` date", first.name.span, help="add `  effective 2015-04-01`"
+            "check.policy-header",
+            "the policy has no `effective` date",
+            first.name.span,
+            help="add `  effective 2015-04-01`",
         )
 
 
@@ -124,7 +132,11 @@ def pass_types(ctx: CheckContext) -> None:
             seen: set[str] = set()
             for lvl in d.levels:
                 if lvl.name in seen:
-                    ctx.error("check.duplicate-name", f"level `{lvl.name}` appears twice in scale `{d.name.name}`", lvl.span)
+                    ctx.error(
+                        "check.duplicate-name",
+                        f"level `{lvl.name}` appears twice in scale `{d.name.name}`",
+                        lvl.span,
+                    )
                 seen.add(lvl.name)
             ctx.types[d.name.name] = ScaleType(d.name.name, tuple(dict.fromkeys(lv.name for lv in d.levels)))
     for d in ctx.decls():
@@ -139,16 +151,22 @@ def _param_value(ctx: CheckContext, v: ast.Literal | ast.Ref) -> ir.VConst | Non
     if isinstance(v, ast.Ref):
         owners: list[ValueType] = []
         for t in [*ctx.types.values(), *ctx.attributes.values(), *ctx.measures.values()]:
-            if isinstance(t, ScaleType | EnumType) and v.name.name in (
-                t.levels if isinstance(t, ScaleType) else t.members
-            ) and t not in owners:
+            if (
+                isinstance(t, ScaleType | EnumType)
+                and v.name.name in (t.levels if isinstance(t, ScaleType) else t.members)
+                and t not in owners
+            ):
                 owners.append(t)
         if len(owners) == 1 and v.who is None:
             return ir.VConst(v.name.name, owners[0], span=v.span, text=v.name.name)
         if len(owners) > 1:
             ctx.error("check.type-mismatch", f"`{v.name.name}` is a level of more than one type", v.span)
         else:
-            ctx.unknown(v.name, "param value", [lv for t in ctx.types.values() if isinstance(t, ScaleType) for lv in t.levels])
+            ctx.unknown(
+                v.name,
+                "param value",
+                [lv for t in ctx.types.values() if isinstance(t, ScaleType) for lv in t.levels],
+            )
         return None
     return literal(ctx, v)
 
@@ -229,9 +247,20 @@ def pass_rules(ctx: CheckContext) -> None:
                 where = {"criterion": "a criterion", "credential": "a credential", "form": "a form"}[d.kind]
                 hint = {
                     ("credential", "unless"): "put the waiver on a criterion and require that criterion",
-                    ("form", "requires"): "a form states `lead requires`, `recipient requires` and `pair requires`",
-                }.get((d.kind, kind), f"{where} takes: " + ", ".join(sorted(_clause_words(k) for k in ALLOWED[d.kind])))
-                ctx.error("check.bad-clause", f"`{_clause_words(kind)}` does not belong in {where}", c.span, help=hint)
+                    (
+                        "form",
+                        "requires",
+                    ): "a form states `lead requires`, `recipient requires` and `pair requires`",
+                }.get(
+                    (d.kind, kind),
+                    f"{where} takes: " + ", ".join(sorted(_clause_words(k) for k in ALLOWED[d.kind])),
+                )
+                ctx.error(
+                    "check.bad-clause",
+                    f"`{_clause_words(kind)}` does not belong in {where}",
+                    c.span,
+                    help=hint,
+                )
                 continue
             if isinstance(c, ast.Cites):
                 sym = ctx.symbols.get(c.source.name)
@@ -239,9 +268,7 @@ def pass_rules(ctx: CheckContext) -> None:
                     ctx.unknown(c.source, "source", [n for n, s in ctx.symbols.items() if s.kind == "source"])
                     continue
                 ctx.used.add(c.source.name)
-                cites.append(
-                    ir.Citation(c.source.name, sym.decl.citation.value, c.locator.value, span=c.span)
-                )
+                cites.append(ir.Citation(c.source.name, sym.decl.citation.value, c.locator.value, span=c.span))
             elif isinstance(c, ast.Change):
                 changes.append(c)
             else:
@@ -253,8 +280,12 @@ def pass_rules(ctx: CheckContext) -> None:
         if d.kind == "form":
             change = "low"
             if not changes:
-                ctx.error("check.missing-clause", f"form `{name}` has no `change` level", d.name.span,
-                          help="add `  change low|medium|high|very_high`")
+                ctx.error(
+                    "check.missing-clause",
+                    f"form `{name}` has no `change` level",
+                    d.name.span,
+                    help="add `  change low|medium|high|very_high`",
+                )
             for extra in changes[1:]:
                 ctx.error("check.duplicate-name", "a form has one `change` level", extra.span)
             if changes:
@@ -263,34 +294,50 @@ def pass_rules(ctx: CheckContext) -> None:
                     ctx.unknown(changes[0].level, "change level", ir.CHANGE_LEVELS)
             for role in ("lead", "recipient"):
                 if role not in groups:
-                    ctx.error("check.missing-clause", f"form `{name}` has no `{role} requires`", d.name.span,
-                              help=f"add `  {role} requires CONDITION` (who may take the {role} role)")
+                    ctx.error(
+                        "check.missing-clause",
+                        f"form `{name}` has no `{role} requires`",
+                        d.name.span,
+                        help=f"add `  {role} requires CONDITION` (who may take the {role} role)",
+                    )
         else:
             ctx.rule_deps[name] = deps
             if "requires" not in groups:
-                ctx.error("check.missing-clause", f"{d.kind} `{name}` has no `requires`", d.name.span,
-                          help="add `  requires CONDITION`")
+                ctx.error(
+                    "check.missing-clause",
+                    f"{d.kind} `{name}` has no `requires`",
+                    d.name.span,
+                    help="add `  requires CONDITION`",
+                )
         if ctx.has_errors:
             continue
         if any(cond is None for g in groups.values() for cond, _ in g):
             continue
-        joined = {
-            k: _join([c for c, _ in g if c is not None], [s for _, s in g], k) for k, g in groups.items()
-        }
+        joined = {k: _join([c for c, _ in g if c is not None], [s for _, s in g], k) for k, g in groups.items()}
         title = d.title.value if d.title else None
         if d.kind == "form":
             ctx.forms[name] = ir.Form(
-                name, title, changes[0].level.name, joined["lead"], joined["recipient"], joined.get("pair"),
-                tuple(cites), span=d.span,
-                lead_span=groups["lead"][0][1], recipient_span=groups["recipient"][0][1],
+                name,
+                title,
+                changes[0].level.name,
+                joined["lead"],
+                joined["recipient"],
+                joined.get("pair"),
+                tuple(cites),
+                span=d.span,
+                lead_span=groups["lead"][0][1],
+                recipient_span=groups["recipient"][0][1],
                 pair_span=groups["pair"][0][1] if "pair" in groups else d.span,
             )
         else:
             unless = None
             if "unless" in groups:
                 ws = [c for c, _ in groups["unless"] if c is not None]
-                unless = ws[0] if len(ws) == 1 else ir.COr(tuple(ws), span=groups["unless"][0][1],
-                                                             text=" or ".join(w.text for w in ws))
+                unless = (
+                    ws[0]
+                    if len(ws) == 1
+                    else ir.COr(tuple(ws), span=groups["unless"][0][1], text=" or ".join(w.text for w in ws))
+                )
             kind_lit: Any = d.kind
             ctx.rules[name] = ir.Rule(kind_lit, name, title, joined["requires"], unless, tuple(cites), span=d.span)
 
@@ -401,7 +448,8 @@ def pass_risk_gradient(ctx: CheckContext) -> None:
             )
             if missing:
                 lead_clause = next(
-                    (c for c in hi_sym.decl.clauses if isinstance(c, ast.Requires) and c.role == "lead"), hi_sym.decl
+                    (c for c in hi_sym.decl.clauses if isinstance(c, ast.Requires) and c.role == "lead"),
+                    hi_sym.decl,
                 )
                 ctx.warn(
                     "check.risk-gradient",
@@ -476,4 +524,4 @@ def check_files(
     return policy, diags
 
 
-__all__ = ["PASSES", "check_files", "norm_text", "DURATION"]
+__all__ = ["DURATION", "PASSES", "check_files", "norm_text"]

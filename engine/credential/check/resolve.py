@@ -26,8 +26,8 @@ from credential.types import (
     UNIT_MONTHS,
     Duration,
     EnumType,
-    PercentType,
     NumberType,
+    PercentType,
     ScaleType,
     ValueType,
     is_numeric,
@@ -65,7 +65,13 @@ def parse_date(text: str) -> dt.date | None:
 
 def resolve_type(ctx: CheckContext, texpr: ast.TypeExpr) -> ValueType | None:
     if isinstance(texpr, ast.PrimType):
-        prims: dict[str, ValueType] = {"number": NUMBER, "percent": PERCENT, "text": TEXT, "date": DATE, "yes/no": BOOL}
+        prims: dict[str, ValueType] = {
+            "number": NUMBER,
+            "percent": PERCENT,
+            "text": TEXT,
+            "date": DATE,
+            "yes/no": BOOL,
+        }
         return prims[texpr.kind]
     if isinstance(texpr, ast.OneOfType):
         names = [m.name for m in texpr.members]
@@ -108,8 +114,12 @@ def literal(ctx: CheckContext, lit: ast.Literal) -> ir.VConst | None:
     if isinstance(lit, ast.DateLit):
         d = parse_date(lit.text)
         if d is None:  # same diagnostic as pass_dates gives for header and param dates
-            ctx.error("check.bad-date", f"`{lit.text}` is not a calendar date", lit.span,
-                      help="dates are written YYYY-MM-DD, e.g. 2015-04-01")
+            ctx.error(
+                "check.bad-date",
+                f"`{lit.text}` is not a calendar date",
+                lit.span,
+                help="dates are written YYYY-MM-DD, e.g. 2015-04-01",
+            )
             return None
         return ir.VConst(d, DATE, span=lit.span, text=text)
     if isinstance(lit, ast.StringLit):
@@ -189,7 +199,9 @@ class Resolver:
             within = self.within(v.within)
             if (v.form is not None and form is None) or (v.within is not None and within is None):
                 return None
-            return ir.VArrCount("lead" if role == "lead" else "recipient", form, within, None, NUMBER, span=v.span, text=text)
+            return ir.VArrCount(
+                "lead" if role == "lead" else "recipient", form, within, None, NUMBER, span=v.span, text=text
+            )
         return literal(ctx, v)
 
     def ref_value(self, ref: ast.Ref, scope: Scope, expected: ValueType | None) -> ir.Value | None:
@@ -359,7 +371,9 @@ class Resolver:
                     parts.append(self.in_list(v, c.members, scope, c, f"{vt} in ({members})"))
                 else:
                     assert c.right is not None
-                    parts.append(self.compare(v, c.op, c.right, scope, c, f"{vt} {c.op} {norm_text(c.right.span.text)}"))
+                    parts.append(
+                        self.compare(v, c.op, c.right, scope, c, f"{vt} {c.op} {norm_text(c.right.span.text)}")
+                    )
             if any(p is None for p in parts):
                 return None
             got = tuple(p for p in parts if p is not None)
@@ -442,9 +456,7 @@ class Resolver:
         )
         return None
 
-    def compare(
-        self, left: ast.Value, op: str, right: ast.Value, scope: Scope, node: Any, text: str
-    ) -> ir.Cond | None:
+    def compare(self, left: ast.Value, op: str, right: ast.Value, scope: Scope, node: Any, text: str) -> ir.Cond | None:
         ctx = self.ctx
         if is_level_candidate(ctx, left) and not is_level_candidate(ctx, right):
             r = self.value(right, scope)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar, cast
 
 import click
@@ -22,7 +22,11 @@ EXIT_DATA = 3
 EXIT_FAILED = 4
 
 FORMAT_OPTION = click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
     help="diagnostics as text for people or JSON for machines",
 )
 
@@ -63,10 +67,8 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
@@ -127,14 +129,34 @@ def run_guarded(fn: F) -> F:
 
 def policy_data_options(fn: F) -> F:
     opts = [
-        click.option("--policy", "policy", type=click.Path(dir_okay=False), default=None,
-                     help="policy file (default: the bundled reference policy)"),
-        click.option("--data", "data", type=click.Path(), default=None,
-                     help="data bundle: folder of CSV/Parquet files or one JSON file (default: bundled NHS data)"),
-        click.option("--on-invalid", type=click.Choice(["reject", "quarantine"]), default="reject", show_default=True,
-                     help="reject an invalid bundle, or set offending rows aside and treat their values as missing"),
-        click.option("--backend", type=click.Choice(["pydatalog", "duckdb", "auto"]), default="pydatalog",
-                     show_default=True, help="Datalog backend"),
+        click.option(
+            "--policy",
+            "policy",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="policy file (default: the bundled reference policy)",
+        ),
+        click.option(
+            "--data",
+            "data",
+            type=click.Path(),
+            default=None,
+            help="data bundle: folder of CSV/Parquet files or one JSON file (default: bundled NHS data)",
+        ),
+        click.option(
+            "--on-invalid",
+            type=click.Choice(["reject", "quarantine"]),
+            default="reject",
+            show_default=True,
+            help="reject an invalid bundle, or set offending rows aside and treat their values as missing",
+        ),
+        click.option(
+            "--backend",
+            type=click.Choice(["pydatalog", "duckdb", "auto"]),
+            default="pydatalog",
+            show_default=True,
+            help="Datalog backend",
+        ),
     ]
     for opt in reversed(opts):
         fn = opt(fn)

@@ -14,15 +14,30 @@ from credential.cli.common import EXIT_OK, IsoDate, default_data, emit_diagnosti
 @click.command("diff")
 @click.argument("old", type=click.Path(dir_okay=False, exists=True))
 @click.argument("new", type=click.Path(dir_okay=False, exists=True))
-@click.option("--data", "data", type=click.Path(), default=None,
-              help="data bundle: folder of CSV/Parquet files or one JSON file (default: bundled NHS data)")
+@click.option(
+    "--data",
+    "data",
+    type=click.Path(),
+    default=None,
+    help="data bundle: folder of CSV/Parquet files or one JSON file (default: bundled NHS data)",
+)
 @click.option("--as-of", "as_of", type=IsoDate(), default=None, help="evaluation date (default today)")
 @click.option("--pairs", is_flag=True, help="compare pair decisions too (slow: N² candidates per form)")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people, JSON for machines")
-@click.option("--on-invalid", type=click.Choice(["reject", "quarantine"]), default="reject",
-              show_default=True,
-              help="reject an invalid bundle, or set offending rows aside and treat their values as missing")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, JSON for machines",
+)
+@click.option(
+    "--on-invalid",
+    type=click.Choice(["reject", "quarantine"]),
+    default="reject",
+    show_default=True,
+    help="reject an invalid bundle, or set offending rows aside and treat their values as missing",
+)
 def command(
     old: str, new: str, data: str | None, as_of: dt.date | None, pairs: bool, fmt: str, on_invalid: str
 ) -> None:
@@ -43,14 +58,16 @@ def command(
     guarded(old, new, data, as_of, pairs, fmt, on_invalid)
 
 
-def _diff(
-    old: str, new: str, data: str | None, as_of: dt.date | None, pairs: bool, fmt: str, on_invalid: str
-) -> None:
+def _diff(old: str, new: str, data: str | None, as_of: dt.date | None, pairs: bool, fmt: str, on_invalid: str) -> None:
     from credential.diff import diff_policies
     from credential.diffing.render import render_json, render_text
 
     result = diff_policies(
-        old, new, data or default_data(), as_of or dt.date.today(), pairs=pairs,
+        old,
+        new,
+        data or default_data(),
+        as_of or dt.date.today(),
+        pairs=pairs,
         on_invalid="quarantine" if on_invalid == "quarantine" else "reject",
     )
     emit_diagnostics(result.diagnostics)

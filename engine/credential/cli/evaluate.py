@@ -21,14 +21,32 @@ from credential.cli.common import (
 @click.command("evaluate")
 @policy_data_options
 @click.option("--as-of", "as_of", type=IsoDate(), multiple=True, help="evaluation date(s), YYYY-MM-DD (default today)")
-@click.option("--format", "fmt", type=click.Choice(["table", "jsonl", "csv", "json"]), default="table", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False), default=None, help="write here (atomically) instead of stdout")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "jsonl", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="write here (atomically) instead of stdout",
+)
 @click.option("--explain", is_flag=True, help="attach a proof to every record")
 @click.option("--pairs", is_flag=True, help="add a record for every granted or undetermined lead/recipient pair")
 @run_guarded
 def command(
-    policy: str | None, data: str | None, on_invalid: str, backend: str, as_of: tuple[dt.date, ...], fmt: str,
-    output: str | None, explain: bool, pairs: bool,
+    policy: str | None,
+    data: str | None,
+    on_invalid: str,
+    backend: str,
+    as_of: tuple[dt.date, ...],
+    fmt: str,
+    output: str | None,
+    explain: bool,
+    pairs: bool,
 ) -> None:
     """Decide every credential and form role for every provider.
 
@@ -45,13 +63,19 @@ def command(
 
     progress = None
     if sys.stderr.isatty():
+
         def progress(msg: str) -> None:
             click.echo(msg, err=True)
 
     result = run(
-        policy or default_policy(), data or default_data(), list(as_of), pairs=pairs, explain=explain,
+        policy or default_policy(),
+        data or default_data(),
+        list(as_of),
+        pairs=pairs,
+        explain=explain,
         on_invalid=on_invalid,  # type: ignore[arg-type]
-        backend=backend, progress=progress,
+        backend=backend,
+        progress=progress,
     )
     emit_diagnostics(result.inputs.diagnostics)
     text = render(result, fmt)

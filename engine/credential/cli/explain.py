@@ -7,7 +7,15 @@ import json
 
 import click
 
-from credential.cli.common import EXIT_USAGE, IsoDate, default_data, default_policy, fail, policy_data_options, run_guarded
+from credential.cli.common import (
+    EXIT_USAGE,
+    IsoDate,
+    default_data,
+    default_policy,
+    fail,
+    policy_data_options,
+    run_guarded,
+)
 
 
 @click.command("explain")
@@ -18,8 +26,14 @@ from credential.cli.common import EXIT_USAGE, IsoDate, default_data, default_pol
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @run_guarded
 def command(
-    code: str, subject: str | None, policy: str | None, data: str | None, on_invalid: str, backend: str,
-    as_of: dt.date | None, fmt: str,
+    code: str,
+    subject: str | None,
+    policy: str | None,
+    data: str | None,
+    on_invalid: str,
+    backend: str,
+    as_of: dt.date | None,
+    fmt: str,
 ) -> None:
     """Explain why a provider was (or was not) granted a credential or form role.
 
@@ -57,19 +71,28 @@ def command(
         args = (parts[2], parts[3])
         if parts[3] not in inputs.bundle.provider_names() or parts[2] != code:
             fail(EXIT_USAGE, "error: a pair's lead must be CODE and its recipient a provider of the bundle")
+        from credential import __version__
         from credential.decisions import DecisionRecord, Outcome
         from credential.engine import policy_ref
-        from credential import __version__
 
         proof = builder.proof(subj, args)
         names = inputs.bundle.provider_names()
         outcome = Outcome(proof["outcome"])
-        records = [DecisionRecord(
-            provider=code, provider_name=names.get(code), subject=subj, outcome=outcome, as_of=ev.as_of.isoformat(),
-            missing=builder.missing(subj, args) if outcome is Outcome.UNDETERMINED else [],
-            policy=policy_ref(ev.policy), data=dict(sorted(inputs.bundle.digests.items())), engine=__version__,
-            backend=ev.backend, proof=proof,
-        )]
+        records = [
+            DecisionRecord(
+                provider=code,
+                provider_name=names.get(code),
+                subject=subj,
+                outcome=outcome,
+                as_of=ev.as_of.isoformat(),
+                missing=builder.missing(subj, args) if outcome is Outcome.UNDETERMINED else [],
+                policy=policy_ref(ev.policy),
+                data=dict(sorted(inputs.bundle.digests.items())),
+                engine=__version__,
+                backend=ev.backend,
+                proof=proof,
+            )
+        ]
     else:
         records = records_for(ev, explain=True, provider=code, subject=subj)
     if fmt == "json":

@@ -10,8 +10,12 @@ from credential.diagnostics import Diagnostic, error
 
 @click.command("fmt")
 @click.argument("policies", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--check", "check_only", is_flag=True,
-              help="write nothing; list the files that would change and exit 1 if any would")
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="write nothing; list the files that would change and exit 1 if any would",
+)
 @FORMAT_OPTION
 def command(policies: tuple[str, ...], check_only: bool, fmt: str) -> None:
     """Rewrite policy files in the canonical layout, keeping every comment.

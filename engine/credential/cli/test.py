@@ -26,16 +26,36 @@ def default_paths() -> list[Path]:
 
 @click.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--coverage/--no-coverage", default=True, show_default=True,
-              help="report which parts of each policy the tests made true and false")
+@click.option(
+    "--coverage/--no-coverage",
+    default=True,
+    show_default=True,
+    help="report which parts of each policy the tests made true and false",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--fail-under", type=click.FloatRange(0, 100), default=None, metavar="PCT",
-              help="exit 4 when a policy's rule coverage (criteria, credentials, roles) is below PCT")
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    default=None,
+    metavar="PCT",
+    help="exit 4 when a policy's rule coverage (criteria, credentials, roles) is below PCT",
+)
 @click.option("--failures-only", is_flag=True, help="list only the failing cases (text format)")
-@click.option("--backend", type=click.Choice(["pydatalog", "duckdb", "auto"]), default="pydatalog",
-              show_default=True, help="Datalog backend")
-def command(paths: tuple[str, ...], coverage: bool, fmt: str, fail_under: float | None, failures_only: bool,
-            backend: str) -> None:
+@click.option(
+    "--backend",
+    type=click.Choice(["pydatalog", "duckdb", "auto"]),
+    default="pydatalog",
+    show_default=True,
+    help="Datalog backend",
+)
+def command(
+    paths: tuple[str, ...],
+    coverage: bool,
+    fmt: str,
+    fail_under: float | None,
+    failures_only: bool,
+    backend: str,
+) -> None:
     """Run policy test files and report pass/fail per case, with coverage of each policy.
 
     PATH is a test file or a folder searched for *.yaml / *.yml files (default:
@@ -53,8 +73,14 @@ def command(paths: tuple[str, ...], coverage: bool, fmt: str, fail_under: float 
     guarded(paths, coverage, fmt, fail_under, failures_only, backend)
 
 
-def _run(paths: tuple[str, ...], coverage: bool, fmt: str, fail_under: float | None, failures_only: bool,
-         backend: str) -> None:
+def _run(
+    paths: tuple[str, ...],
+    coverage: bool,
+    fmt: str,
+    fail_under: float | None,
+    failures_only: bool,
+    backend: str,
+) -> None:
     from credential.testing import TestFileInvalid, discover, load_tests, run_tests
     from credential.testing.report import render_json, render_text
 

@@ -34,6 +34,7 @@ def command(decisions: str, policy: str | None, data: str | None, on_invalid: st
         fail(EXIT_FAILED, f"error: {decisions} is not UTF-8 text")
     for p in report.problems:
         click.echo(str(p))
-    summary = f"verified {report.checked} record(s): {report.checked - report.failed_records} hold, {report.failed_records} do not"
+    held = report.checked - report.failed_records
+    summary = f"verified {report.checked} record(s): {held} hold, {report.failed_records} do not"
     click.echo(summary, err=True)
     raise SystemExit(EXIT_FAILED if not report.ok else EXIT_OK)

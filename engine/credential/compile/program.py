@@ -208,7 +208,10 @@ class _Compiler:
             self.emit(Atom(pp, (P,)), [Atom(part.possibly, (P,))], rule.span, what)
 
     def form(self, form: ir.Form) -> None:
-        for role, cond, span in (("lead", form.lead, form.lead_span), ("recipient", form.recipient, form.recipient_span)):
+        for role, cond, span in (
+            ("lead", form.lead, form.lead_span),
+            ("recipient", form.recipient, form.recipient_span),
+        ):
             node = self.cond(cond)
             cp, pp = names.role_preds(form.name, role)
             self.emit(Atom(cp, (P,)), [Atom(node.certainly, (P,))], span, f"form {form.name} {role}")
@@ -219,7 +222,12 @@ class _Compiler:
         rc, rp = names.role_preds(form.name, "recipient")
         dom = Atom(names.pair_domain(form.name), (L, R))
         what = f"form {form.name} pair"
-        self.emit(dom, [Atom(lp, (L,)), Atom(rp, (R,)), Comparison("!=", L, R)], form.pair_span, what + " candidates")
+        self.emit(
+            dom,
+            [Atom(lp, (L,)), Atom(rp, (R,)), Comparison("!=", L, R)],
+            form.pair_span,
+            what + " candidates",
+        )
         pc, pp = names.pair_preds(form.name)
         base_c: list[BodyLiteral] = [Atom(lc, (L,)), Atom(rc, (R,)), Comparison("!=", L, R)]
         if form.pair is not None:

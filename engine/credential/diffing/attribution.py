@@ -247,9 +247,7 @@ class Attributor:
             return args
         return (args[0],) if ref.who == "lead" else (args[1],)
 
-    def _leaf_causes(
-        self, old: dict[LeafUse, frozenset[str]], new: dict[LeafUse, frozenset[str]]
-    ) -> set[Cause]:
+    def _leaf_causes(self, old: dict[LeafUse, frozenset[str]], new: dict[LeafUse, frozenset[str]]) -> set[Cause]:
         """Changed leaf-level declarations read by comparisons whose truth differs (see module doc).
 
         A comparison is matched across the versions by its meaning, or failing that (a type it
@@ -337,9 +335,7 @@ class Attributor:
             (("form", form, "pair"), (lead, rec)),
         ], ("form", form, "pair")
 
-    def attribute(
-        self, subject: str, provider: str, old: str, new: str
-    ) -> tuple[tuple[Cause, ...], Attribution]:
+    def attribute(self, subject: str, provider: str, old: str, new: str) -> tuple[tuple[Cause, ...], Attribution]:
         roots, main = self.roots(subject, provider)
         if ABSENT in (old, new):
             change = self.change_of(main) or node_id(main)

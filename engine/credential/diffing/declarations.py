@@ -187,8 +187,19 @@ def _rule_changes(
             details = [f"{status}: requires `{_cond_text(r.requires)}`"]
             if r.unless is not None:
                 details.append(f"unless `{_cond_text(r.unless)}`")
-            out.append(DeclChange(f"{kind}:{name}", kind, name, None, status, tuple(details), True,
-                                  _where(o.span) if o else None, _where(n.span) if n else None))
+            out.append(
+                DeclChange(
+                    f"{kind}:{name}",
+                    kind,
+                    name,
+                    None,
+                    status,
+                    tuple(details),
+                    True,
+                    _where(o.span) if o else None,
+                    _where(n.span) if n else None,
+                )
+            )
             continue
         details = []
         decisive = False
@@ -202,8 +213,19 @@ def _rule_changes(
             details.append(f'title: "{o.title or ""}" → "{n.title or ""}"')
         details += _cites_changes(o.cites, n.cites)
         if details:
-            out.append(DeclChange(f"{kind}:{name}", kind, name, None, "changed", tuple(details), decisive,
-                                  _where(o.span), _where(n.span)))
+            out.append(
+                DeclChange(
+                    f"{kind}:{name}",
+                    kind,
+                    name,
+                    None,
+                    "changed",
+                    tuple(details),
+                    decisive,
+                    _where(o.span),
+                    _where(n.span),
+                )
+            )
     return out
 
 
@@ -217,12 +239,26 @@ def _form_changes(old: dict[str, ir.Form], new: dict[str, ir.Form]) -> list[Decl
             f = n if o is None else o
             assert f is not None
             status: ChangeStatus = "added" if o is None else "removed"
-            details = [f"{status} (change {f.change})", f"lead requires `{_cond_text(f.lead)}`",
-                       f"recipient requires `{_cond_text(f.recipient)}`"]
+            details = [
+                f"{status} (change {f.change})",
+                f"lead requires `{_cond_text(f.lead)}`",
+                f"recipient requires `{_cond_text(f.recipient)}`",
+            ]
             if f.pair is not None:
                 details.append(f"pair requires `{_cond_text(f.pair)}`")
-            out.append(DeclChange(f"form:{name}", "form", name, None, status, tuple(details), True,
-                                  _where(o.span) if o else None, _where(n.span) if n else None))
+            out.append(
+                DeclChange(
+                    f"form:{name}",
+                    "form",
+                    name,
+                    None,
+                    status,
+                    tuple(details),
+                    True,
+                    _where(o.span) if o else None,
+                    _where(n.span) if n else None,
+                )
+            )
             continue
         parts: tuple[tuple[str, ir.Cond | None, ir.Cond | None, Any, Any], ...] = (
             ("lead", o.lead, n.lead, o.lead_span, n.lead_span),
@@ -232,8 +268,19 @@ def _form_changes(old: dict[str, ir.Form], new: dict[str, ir.Form]) -> list[Decl
         for part, oc, nc, ospan, nspan in parts:
             if oc != nc:
                 detail = _cond_change(f"{part} requires", oc, nc)
-                out.append(DeclChange(f"form:{name}:{part}", "form", name, part, "changed", (detail,), True,
-                                      _where(ospan), _where(nspan)))
+                out.append(
+                    DeclChange(
+                        f"form:{name}:{part}",
+                        "form",
+                        name,
+                        part,
+                        "changed",
+                        (detail,),
+                        True,
+                        _where(ospan),
+                        _where(nspan),
+                    )
+                )
         other = []
         if o.change != n.change:
             other.append(f"change: {o.change} → {n.change} (the risk level; no decision reads it)")
@@ -241,8 +288,19 @@ def _form_changes(old: dict[str, ir.Form], new: dict[str, ir.Form]) -> list[Decl
             other.append(f'title: "{o.title or ""}" → "{n.title or ""}"')
         other += _cites_changes(o.cites, n.cites)
         if other:
-            out.append(DeclChange(f"form:{name}", "form", name, None, "changed", tuple(other), False,
-                                  _where(o.span), _where(n.span)))
+            out.append(
+                DeclChange(
+                    f"form:{name}",
+                    "form",
+                    name,
+                    None,
+                    "changed",
+                    tuple(other),
+                    False,
+                    _where(o.span),
+                    _where(n.span),
+                )
+            )
     return out
 
 
@@ -259,8 +317,19 @@ def _param_changes(old: ir.CheckedPolicy, new: ir.CheckedPolicy, as_of: dt.date)
             status: ChangeStatus = "added" if o is None else "removed"
             value = literal(p.value_at(as_of, None)[0], p.type)
             details = (f"{status}: `{param_definition(p)}` ({value} in force on {day})",)
-            out.append(DeclChange(f"param:{name}", "param", name, None, status, details, True,
-                                  _where(o.span) if o else None, _where(n.span) if n else None))
+            out.append(
+                DeclChange(
+                    f"param:{name}",
+                    "param",
+                    name,
+                    None,
+                    status,
+                    details,
+                    True,
+                    _where(o.span) if o else None,
+                    _where(n.span) if n else None,
+                )
+            )
             continue
         vo = o.value_at(as_of, old.effective)[0]
         vn = n.value_at(as_of, new.effective)[0]
@@ -269,8 +338,19 @@ def _param_changes(old: ir.CheckedPolicy, new: ir.CheckedPolicy, as_of: dt.date)
         lines = [f"{so} → {sn} (in force on {day})" if differs else f"{sn} in force on {day} in both"]
         if o.steps or n.steps or not differs:
             lines.append(f"definition: `{param_definition(o)}` → `{param_definition(n)}`")
-        out.append(DeclChange(f"param:{name}", "param", name, None, "changed", tuple(lines), differs,
-                              _where(o.span), _where(n.span)))
+        out.append(
+            DeclChange(
+                f"param:{name}",
+                "param",
+                name,
+                None,
+                "changed",
+                tuple(lines),
+                differs,
+                _where(o.span),
+                _where(n.span),
+            )
+        )
     return out
 
 
@@ -296,8 +376,9 @@ def _typed_changes(kind: str, old: dict[str, ValueType], new: dict[str, ValueTyp
             out.append(DeclChange(f"{kind}:{name}", kind, name, None, status, (detail,), True))
             continue
         what = "levels" if kind == "scale" else "type"
-        out.append(DeclChange(f"{kind}:{name}", kind, name, None, "changed",
-                              (f"{what}: `{show(o)}` → `{show(n)}`",), True))
+        out.append(
+            DeclChange(f"{kind}:{name}", kind, name, None, "changed", (f"{what}: `{show(o)}` → `{show(n)}`",), True)
+        )
     return out
 
 
@@ -306,8 +387,17 @@ def _status_changes(old: dict[str, str | None], new: dict[str, str | None]) -> l
     for name in sorted(set(old) | set(new)):
         if name in old and name in new:
             if old[name] != new[name]:
-                out.append(DeclChange(f"status:{name}", "status", name, None, "changed",
-                                      (f'title: "{old[name] or ""}" → "{new[name] or ""}"',), False))
+                out.append(
+                    DeclChange(
+                        f"status:{name}",
+                        "status",
+                        name,
+                        None,
+                        "changed",
+                        (f'title: "{old[name] or ""}" → "{new[name] or ""}"',),
+                        False,
+                    )
+                )
             continue
         status: ChangeStatus = "added" if name in new else "removed"
         out.append(DeclChange(f"status:{name}", "status", name, None, status, (status,), True))
@@ -325,8 +415,17 @@ def _source_changes(old: dict[str, str], new: dict[str, str]) -> list[DeclChange
             detail = f'{status}: "{n or o}"'
             out.append(DeclChange(f"source:{name}", "source", name, None, status, (detail,), False))
         else:
-            out.append(DeclChange(f"source:{name}", "source", name, None, "changed",
-                                  (f"citation: {short_change(o, n)}",), False))
+            out.append(
+                DeclChange(
+                    f"source:{name}",
+                    "source",
+                    name,
+                    None,
+                    "changed",
+                    (f"citation: {short_change(o, n)}",),
+                    False,
+                )
+            )
     return out
 
 

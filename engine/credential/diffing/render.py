@@ -149,8 +149,15 @@ def render_text(result: DiffResult) -> str:
                     name = f"  {c.provider_name}" if named else ""
                     lines.append(f"      {_who(c)}{name}")
             else:
-                lines.extend(textwrap.wrap(", ".join(_who(c) for c in members), WIDTH,
-                                           initial_indent="      ", subsequent_indent="      ",
-                                           break_on_hyphens=False, break_long_words=False))
+                lines.extend(
+                    textwrap.wrap(
+                        ", ".join(_who(c) for c in members),
+                        WIDTH,
+                        initial_indent="      ",
+                        subsequent_indent="      ",
+                        break_on_hyphens=False,
+                        break_long_words=False,
+                    )
+                )
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -121,9 +121,9 @@ class DiffResult:
 
     def changes_of(self, subject: str | None = None, provider: str | None = None) -> list[DecisionChange]:
         return [
-            c for c in self.changes
-            if (subject is None or subject in (c.subject, c.group))
-            and (provider is None or c.provider == provider)
+            c
+            for c in self.changes
+            if (subject is None or subject in (c.subject, c.group)) and (provider is None or c.provider == provider)
         ]
 
     def to_json_dict(self) -> dict[str, Any]:

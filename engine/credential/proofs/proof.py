@@ -61,7 +61,11 @@ def select_unless(req: Truth, waiver: Truth, whole: Truth) -> list[int]:
     return [i for i, t in enumerate((req, waiver)) if t is Truth.UNKNOWN]
 
 
-OUTCOME_OF_TRUTH = {Truth.TRUE: Outcome.GRANTED, Truth.FALSE: Outcome.REFUSED, Truth.UNKNOWN: Outcome.UNDETERMINED}
+OUTCOME_OF_TRUTH = {
+    Truth.TRUE: Outcome.GRANTED,
+    Truth.FALSE: Outcome.REFUSED,
+    Truth.UNKNOWN: Outcome.UNDETERMINED,
+}
 
 
 class ProofBuilder:
@@ -104,7 +108,9 @@ class ProofBuilder:
             }
             facts[pn.pair_domain(form)] = [args]
             model = evaluate_program(self.compiled.program(pairs=True), facts, backend=self.ev.backend)
-            self._pair_models[key] = Evaluation(self.ev.inputs, self.ev.as_of, self.ev.facts, model, True, self.ev.backend)
+            self._pair_models[key] = Evaluation(
+                self.ev.inputs, self.ev.as_of, self.ev.facts, model, True, self.ev.backend
+            )
         return self._pair_models[key]
 
     def rule_truth(self, rule: ir.Rule, code: str) -> Truth:
@@ -141,16 +147,30 @@ class ProofBuilder:
     # ---- operands ---------------------------------------------------------
     def operand(self, v: ir.Value, args: Args) -> dict[str, Any]:
         if isinstance(v, ir.VConst):
-            return {"text": v.text or str(v.value), "value": json_value(v.value, v.type), "raw": v.value, "rows": []}
+            return {
+                "text": v.text or str(v.value),
+                "value": json_value(v.value, v.type),
+                "raw": v.value,
+                "rows": [],
+            }
         if isinstance(v, ir.VParam):
             value, since = self.ev.facts.params[v.name]
             return {
-                "text": v.name, "value": json_value(value, v.type), "param": v.name,
-                "since": since.isoformat() if since else None, "raw": value, "rows": [],
+                "text": v.name,
+                "value": json_value(value, v.type),
+                "param": v.name,
+                "since": since.isoformat() if since else None,
+                "raw": value,
+                "rows": [],
             }
         code = self.code_of(v.who, args)
         value, rows = self.lookup(v, code)
-        out: dict[str, Any] = {"text": describe_value(v), "value": json_value(value, v.type), "raw": value, "rows": rows}
+        out: dict[str, Any] = {
+            "text": describe_value(v),
+            "value": json_value(value, v.type),
+            "raw": value,
+            "rows": rows,
+        }
         if len(args) == 2:
             out["provider"] = code
         return out
@@ -260,7 +280,13 @@ class ProofBuilder:
     # ---- conditions -------------------------------------------------------
     def cond_node(self, cond: ir.Cond, args: Args, pair_form: str | None) -> Node:
         whole = self.truth(cond, args, pair_form)
-        base: Node = {"kind": "", "outcome": whole.value, "text": cond.text, "source": source_of(cond.span), "cites": []}
+        base: Node = {
+            "kind": "",
+            "outcome": whole.value,
+            "text": cond.text,
+            "source": source_of(cond.span),
+            "cites": [],
+        }
         if isinstance(cond, ir.CRef):
             rule = self.policy.rule(cond.name)
             code = self.code_of(cond.who, args)
@@ -295,7 +321,9 @@ class ProofBuilder:
         if isinstance(cond, ir.CCompare):
             left, right = self.operand(cond.left, args), self.operand(cond.right, args)
             op: str = cond.op
-            threshold: dict[str, Any] = {k: right[k] for k in ("text", "value", "param", "since", "provider") if k in right}
+            threshold: dict[str, Any] = {
+                k: right[k] for k in ("text", "value", "param", "since", "provider") if k in right
+            }
             base.update(kind="comparison", op=op)
             operands = [(cond.left, left), (cond.right, right)]
         elif isinstance(cond, ir.CIn):
@@ -318,8 +346,11 @@ class ProofBuilder:
             threshold = {"value": 1}
             if isinstance(cond.within, ir.VParam):
                 value, since = self.ev.facts.params[cond.within.name]
-                threshold.update(within=json_value(value), param=cond.within.name,
-                                 since=since.isoformat() if since else None)
+                threshold.update(
+                    within=json_value(value),
+                    param=cond.within.name,
+                    since=since.isoformat() if since else None,
+                )
             base.update(kind="arrangement", op=">=")
             operands = [(count, left)]
         base["value"] = left["value"]
@@ -398,8 +429,12 @@ class ProofBuilder:
 
     def _qualify_item(self, cond: ir.Cond, args: Args, want: bool, t: Truth) -> dict[str, Any]:
         # A pair condition's leaf belongs to the pair (LEAD:RECIPIENT), a role's to its provider.
-        item: dict[str, Any] = {"text": cond.text, "source": source_of(cond.span), "must_be": want,
-                                "provider": ":".join(args)}
+        item: dict[str, Any] = {
+            "text": cond.text,
+            "source": source_of(cond.span),
+            "must_be": want,
+            "provider": ":".join(args),
+        }
         gap: Any = None
         if isinstance(cond, ir.CCompare):
             left, right = self.operand(cond.left, args), self.operand(cond.right, args)
@@ -407,12 +442,14 @@ class ProofBuilder:
             item["threshold"] = right["value"]
             verb = "needs" if want else "needs not"
             item["needs"] = (
-                f"{left['text']} is {show(left['raw'], cond.left.type)}; {verb} {cond.op} {show(right['raw'], cond.type)}"
+                f"{left['text']} is {show(left['raw'], cond.left.type)}; "
+                f"{verb} {cond.op} {show(right['raw'], cond.type)}"
             )
             gap = _gap(left["raw"], right["raw"], cond)
         elif isinstance(cond, ir.CStatus):
-            item["needs"] = f"status {cond.name} is {'unknown' if t is Truth.UNKNOWN else 'not active' if want else 'active'}; " + (
-                "needs it active" if want else "needs it not active"
+            item["needs"] = (
+                f"status {cond.name} is {'unknown' if t is Truth.UNKNOWN else 'not active' if want else 'active'}; "
+                + ("needs it active" if want else "needs it not active")
             )
         elif isinstance(cond, ir.CArr):
             item["needs"] = f"{cond.text}: {'needs one' if want else 'needs none'}"

@@ -148,7 +148,9 @@ class Recompute:
             value = None
         return value, rows
 
-    def _q_obs_hits(self, code: str, measure: str, lo: dt.date | None, hi: dt.date, strict_lo: bool) -> list[dict[str, Any]]:
+    def _q_obs_hits(
+        self, code: str, measure: str, lo: dt.date | None, hi: dt.date, strict_lo: bool
+    ) -> list[dict[str, Any]]:
         out = []
         for q in self.q_obs:
             if not (_na(q["code"]) or str(q["code"]) == code):
@@ -183,7 +185,8 @@ class Recompute:
     def _window(self, v: ir.VWindow, code: str) -> tuple[Any, Rows]:
         start = minus_months(self.as_of, v.months)
         rows = [
-            r for r in self.obs.get((code, v.measure), [])
+            r
+            for r in self.obs.get((code, v.measure), [])
             if start < _date(r["period_end"]) <= self.as_of  # type: ignore[operator]
         ]
         ev: Rows = {(str(r["file"]), int(r["row"])) for r in rows}
@@ -208,7 +211,8 @@ class Recompute:
     def status(self, name: str, code: str) -> tuple[bool | None, Rows]:
         rows = self.statuses.get((code, name), [])
         active = [
-            r for r in rows
+            r
+            for r in rows
             if _date(r["start"]) <= self.as_of and (_na(r["end"]) or _date(r["end"]) > self.as_of)  # type: ignore[operator]
         ]
         if active:
@@ -273,7 +277,11 @@ class Recompute:
         if isinstance(a, float) or isinstance(b, float):
             a, b = float(a), float(b)
         results: dict[str, bool] = {
-            "=": bool(a == b), "!=": bool(a != b), "<": bool(a < b), "<=": bool(a <= b), ">": bool(a > b),
+            "=": bool(a == b),
+            "!=": bool(a != b),
+            "<": bool(a < b),
+            "<=": bool(a <= b),
+            ">": bool(a > b),
             ">=": bool(a >= b),
         }
         return results[op]

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 MARK = {
-    "granted": "✓", "true": "✓",
-    "refused": "✗", "false": "✗",
-    "undetermined": "?", "unknown": "?",
+    "granted": "✓",
+    "true": "✓",
+    "refused": "✗",
+    "false": "✗",
+    "undetermined": "?",
+    "unknown": "?",
 }
 
 
@@ -83,7 +86,8 @@ def render_text(record: dict[str, Any], width: int = 100) -> str:
     cites = proof.get("cites") or []
     cite_txt = "; ".join(f'cites {c["source"]}, "{c["locator"]}"' for c in cites)
     lines.append(
-        f"  policy {pol.get('name')} {pol.get('version')}, {_loc(proof.get('source'))}" + (f" — {cite_txt}" if cite_txt else "")
+        f"  policy {pol.get('name')} {pol.get('version')}, {_loc(proof.get('source'))}"
+        + (f" — {cite_txt}" if cite_txt else "")
     )
 
     def walk(node: dict[str, Any], depth: int) -> None:

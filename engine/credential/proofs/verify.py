@@ -82,7 +82,9 @@ class _Checker:
         errs: list[str] = []
         pol = rec.get("policy") or {}
         if pol.get("name") != self.policy.name or pol.get("version") != self.policy.version:
-            errs.append(f"policy is {pol.get('name')} {pol.get('version')}, not {self.policy.name} {self.policy.version}")
+            errs.append(
+                f"policy is {pol.get('name')} {pol.get('version')}, not {self.policy.name} {self.policy.version}"
+            )
         if pol.get("sha256") != self.policy.sha256:
             errs.append("policy sha256 does not match the policy file")
         if rec.get("data") != dict(sorted(self.bundle.digests.items())):
@@ -100,7 +102,7 @@ class _Checker:
         target = self.subject_truth(rc, subject, code)
         if target is None:
             return [*errs, f"unknown subject {subject!r}"]
-        truth, root_ir, args = target
+        truth, _root_ir, args = target
         if rec.get("outcome") != OUTCOME[truth]:
             errs.append(f"outcome is {rec.get('outcome')}, but the policy and data give {OUTCOME[truth]}")
         expected_missing = sorted(self.missing_of(rc, subject, args)) if truth is Truth.UNKNOWN else []
@@ -227,8 +229,14 @@ class _Checker:
         return [] if node.get("cites") == want else [f"{path}: citations differ from the policy's"]
 
     def rule_node(
-        self, rc: Recompute, rule: ir.Rule, code: str, node: dict[str, Any], path: str,
-        root: bool = False, ref: ir.CRef | None = None,
+        self,
+        rc: Recompute,
+        rule: ir.Rule,
+        code: str,
+        node: dict[str, Any],
+        path: str,
+        root: bool = False,
+        ref: ir.CRef | None = None,
     ) -> list[str]:
         t = rc.rule_truth(rule, code)
         outcome = OUTCOME[t] if root else t.value
@@ -247,8 +255,14 @@ class _Checker:
             return [*errs, f"{path}: expected an `unless` node"]
         un = children[0]
         req_t, wav_t = rc.truth(rule.requires, (code,)), rc.truth(rule.unless, (code,))
-        errs += self._node_common(un, "unless", f"{rule.requires.text} unless {rule.unless.text}", rule.unless.span, t.value,
-                                  f"{path}/unless")
+        errs += self._node_common(
+            un,
+            "unless",
+            f"{rule.requires.text} unless {rule.unless.text}",
+            rule.unless.span,
+            t.value,
+            f"{path}/unless",
+        )
         if bool(un.get("waived")) != (t is Truth.TRUE and req_t is not Truth.TRUE):
             errs.append(f"{path}/unless: waived flag is wrong")
         if t is Truth.TRUE:
@@ -266,7 +280,14 @@ class _Checker:
         return errs
 
     def role_node(
-        self, rc: Recompute, form: ir.Form, role: str, code: str, node: dict[str, Any], path: str, root: bool = False
+        self,
+        rc: Recompute,
+        form: ir.Form,
+        role: str,
+        code: str,
+        node: dict[str, Any],
+        path: str,
+        root: bool = False,
     ) -> list[str]:
         t = rc.role_truth(form, role, code)
         span = form.lead_span if role == "lead" else form.recipient_span
@@ -280,10 +301,14 @@ class _Checker:
         cond = form.lead if role == "lead" else form.recipient
         return errs + self.cond_node(rc, cond, (code,), children[0], f"{path}/{role}")
 
-    def pair_node(self, rc: Recompute, form: ir.Form, args: tuple[str, ...], node: dict[str, Any], path: str) -> list[str]:
+    def pair_node(
+        self, rc: Recompute, form: ir.Form, args: tuple[str, ...], node: dict[str, Any], path: str
+    ) -> list[str]:
         lead, rec = args
         t = rc.pair_truth(form, lead, rec)
-        errs = self._node_common(node, "pair", f"{form.name}: {lead} leads, {rec} receives", form.pair_span, OUTCOME[t], path)
+        errs = self._node_common(
+            node, "pair", f"{form.name}: {lead} leads, {rec} receives", form.pair_span, OUTCOME[t], path
+        )
         parts: list[tuple[Truth, Any]] = [
             (rc.role_truth(form, "lead", lead), ("role", "lead", lead)),
             (rc.role_truth(form, "recipient", rec), ("role", "recipient", rec)),
@@ -303,7 +328,9 @@ class _Checker:
                 errs += self.cond_node(rc, form.pair, args, kid, f"{path}/pair")  # type: ignore[arg-type]
         return errs
 
-    def cond_node(self, rc: Recompute, cond: ir.Cond, args: tuple[str, ...], node: dict[str, Any], path: str) -> list[str]:
+    def cond_node(
+        self, rc: Recompute, cond: ir.Cond, args: tuple[str, ...], node: dict[str, Any], path: str
+    ) -> list[str]:
         if not isinstance(node, dict):
             return [f"{path}: not a node"]
         if isinstance(cond, ir.CRef):
@@ -350,9 +377,8 @@ class _Checker:
                 value, since = rc.param(right.name)
                 if thr.get("param") != right.name or thr.get("since") != (since.isoformat() if since else None):
                     errs.append(f"{path}: threshold param or its effective date is wrong")
-        elif isinstance(cond, ir.CIn):
-            if thr.get("in") != list(cond.members):
-                errs.append(f"{path}: members differ from the policy's")
+        elif isinstance(cond, ir.CIn) and thr.get("in") != list(cond.members):
+            errs.append(f"{path}: members differ from the policy's")
         errs += self.evidence(node.get("evidence"), rows, path)
         if t is Truth.UNKNOWN:
             out: set[str] = set()
@@ -408,7 +434,9 @@ class _Checker:
                 leaf_args = tuple(provider.split(":"))
                 lv, _ = rc.value(leaf.left, rc.code_of(getattr(leaf.left, "who", None), leaf_args))
                 if not _same(it.get("value"), json_value(lv)):
-                    errs.append(f"to_qualify: value of {it['text']!r} is {it.get('value')!r}, the data give {json_value(lv)!r}")
+                    errs.append(
+                        f"to_qualify: value of {it['text']!r} is {it.get('value')!r}, the data give {json_value(lv)!r}"
+                    )
         if errs:
             return errs
         rc.overrides = overrides

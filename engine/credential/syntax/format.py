@@ -207,7 +207,10 @@ def _param_value(v: ast.Literal | ast.Ref) -> str:
 
 
 _ROLE_WORDS = {
-    None: "requires", "lead": "lead requires", "recipient": "recipient requires", "pair": "pair requires"
+    None: "requires",
+    "lead": "lead requires",
+    "recipient": "recipient requires",
+    "pair": "pair requires",
 }
 
 ClauseKey = int | str

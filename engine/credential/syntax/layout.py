@@ -44,12 +44,11 @@ class Layout:
                 if indent > 0:
                     yield Token.new_borrow_pos("_IND", "", tok)
                 line_indent = indent
-            elif pending_newline:
-                if not (line_indent > 0 and indent > line_indent):
-                    yield Token.new_borrow_pos("_NL", "", last or tok)
-                    if indent > 0:
-                        yield Token.new_borrow_pos("_IND", "", tok)
-                    line_indent = indent
+            elif pending_newline and not (line_indent > 0 and indent > line_indent):
+                yield Token.new_borrow_pos("_NL", "", last or tok)
+                if indent > 0:
+                    yield Token.new_borrow_pos("_IND", "", tok)
+                line_indent = indent
             pending_newline = False
             if tok.type == "LPAR":
                 depth += 1

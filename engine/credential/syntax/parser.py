@@ -167,9 +167,7 @@ def parse_source(src: SourceFile) -> ParseResult:
             comments.append(ast.Comment(m.group(0).rstrip(), span=src.span(m.start(), m.end())))
     for start, end in _chunks(text):
         chunk = text[start:end]
-        if not chunk.strip() or all(
-            not line.strip() or line.lstrip().startswith("#") for line in chunk.splitlines()
-        ):
+        if not chunk.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in chunk.splitlines()):
             continue
         try:
             tree = _parser().parse(chunk)
@@ -249,8 +247,19 @@ def _syntax_diagnostic(src: SourceFile, offset: int, chunk: str, exc: Unexpected
 def _token_help(tok: Token, expected: set[str]) -> str | None:
     if tok.type == "_IND" and "_IND" not in expected:
         return "a declaration starts in column 1; only its clauses are indented"
-    clause_words = {"REQUIRES", "CITES", "UNLESS", "CHANGE", "VERSION", "EFFECTIVE", "EXPIRES", "FROM", "LEAD",
-                    "RECIPIENT", "PAIR"}
+    clause_words = {
+        "REQUIRES",
+        "CITES",
+        "UNLESS",
+        "CHANGE",
+        "VERSION",
+        "EFFECTIVE",
+        "EXPIRES",
+        "FROM",
+        "LEAD",
+        "RECIPIENT",
+        "PAIR",
+    }
     if tok.type in clause_words and ("_IND" in expected or tok.column == 1):
         return "indent clauses under their declaration (a line in column 1 starts a new declaration)"
     if tok.type == "_NL" and expected & {"GE", "LE", "EQ", "NE", "LT", "GT"} and len(expected) > 6:
@@ -316,8 +325,13 @@ class _ToAst(Transformer[Token, Any]):
             else:
                 found[kind] = value
         return ast.PolicyDecl(
-            self._ident(name), self._string(title), found.get("version"), found.get("effective"),
-            found.get("expires"), repeated=tuple(repeated), span=self._sp(meta),
+            self._ident(name),
+            self._string(title),
+            found.get("version"),
+            found.get("effective"),
+            found.get("expires"),
+            repeated=tuple(repeated),
+            span=self._sp(meta),
         )
 
     def version_clause(self, c: list[Any]) -> tuple[str, Any]:
@@ -336,9 +350,7 @@ class _ToAst(Transformer[Token, Any]):
     @v_args(meta=True)
     def scale_decl(self, meta: Any, c: list[Any]) -> ast.ScaleDecl:
         names = self._toks(c, "NAME")
-        return ast.ScaleDecl(
-            self._ident(names[0]), tuple(self._ident(n) for n in names[1:]), span=self._sp(meta)
-        )
+        return ast.ScaleDecl(self._ident(names[0]), tuple(self._ident(n) for n in names[1:]), span=self._sp(meta))
 
     @v_args(meta=True)
     def attribute_decl(self, meta: Any, c: list[Any]) -> ast.AttributeDecl:

@@ -67,9 +67,11 @@ class Part:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "kind": self.kind, "label": self.label,
+            "kind": self.kind,
+            "label": self.label,
             "source": {"file": self.span.path, "line": self.span.line, "column": self.span.column},
-            "true": self.counts[Truth.TRUE], "false": self.counts[Truth.FALSE],
+            "true": self.counts[Truth.TRUE],
+            "false": self.counts[Truth.FALSE],
             "unknown": self.counts[Truth.UNKNOWN],
         }
 
@@ -121,8 +123,12 @@ class KindSummary:
             return 100.0 if not self.parts else round(100.0 * n / self.parts, 2)
 
         return {
-            "parts": self.parts, "made_true": self.made_true, "made_false": self.made_false,
-            "both": self.both, "percent_true": pct(self.made_true), "percent_false": pct(self.made_false),
+            "parts": self.parts,
+            "made_true": self.made_true,
+            "made_false": self.made_false,
+            "both": self.both,
+            "percent_true": pct(self.made_true),
+            "percent_false": pct(self.made_false),
             "percent": round(self.percent, 2),
         }
 
@@ -157,8 +163,9 @@ class PolicyCoverage:
                 self.parts.append(Part("role", f"{form.name}:{role}", span, preds))
             pair_span = form.pair_span if form.pair is not None else form.span
             pc, pp = pn.pair_preds(form.name)
-            self.parts.append(Part("role", f"{form.name}:pair", pair_span, NodePreds(pc, pp, pair=True),
-                                   pair_form=form.name))
+            self.parts.append(
+                Part("role", f"{form.name}:pair", pair_span, NodePreds(pc, pp, pair=True), pair_form=form.name)
+            )
         for rule in [*p.criteria.values(), *p.credentials.values()]:
             self._conditions(f"{rule.kind} {rule.name} requires", rule.requires, None)
             if rule.unless is not None:
@@ -199,7 +206,9 @@ class PolicyCoverage:
         for kind in KINDS:
             parts = [p for p in self.parts if p.kind == kind]
             out[kind] = KindSummary(
-                len(parts), sum(p.made_true for p in parts), sum(p.made_false for p in parts),
+                len(parts),
+                sum(p.made_true for p in parts),
+                sum(p.made_false for p in parts),
                 sum(p.made_true and p.made_false for p in parts),
             )
         return out
@@ -231,14 +240,18 @@ class PolicyCoverage:
     def to_json(self) -> dict[str, Any]:
         never, partly = self.lines()
         return {
-            "policy": self.policy.name, "version": self.policy.version, "path": self.display,
-            "evaluations": self.evaluations, "provider_observations": self.provider_observations,
+            "policy": self.policy.name,
+            "version": self.policy.version,
+            "path": self.display,
+            "evaluations": self.evaluations,
+            "provider_observations": self.provider_observations,
             "pair_observations": self.pair_observations,
             "kinds": {k: s.to_json() for k, s in self.summary().items()},
             "rule_percent": round(self.rule_percent(), 2),
             "never_true": [p.to_json() for p in self.never(Truth.TRUE)],
             "never_false": [p.to_json() for p in self.never(Truth.FALSE)],
-            "lines_never_exercised": never, "lines_partly_exercised": partly,
+            "lines_never_exercised": never,
+            "lines_partly_exercised": partly,
             "parts": [p.to_json() for p in self.parts],
         }
 

@@ -105,8 +105,12 @@ def coverage_lines(pc: PolicyCoverage) -> list[str]:
 def _check_json(c: CheckResult) -> dict[str, Any]:
     e = c.expectation
     out: dict[str, Any] = {
-        "subject": e.subject, "provider": e.args[0], "expected": e.outcome.value, "actual": c.actual.value,
-        "ok": c.ok, "missing": c.missing,
+        "subject": e.subject,
+        "provider": e.args[0],
+        "expected": e.outcome.value,
+        "actual": c.actual.value,
+        "ok": c.ok,
+        "missing": c.missing,
     }
     if e.missing is not None:
         out["expected_missing"] = list(e.missing)
@@ -120,16 +124,24 @@ def render_json(result: SuiteResult) -> str:
         "files": result.files,
         "results": [
             {
-                "file": cr.test.file, "test": cr.test.name, "policy": cr.test.policy_display,
-                "data": data_label(cr.test), "case": cr.case.name, "as_of": cr.case.as_of.isoformat(),
-                "status": "pass" if cr.passed else "fail", "checks": [_check_json(c) for c in cr.checks],
+                "file": cr.test.file,
+                "test": cr.test.name,
+                "policy": cr.test.policy_display,
+                "data": data_label(cr.test),
+                "case": cr.case.name,
+                "as_of": cr.case.as_of.isoformat(),
+                "status": "pass" if cr.passed else "fail",
+                "checks": [_check_json(c) for c in cr.checks],
             }
             for cr in result.cases
         ],
         "summary": {
-            "passed": len(result.cases) - len(result.failed), "failed": len(result.failed),
-            "cases": len(result.cases), "expectations": sum(len(c.checks) for c in result.cases),
-            "tests": len(result.tests), "files": len(result.files),
+            "passed": len(result.cases) - len(result.failed),
+            "failed": len(result.failed),
+            "cases": len(result.cases),
+            "expectations": sum(len(c.checks) for c in result.cases),
+            "tests": len(result.tests),
+            "files": len(result.files),
         },
     }
     if result.coverage is not None:

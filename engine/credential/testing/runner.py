@@ -138,8 +138,12 @@ class _Loader:
 def _unknown(kind: str, name: str, known: list[str], at: Any) -> Diagnostic:
     close = difflib.get_close_matches(name, known, n=1)
     where = "data" if kind == "provider" else "policy"
-    return error(f"test.unknown-{kind}", f"the {where} has no {kind} `{name}`", at,
-                 help=f"did you mean `{close[0]}`?" if close else None)
+    return error(
+        f"test.unknown-{kind}",
+        f"the {where} has no {kind} `{name}`",
+        at,
+        help=f"did you mean `{close[0]}`?" if close else None,
+    )
 
 
 def check_names(test: PolicyTest, inputs: Inputs) -> list[Diagnostic]:
@@ -147,8 +151,10 @@ def check_names(test: PolicyTest, inputs: Inputs) -> list[Diagnostic]:
     policy = inputs.policy
     codes = set(inputs.bundle.provider_codes)
     known: dict[str, dict[str, Any]] = {
-        "credential": policy.credentials, "criterion": policy.criteria,
-        "form": policy.forms, "pair": policy.forms,
+        "credential": policy.credentials,
+        "criterion": policy.criteria,
+        "form": policy.forms,
+        "pair": policy.forms,
     }
     diags: list[Diagnostic] = []
     for case in test.cases:

@@ -19,9 +19,12 @@ from credential.span import Span
 from credential.testing.yamlsrc import YMap, load_documents, span_of
 
 OUTCOME_WORDS: dict[str, Outcome] = {
-    "granted": Outcome.GRANTED, "true": Outcome.GRANTED,
-    "refused": Outcome.REFUSED, "false": Outcome.REFUSED,
-    "undetermined": Outcome.UNDETERMINED, "unknown": Outcome.UNDETERMINED,
+    "granted": Outcome.GRANTED,
+    "true": Outcome.GRANTED,
+    "refused": Outcome.REFUSED,
+    "false": Outcome.REFUSED,
+    "undetermined": Outcome.UNDETERMINED,
+    "unknown": Outcome.UNDETERMINED,
 }
 TEST_KEYS = ("name", "policy", "as_of", "data", "cases", "note")
 CASE_KEYS = ("name", "provider", "as_of", "expect", "note")
@@ -116,8 +119,14 @@ def parse_date(value: Any, at: Span, diags: list[Diagnostic]) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        diags.append(error("test.bad-date", f"`{value}` is not a date", span_of(value, at),
-                           help="write YYYY-MM-DD, or `today`"))
+        diags.append(
+            error(
+                "test.bad-date",
+                f"`{value}` is not a date",
+                span_of(value, at),
+                help="write YYYY-MM-DD, or `today`",
+            )
+        )
         return None
 
 
@@ -133,8 +142,12 @@ class _Parser:
     def keys(self, m: YMap, allowed: tuple[str, ...], what: str) -> None:
         for k in m:
             if k not in allowed:
-                self.err("test.unknown-key", f"`{k}` is not a key of {what}", m.key_spans.get(k, m.span),
-                         help="the keys are " + ", ".join(f"`{a}`" for a in allowed))
+                self.err(
+                    "test.unknown-key",
+                    f"`{k}` is not a key of {what}",
+                    m.key_spans.get(k, m.span),
+                    help="the keys are " + ", ".join(f"`{a}`" for a in allowed),
+                )
 
     def text(self, m: YMap, key: str, what: str, required: bool = True) -> str | None:
         v = m.get(key)
@@ -153,8 +166,11 @@ class _Parser:
             items = doc if isinstance(doc, list) else [doc]
             for item in items:
                 if not isinstance(item, YMap):
-                    self.err("test.bad-file", "a test is a mapping with `policy`, `data` and `cases`",
-                             span_of(item, span_of(doc, _nowhere())))
+                    self.err(
+                        "test.bad-file",
+                        "a test is a mapping with `policy`, `data` and `cases`",
+                        span_of(item, span_of(doc, _nowhere())),
+                    )
                     continue
                 test = self.test(item, len(tests) + 1)
                 if test is not None:
@@ -169,13 +185,20 @@ class _Parser:
         data = self.data(m)
         policy_path = (self.path.parent / policy).resolve() if policy else None
         if policy_path is not None and not policy_path.is_file():
-            self.err("test.missing-policy", f"no policy file at {display_path(policy_path)}",
-                     span_of(m.get("policy"), m.span), help="`policy` is relative to the test file")
+            self.err(
+                "test.missing-policy",
+                f"no policy file at {display_path(policy_path)}",
+                span_of(m.get("policy"), m.span),
+                help="`policy` is relative to the test file",
+            )
         cases_raw = m.get("cases")
         cases: list[CaseSpec] = []
         if not isinstance(cases_raw, list) or not cases_raw:
-            self.err("test.missing-key", "a test needs `cases`: a list of one or more cases",
-                     span_of(cases_raw, m.span))
+            self.err(
+                "test.missing-key",
+                "a test needs `cases`: a list of one or more cases",
+                span_of(cases_raw, m.span),
+            )
         else:
             for c in cases_raw:  # parsed even when as_of is bad, to report every problem
                 case = self.case(c, as_of or dt.date.min, cases_raw)
@@ -189,29 +212,42 @@ class _Parser:
         if len(self.diags) > before or policy_path is None or data is None or as_of is None:
             return None
         name = self.text(m, "name", "a test", required=False) or f"{Path(self.display).stem} #{index}"
-        return PolicyTest(self.display, name, policy_path, display_path(policy_path), data, tuple(cases),
-                          m.key_spans.get("policy", m.span))
+        return PolicyTest(
+            self.display,
+            name,
+            policy_path,
+            display_path(policy_path),
+            data,
+            tuple(cases),
+            m.key_spans.get("policy", m.span),
+        )
 
     def data(self, m: YMap) -> DataSpec | None:
         v = m.get("data")
         at = span_of(v, m.span)
         key_at = m.key_spans.get("data", at)
         if v is None:
-            self.err("test.missing-key", "a test needs `data`: `{fixture: nhs}`, a path, or an inline bundle",
-                     m.span)
+            self.err(
+                "test.missing-key",
+                "a test needs `data`: `{fixture: nhs}`, a path, or an inline bundle",
+                m.span,
+            )
             return None
         if isinstance(v, str):
             path = (self.path.parent / v).resolve()
             if not path.exists():
-                self.err("test.missing-data", f"no data bundle at {display_path(path)}", at,
-                         help="`data` is relative to the test file")
+                self.err(
+                    "test.missing-data",
+                    f"no data bundle at {display_path(path)}",
+                    at,
+                    help="`data` is relative to the test file",
+                )
                 return None
             return DataSpec("path", path, str(v), None, key_at)
         if isinstance(v, YMap) and "fixture" in v:
             name = v.get("fixture")
             if len(v) != 1 or name not in FIXTURES:
-                self.err("test.bad-data", "`fixture` names a bundled data set: one of " + ", ".join(FIXTURES),
-                         at)
+                self.err("test.bad-data", "`fixture` names a bundled data set: one of " + ", ".join(FIXTURES), at)
                 return None
             return DataSpec("fixture", None, str(name), None, key_at)
         if isinstance(v, YMap):
@@ -219,14 +255,21 @@ class _Parser:
             for k, rows in v.items():
                 if k not in TABLES:
                     ok = False
-                    self.err("test.bad-data", f"`{k}` is not a table of a data bundle",
-                             v.key_spans.get(k, at), help="the tables are " + ", ".join(TABLES))
+                    self.err(
+                        "test.bad-data",
+                        f"`{k}` is not a table of a data bundle",
+                        v.key_spans.get(k, at),
+                        help="the tables are " + ", ".join(TABLES),
+                    )
                 elif rows is not None and not isinstance(rows, list):
                     ok = False
                     self.err("test.bad-data", f"`{k}` must be a list of rows", span_of(rows, at))
             return DataSpec("inline", None, "inline", v, key_at) if ok else None
-        self.err("test.bad-data",
-                 "`data` is `{fixture: nhs}`, a path, or an inline bundle (a mapping of tables)", at)
+        self.err(
+            "test.bad-data",
+            "`data` is `{fixture: nhs}`, a path, or an inline bundle (a mapping of tables)",
+            at,
+        )
         return None
 
     def case(self, c: Any, as_of: dt.date, where: Any) -> CaseSpec | None:
@@ -241,8 +284,11 @@ class _Parser:
         expect = c.get("expect")
         exps: list[Expectation] = []
         if not isinstance(expect, YMap) or not expect:
-            self.err("test.missing-key", "a case needs `expect`: a mapping of subject to outcome",
-                     span_of(expect, c.span))
+            self.err(
+                "test.missing-key",
+                "a case needs `expect`: a mapping of subject to outcome",
+                span_of(expect, c.span),
+            )
         else:
             for key, value in expect.items():
                 e = self.expectation(key, value, provider, expect.key_spans.get(key, expect.span))
@@ -257,8 +303,7 @@ class _Parser:
         kind = parts[0]
         args: tuple[str, ...]
         role: str | None = None
-        shapes = ("`credential:NAME`, `criterion:NAME`, `form:NAME:lead|recipient` "
-                  "or `pair:FORM:LEAD:RECIPIENT`")
+        shapes = "`credential:NAME`, `criterion:NAME`, `form:NAME:lead|recipient` or `pair:FORM:LEAD:RECIPIENT`"
         if kind in ("credential", "criterion") and len(parts) == 2:
             args = (provider,) if provider else ()
         elif kind == "form" and len(parts) == 3 and parts[2] in ("lead", "recipient"):
@@ -288,8 +333,12 @@ class _Parser:
                     missing = tuple(sorted(str(x) for x in miss))
         outcome = OUTCOME_WORDS.get(str(word).strip().lower()) if isinstance(word, str) else None
         if outcome is None:
-            self.err("test.bad-outcome", f"`{word}` is not an outcome", span_of(word, at),
-                     help="write granted, refused or undetermined (or true, false, unknown)")
+            self.err(
+                "test.bad-outcome",
+                f"`{word}` is not an outcome",
+                span_of(word, at),
+                help="write granted, refused or undetermined (or true, false, unknown)",
+            )
             return None
         return Expectation(cast(SubjectKind, kind), parts[1], role, args, outcome, missing, at)
 
@@ -312,8 +361,14 @@ def load_test_file(path: Path) -> tuple[list[PolicyTest], list[Diagnostic]]:
     tests = parser.documents(docs) if not diags else []
     diags.extend(parser.diags)
     if not diags and not tests:
-        diags.append(error("test.no-tests", "the file holds no tests", source.span(0, 0),
-                           help="a test is a mapping with `policy`, `data` and `cases`"))
+        diags.append(
+            error(
+                "test.no-tests",
+                "the file holds no tests",
+                source.span(0, 0),
+                help="a test is a mapping with `policy`, `data` and `cases`",
+            )
+        )
     return tests, diags
 
 
@@ -323,8 +378,13 @@ def discover(paths: list[Path]) -> list[Path]:
     for p in paths:
         if p.is_dir():
             found.extend(
-                sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml") and f.is_file()
-                       and not any(part.startswith(".") for part in f.relative_to(p).parts))
+                sorted(
+                    f
+                    for f in p.rglob("*")
+                    if f.suffix in (".yaml", ".yml")
+                    and f.is_file()
+                    and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                )
             )
         else:
             found.append(p)

@@ -91,8 +91,12 @@ class _Converter:
                 merged.extend(v for v in sources if isinstance(v, YMap))
                 continue
             if key in out:
-                twice = error("test.duplicate-key", f"the key `{key}` is given twice", self.span(knode),
-                              help="a mapping holds each key once; remove one of them")
+                twice = error(
+                    "test.duplicate-key",
+                    f"the key `{key}` is given twice",
+                    self.span(knode),
+                    help="a mapping holds each key once; remove one of them",
+                )
                 self.diags.append(twice)
                 continue
             out.key_spans[key] = self.span(knode)
@@ -118,8 +122,14 @@ def load_documents(text: str, display: str) -> tuple[SourceFile, list[Any], list
         mark = exc.problem_mark or exc.context_mark
         at = source.span(mark.index, mark.index + 1) if mark is not None else source.span(0, 0)
         message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "not valid YAML"
-        conv.diags.append(error("test.yaml", f"not valid YAML: {message}", at,
-                                help="check the indentation and quoting around this place"))
+        conv.diags.append(
+            error(
+                "test.yaml",
+                f"not valid YAML: {message}",
+                at,
+                help="check the indentation and quoting around this place",
+            )
+        )
     except yaml.YAMLError as exc:  # pragma: no cover - every parser error carries a mark
         conv.diags.append(error("test.yaml", f"not valid YAML: {exc}", source.span(0, 0)))
     return source, docs, conv.diags

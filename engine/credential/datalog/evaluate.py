@@ -1,0 +1,70 @@
+"""The public entry points: ``evaluate`` and ``evaluate_program``, returning a ``Model``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .backend import get_backend
+from .checks import check_program
+from .ir import Program, Value
+from .syntax import parse_program
+from .values import Row, normalize_facts, typed_row
+
+__all__ = ["Facts", "Model", "evaluate", "evaluate_program"]
+
+Facts = Mapping[str, Iterable[Sequence[object]]]
+
+
+@dataclass(frozen=True)
+class Model:
+    """The computed model: every predicate (given and derived) mapped to its rows.
+
+    Python sets cannot hold both ``(True,)`` and ``(1,)`` (they are equal in Python); evaluation keeps
+    them apart, and ``holds`` compares by kind (``holds("p", 1)`` is false when only ``p(true)`` holds).
+    """
+
+    relations: dict[str, set[Row]]
+    _typed: dict[str, set[tuple[tuple[str, object], ...]]] = field(default_factory=dict, compare=False, repr=False)
+
+    def get(self, pred: str) -> set[Row]:
+        """The rows of ``pred`` (empty for an unknown predicate). Do not mutate."""
+        return self.relations.get(pred, set())
+
+    def holds(self, pred: str, *args: Value) -> bool:
+        """True if ``pred(args...)`` is in the model (values compared as Datalog does)."""
+        rows = self.relations.get(pred)
+        if not rows or args not in rows:
+            return False
+        typed = self._typed.get(pred)
+        if typed is None:
+            typed = self._typed[pred] = {typed_row(r) for r in rows}
+        return typed_row(args) in typed
+
+
+def _as_program(rules: Program | str | Iterable[str]) -> Program:
+    if isinstance(rules, Program):
+        return rules
+    if isinstance(rules, str):
+        return parse_program(rules)
+    program = Program()
+    for text in rules:
+        program = program + parse_program(text)
+    return program
+
+
+def evaluate_program(program: Program, facts: Facts, backend: str = "pydatalog") -> Model:
+    """Check ``program`` against ``facts`` (arity, safety, stratification), then evaluate it."""
+    rows, arities = normalize_facts(facts)
+    check_program(program, arities)
+    relations = get_backend(backend).run(program, rows)
+    for pred in program.predicates():
+        relations.setdefault(pred, set())
+    for pred in rows:
+        relations.setdefault(pred, set())
+    return Model(relations)
+
+
+def evaluate(facts: Facts, rules: Program | str | Iterable[str], backend: str = "pydatalog") -> dict[str, set[Row]]:
+    """Evaluate rules (a ``Program``, or Datalog texts) over facts; every predicate's rows."""
+    return evaluate_program(_as_program(rules), facts, backend).relations
