@@ -14,4 +14,6 @@ def assert_golden(path: Path, actual: str) -> None:
         path.write_text(actual, encoding="utf-8")
         return
     expected = path.read_text(encoding="utf-8")
-    assert actual == expected, f"output differs from golden {path.name} (run pytest --update-goldens and review the diff)"
+    assert actual == expected, (
+        f"output differs from golden {path.name} (run pytest --update-goldens and review the diff)"
+    )

@@ -71,12 +71,50 @@ def property_settings(max_examples: int) -> settings:
 
 # Names that start or end like keywords, to exercise the lexer's word boundaries.
 TRICKY_NAMES = (
-    "notable", "order", "android", "inner", "yesterday", "nobody", "counts", "leader", "lead_time",
-    "over_x", "months_", "a", "_x", "x1", "Mixed_Case", "policy_", "requires2", "ofs", "as_of", "in_",
+    "notable",
+    "order",
+    "android",
+    "inner",
+    "yesterday",
+    "nobody",
+    "counts",
+    "leader",
+    "lead_time",
+    "over_x",
+    "months_",
+    "a",
+    "_x",
+    "x1",
+    "Mixed_Case",
+    "policy_",
+    "requires2",
+    "ofs",
+    "as_of",
+    "in_",
 )
 BASE_NAMES = (
-    "rated", "safe", "region", "sector", "surplus", "rtt", "wait", "grade", "score", "band", "level",
-    "tier", "quality", "finance", "care", "access", "ward", "trust", "unit", "site", "gate", "rule",
+    "rated",
+    "safe",
+    "region",
+    "sector",
+    "surplus",
+    "rtt",
+    "wait",
+    "grade",
+    "score",
+    "band",
+    "level",
+    "tier",
+    "quality",
+    "finance",
+    "care",
+    "access",
+    "ward",
+    "trust",
+    "unit",
+    "site",
+    "gate",
+    "rule",
 )
 
 UNITS = ("months", "month", "quarters", "quarter", "years", "year")
@@ -89,7 +127,11 @@ QUANTS: tuple[Literal["all", "any"], ...] = ("all", "any")
 RULE_KINDS: tuple[Literal["criterion", "credential"], ...] = ("criterion", "credential")
 ALL_RULE_KINDS: tuple[Literal["criterion", "credential", "form"], ...] = ("criterion", "credential", "form")
 PRIM_KINDS: tuple[Literal["number", "percent", "text", "date", "yes/no"], ...] = (
-    "number", "percent", "text", "date", "yes/no"
+    "number",
+    "percent",
+    "text",
+    "date",
+    "yes/no",
 )
 ROLES: tuple[Literal["lead", "recipient", "pair"] | None, ...] = (None, None, "lead", "recipient", "pair")
 
@@ -332,9 +374,7 @@ class _Env:
         t = pick(d, types)
         op = pick(d, CMP_OPS if t.ordered else EQ_OPS)
         if kind == "quantified":
-            values = tuple(
-                pick(d, self.provider_values(t, pair))() for _ in range(d(_ints(1, 4)))
-            )
+            values = tuple(pick(d, self.provider_values(t, pair))() for _ in range(d(_ints(1, 4))))
             quant = pick(d, QUANTS)
             if t.kind in ("enum", "scale") and d(BOOLS):
                 return ast.Quantified(quant, values, "in", None, self.members(t))
@@ -367,10 +407,7 @@ def _title(draw: Draw) -> ast.StringLit | None:
 
 def _cites(env: _Env) -> list[ast.Clause]:
     d = env.draw
-    return [
-        ast.Cites(_ident(pick(d, env.sources)), ast.StringLit(d(string_values())))
-        for _ in range(d(_ints(0, 2)))
-    ]
+    return [ast.Cites(_ident(pick(d, env.sources)), ast.StringLit(d(string_values()))) for _ in range(d(_ints(0, 2)))]
 
 
 def _shuffled(draw: Draw, items: list[T]) -> list[T]:
@@ -389,8 +426,11 @@ def well_typed_policies(draw: Draw) -> ast.PolicyFile:
     if draw(BOOLS):
         expires = ast.DateLit((effective + dt.timedelta(days=draw(_ints(1, 4000)))).isoformat())
     policy = ast.PolicyDecl(
-        _ident(names()), ast.StringLit(draw(string_values())), ast.StringLit(draw(string_values())),
-        ast.DateLit(effective.isoformat()), expires,
+        _ident(names()),
+        ast.StringLit(draw(string_values())),
+        ast.StringLit(draw(string_values())),
+        ast.DateLit(effective.isoformat()),
+        expires,
     )
 
     for _ in range(draw(_ints(1, 3))):
@@ -464,7 +504,17 @@ def well_typed_policies(draw: Draw) -> ast.PolicyFile:
 
 
 _DECL_KINDS = (
-    "source", "scale", "attribute", "measure", "status", "param", "rule", "rule", "rule", "use", "policy"
+    "source",
+    "scale",
+    "attribute",
+    "measure",
+    "status",
+    "param",
+    "rule",
+    "rule",
+    "rule",
+    "use",
+    "policy",
 )
 
 
@@ -590,9 +640,7 @@ class _Free:
         if kind == "status":
             return ast.StatusDecl(self.name(), self.title())
         if kind == "param":
-            steps = tuple(
-                ast.ParamStep(ast.DateLit(d(any_dates())), self.param_value()) for _ in range(d(_ints(0, 3)))
-            )
+            steps = tuple(ast.ParamStep(ast.DateLit(d(any_dates())), self.param_value()) for _ in range(d(_ints(0, 3))))
             return ast.ParamDecl(self.name(), self.param_value(), steps)
         if kind == "use":
             return ast.UseDecl(ast.StringLit(d(string_values())))
@@ -903,9 +951,7 @@ def policy_texts(style: Style | None = None) -> st.SearchStrategy[GeneratedPolic
 # ---- noise: text that may or may not parse -----------------------------------------------------
 
 
-_PIECES = st.one_of(
-    st.sampled_from(["(", ")", '"', "#", "\n", "  ", "and", "not", "%", "\\"]), st.text(max_size=4)
-)
+_PIECES = st.one_of(st.sampled_from(["(", ")", '"', "#", "\n", "  ", "and", "not", "%", "\\"]), st.text(max_size=4))
 
 
 @st.composite
