@@ -19,6 +19,7 @@ import pandas as pd
 from credential.check import ir
 from credential.data.bundle import Bundle
 from credential.decisions import Truth
+from credential.proofs.values import is_missing
 from credential.types import Duration, ScaleType
 
 Rows = set[tuple[str, int]]
@@ -30,17 +31,8 @@ def minus_months(d: dt.date, months: int) -> dt.date:
     return dt.date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
 
 
-def _na(v: Any) -> bool:
-    if v is None:
-        return True
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False
-
-
 def _date(v: Any) -> dt.date | None:
-    if _na(v):
+    if is_missing(v):
         return None
     if isinstance(v, dt.datetime):
         return v.date()
@@ -139,7 +131,7 @@ class Recompute:
         if row is not None:
             rows.add((str(row["file"]), int(row["row"])))
             raw = row.get(name)
-            if not _na(raw):
+            if not is_missing(raw):
                 value = _date(raw) if isinstance(raw, pd.Timestamp | dt.datetime) else raw
                 if value is not None and hasattr(value, "item"):
                     value = value.item()
@@ -153,9 +145,9 @@ class Recompute:
     ) -> list[dict[str, Any]]:
         out = []
         for q in self.q_obs:
-            if not (_na(q["code"]) or str(q["code"]) == code):
+            if not (is_missing(q["code"]) or str(q["code"]) == code):
                 continue
-            if not (_na(q["measure"]) or str(q["measure"]) == measure):
+            if not (is_missing(q["measure"]) or str(q["measure"]) == measure):
                 continue
             pe = _date(q["period_end"])
             if pe is not None:
@@ -180,7 +172,7 @@ class Recompute:
         if hits:
             value = None
             ev |= {(str(q["file"]), int(q["row"])) for q in hits}
-        return (None if _na(value) else value), ev
+        return (None if is_missing(value) else value), ev
 
     def _window(self, v: ir.VWindow, code: str) -> tuple[Any, Rows]:
         start = minus_months(self.as_of, v.months)
@@ -196,7 +188,7 @@ class Recompute:
         if v.func == "count":
             return float(len(rows)), ev
         vals = [r["value"] for r in rows]
-        if not vals or any(_na(x) for x in vals):
+        if not vals or any(is_missing(x) for x in vals):
             return None, ev
         mtype = self.policy.measures[v.measure]
         if isinstance(mtype, ScaleType):
@@ -213,16 +205,16 @@ class Recompute:
         active = [
             r
             for r in rows
-            if _date(r["start"]) <= self.as_of and (_na(r["end"]) or _date(r["end"]) > self.as_of)  # type: ignore[operator]
+            if _date(r["start"]) <= self.as_of and (is_missing(r["end"]) or _date(r["end"]) > self.as_of)  # type: ignore[operator]
         ]
         if active:
             return True, {(str(r["file"]), int(r["row"])) for r in active}
         ev: Rows = {(str(r["file"]), int(r["row"])) for r in rows}
         hits = []
         for q in self.q_statuses:
-            if not (_na(q["code"]) or str(q["code"]) == code):
+            if not (is_missing(q["code"]) or str(q["code"]) == code):
                 continue
-            if not (_na(q["status"]) or str(q["status"]) == name):
+            if not (is_missing(q["status"]) or str(q["status"]) == name):
                 continue
             s, e = _date(q["start"]), _date(q["end"])
             if (s is None or s <= self.as_of) and (e is None or e > self.as_of):
@@ -248,9 +240,9 @@ class Recompute:
             ev.add((str(r["file"]), int(r["row"])))
         hits = []
         for q in self.q_arr:
-            if not (_na(q[col]) or str(q[col]) == code):
+            if not (is_missing(q[col]) or str(q[col]) == code):
                 continue
-            if form is not None and not (_na(q["form"]) or str(q["form"]) == form):
+            if form is not None and not (is_missing(q["form"]) or str(q["form"]) == form):
                 continue
             s, e = _date(q["start"]), _date(q["end"])
             if s is not None and (s > self.as_of or (cutoff is not None and not s > cutoff)):

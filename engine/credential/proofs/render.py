@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from credential.proofs.values import show
+
 MARK = {
     "granted": "✓",
     "true": "✓",
@@ -20,14 +22,7 @@ def _loc(src: dict[str, Any] | None) -> str:
     return f"{src['file']}:{src['line']}"
 
 
-def _value_text(v: Any) -> str:
-    if v is None:
-        return "missing"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, float):
-        return f"{v:.6g}"
-    return str(v)
+_value_text = show
 
 
 def _evidence_text(ev: list[dict[str, Any]], limit: int = 3) -> str:

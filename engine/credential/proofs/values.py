@@ -130,11 +130,14 @@ class RowIndex:
                 raise KeyError(f"{file}:{row}")
             pos, cols, data = found
             i = pos[row]
-            self.cache[key] = {c: ("" if _missing(col[i]) else str(col[i])) for c, col in zip(cols, data, strict=True)}
+            self.cache[key] = {
+                c: ("" if is_missing(col[i]) else str(col[i])) for c, col in zip(cols, data, strict=True)
+            }
         return self.cache[key]
 
 
-def _missing(v: Any) -> bool:
+def is_missing(v: Any) -> bool:
+    """None, NaN, NA and NaT are missing; anything else (including unhashable values) is not."""
     if v is None:
         return True
     try:

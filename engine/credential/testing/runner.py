@@ -18,6 +18,7 @@ from credential.compile import names as pn
 from credential.decisions import Outcome
 from credential.diagnostics import Diagnostic, DiagnosticError, error, sort_diagnostics
 from credential.engine import DataInvalid, Evaluation, Inputs, PolicyInvalid, evaluate_inputs, load_inputs
+from credential.proofs.values import show
 from credential.testing.coverage import PolicyCoverage
 from credential.testing.spec import CaseSpec, Expectation, PolicyTest, load_test_file
 
@@ -202,14 +203,7 @@ def missing_of(node: dict[str, Any]) -> list[str]:
     return sorted(out)
 
 
-def _value(v: Any) -> str:
-    if v is None:
-        return "missing"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, float):
-        return f"{v:.6g}"
-    return str(v)
+_value = show
 
 
 def _leaf(n: dict[str, Any], negated: bool) -> str:
