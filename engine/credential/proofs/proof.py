@@ -78,6 +78,7 @@ class ProofBuilder:
         self._rows = RowIndex(ev.inputs.bundle)
         self._rule_nodes: dict[tuple[str, str, str | None], Node] = {}
         self._q_rules: dict[tuple[str, str, bool], list[dict[str, Any]] | None] = {}
+        self._missing_memo: dict[tuple[str, str, str], frozenset[str]] = {}
 
     # ---- model reads ------------------------------------------------------
     def preds(self, cond: ir.Cond, pair_form: str | None) -> NodePreds:
@@ -369,16 +370,69 @@ class ProofBuilder:
 
     # ---- missing values of an undetermined decision -----------------------
     def missing(self, subject: str, args: Args) -> list[str]:
+        """The missing values an undetermined decision met: those under its unknown parts.
+
+        The same set a proof lists on its unknown nodes, computed from the node truths without
+        building the proof (pipelines ask this for every undetermined decision).
+        """
+        kind, _, rest = subject.partition(":")
+        if kind == "credential":
+            return sorted(self._missing_rule(self.policy.credentials[rest], args[0]))
+        if kind == "form":
+            form_name, _, role = rest.partition(":")
+            form = self.policy.forms[form_name]
+            return sorted(self._missing_cond(form.lead if role == "lead" else form.recipient, args, None))
+        form = self.policy.forms[rest.split(":")[0]]
         out: set[str] = set()
-        self._collect_missing(self.proof(subject, args), out)
+        for role, code in (("lead", args[0]), ("recipient", args[1])):
+            rc, rp = pn.role_preds(form.name, role)
+            if self.ev.truth(NodePreds(rc, rp), (code,)) is Truth.UNKNOWN:
+                out |= self._missing_cond(form.lead if role == "lead" else form.recipient, (code,), None)
+        if form.pair is not None and args in self.ev.rel(pn.pair_domain(form.name)):
+            out |= self._missing_cond(form.pair, args, form.name)
         return sorted(out)
 
-    def _collect_missing(self, node: Node, out: set[str]) -> None:
-        if node.get("outcome") not in ("unknown", "undetermined"):
-            return
-        out.update(node.get("missing", []))
-        for child in node.get("children", []):
-            self._collect_missing(child, out)
+    def _missing_rule(self, rule: ir.Rule, code: str) -> frozenset[str]:
+        key = ("missing", rule.name, code)
+        if key not in self._missing_memo:
+            out: set[str] = set()
+            if self.rule_truth(rule, code) is Truth.UNKNOWN:
+                for part in (rule.requires, rule.unless):
+                    if part is not None:
+                        out |= self._missing_cond(part, (code,), None)
+            self._missing_memo[key] = frozenset(out)
+        return self._missing_memo[key]
+
+    def _missing_cond(self, cond: ir.Cond, args: Args, pair_form: str | None) -> frozenset[str]:
+        if self.truth(cond, args, pair_form) is not Truth.UNKNOWN:
+            return frozenset()
+        if isinstance(cond, ir.CRef):
+            return self._missing_rule(self.policy.rule(cond.name), self.code_of(cond.who, args))
+        if isinstance(cond, ir.CAnd | ir.COr | ir.CNot):
+            items = list(cond.items) if isinstance(cond, ir.CAnd | ir.COr) else [cond.item]
+            out: set[str] = set()
+            for item in items:
+                out |= self._missing_cond(item, args, pair_form)
+            return frozenset(out)
+        if isinstance(cond, ir.CStatus):
+            return frozenset({self._missing_label(f"status {cond.name}", self.code_of(cond.who, args), args)})
+        labels = set()
+        for v in self._operands(cond):
+            if isinstance(v, ir.VConst | ir.VParam):
+                continue
+            code = self.code_of(getattr(v, "who", None), args)
+            if self.lookup(v, code)[0] is None:
+                labels.add(self._missing_label(describe_value(v), code, args))
+        return frozenset(labels)
+
+    @staticmethod
+    def _operands(cond: ir.Cond) -> list[ir.Value]:
+        if isinstance(cond, ir.CCompare):
+            return [cond.left, cond.right]
+        if isinstance(cond, ir.CIn | ir.CBool):
+            return [cond.value]
+        assert isinstance(cond, ir.CArr)
+        return [ir.VArrCount(cond.role, cond.form, cond.within, cond.who, span=cond.span, text=cond.text)]
 
     # ---- to_qualify --------------------------------------------------------
     def to_qualify(self, subject: str, args: Args) -> list[dict[str, Any]]:
