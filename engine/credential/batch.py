@@ -36,10 +36,12 @@ def decision_frame(ev: Evaluation) -> pd.DataFrame:
 
     names = ev.inputs.bundle.provider_names()
     codes = np.array(sorted(names), dtype=object)
+    code_index = pd.Index(codes)
     parts: list[pd.DataFrame] = []
     for subject, c, p in ev.subjects():
-        certain = np.isin(codes, np.array([r[0] for r in ev.rel(c)], dtype=object))
-        possible = np.isin(codes, np.array([r[0] for r in ev.rel(p)], dtype=object))
+        # hash-based membership (np.isin on object arrays compares pairwise)
+        certain = code_index.isin({r[0] for r in ev.rel(c)})
+        possible = code_index.isin({r[0] for r in ev.rel(p)})
         outcome = np.where(certain, "granted", np.where(possible, "undetermined", "refused"))
         parts.append(pd.DataFrame({"provider": codes, "subject": subject, "outcome": outcome}))
     if ev.pairs:
