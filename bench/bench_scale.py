@@ -1,0 +1,567 @@
+"""Scale benchmark (issue "Scale"): the engine stage by stage, per backend, against hand-written pandas.
+
+For seeded synthetic bundles (the reference policy's declarations, ~32 observations per
+provider, generated once into a temporary folder) it runs, each in a fresh subprocess:
+
+* the engine, per backend, plain and with ``--explain``, timing every stage and reading the
+  peak resident memory (``ru_maxrss``, a high-water mark) after each:
+  ``import`` (Python modules), ``compile`` (``load_checked`` + ``compile_policy``),
+  ``load`` (``load_bundle``), ``validate`` (``validate_bundle``), ``facts`` (``build_facts``),
+  ``evaluate`` (Datalog, ``evaluate_program``), ``decisions`` / ``explain``
+  (``records_for`` with or without proofs, then ``sort_records`` as ``run`` does) and
+  ``write`` (``to_jsonl`` to a file);
+* ``bench/pandas_baseline.py``: ``import``, ``read+derive`` (CSV to per-provider values),
+  ``decide`` (three-valued rules to outcomes) and ``write`` (CSV).
+
+It prints one table per backend and for pandas, then the ratios the issue sets targets for:
+auto/pandas at each size, explain/plain, the growth exponent log(t100k/t2k)/log(50), peak
+memory, and where pyDatalog and DuckDB cross over (Datalog stage alone and end to end).
+pyDatalog is skipped above ``--pydatalog-max`` providers (it takes very long there), and any
+run longer than ``--timeout`` seconds is stopped and reported as capped, with the stages it
+finished.  The 1-minute load average is recorded next to every run.
+
+    PYTHONPATH=engine python3 bench/bench_scale.py                       # 200 2000 20000 100000
+    PYTHONPATH=engine python3 bench/bench_scale.py --sizes 200 2000 --backends pydatalog duckdb
+    PYTHONPATH=engine python3 bench/bench_scale.py --sizes 100 200 500 1000 2000 5000 \\
+        --backends pydatalog duckdb --no-explain --no-pandas --pydatalog-max 5000   # crossover sweep
+
+``--save FILE`` (default ``bench/out/scale.txt``) keeps the printed report, and ``FILE`` with
+``.json`` the raw measurements.  ``--data-dir`` keeps generated bundles for reuse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import itertools
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+POLICY = ROOT / "policies" / "dalton_2014.cred"
+DEFAULT_SIZES = (200, 2000, 20000, 100000)
+AS_OF = dt.date(2026, 11, 22)
+
+ENGINE_STAGES = ("import", "compile", "load", "validate", "facts", "evaluate", "decisions", "write")
+PANDAS_STAGES = ("import", "read+derive", "decide", "write")
+
+
+# ============================================================================ child processes
+
+
+def _peak_mib() -> float:
+    """Peak resident memory of this process so far, MiB: ``ru_maxrss`` (Linux: KiB).
+
+    ``ru_maxrss`` survives ``exec``, so a child would inherit its parent's high-water mark:
+    the parent therefore stays small (stdlib only; bundles are generated in a subprocess), and
+    where ``/proc`` has it the kernel's per-image ``VmHWM`` is read instead (the same number then).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class _Stages:
+    """Prints one JSON line per finished stage (flushed, so a capped run keeps what it finished)."""
+
+    def __init__(self, start: float) -> None:
+        self.last = start
+
+    def done(self, stage: str, **extra: Any) -> None:
+        now = time.perf_counter()
+        print(json.dumps({"stage": stage, "seconds": now - self.last, "peak_mib": _peak_mib(), **extra}), flush=True)
+        self.last = time.perf_counter()
+
+
+def child_engine(policy: str, data: str, as_of: str, backend: str, explain: bool, out: str) -> None:
+    stages = _Stages(time.perf_counter())
+    import credential.engine as engine
+    from credential.compile import compile_policy
+    from credential.data.load import load_bundle
+    from credential.data.validate import validate_bundle
+    from credential.decisions import sort_records
+    from credential.output import to_jsonl
+    from credential.policy import load_checked
+
+    stages.done("import")
+    checked, _ = load_checked(policy)
+    assert checked is not None, "the policy has errors"
+    compiled = compile_policy(checked)
+    stages.done("compile")
+    raw = load_bundle(Path(data))
+    stages.done("load")
+    result = validate_bundle(raw, checked.bundle_spec())
+    assert result.bundle is not None, "the bundle does not validate"
+    stages.done("validate")
+    inputs = engine.Inputs(checked, compiled, result.bundle, list(result.diagnostics))
+
+    # Time build_facts and evaluate_program as evaluate_inputs calls them (whatever `auto` does
+    # in between is counted in the evaluate stage), and note the backend actually used.
+    seen: dict[str, Any] = {}
+    real_facts, real_eval = engine.build_facts, engine.evaluate_program
+
+    def build_facts(*a: Any, **k: Any) -> Any:
+        t = time.perf_counter()
+        fb = real_facts(*a, **k)
+        seen["facts_s"] = time.perf_counter() - t
+        seen["facts_peak"] = _peak_mib()
+        seen["n_facts"] = sum(len(rows) for rows in fb.relations.values())
+        return fb
+
+    def evaluate_program(*a: Any, **k: Any) -> Any:
+        seen["backend_used"] = k.get("backend", a[2] if len(a) > 2 else "pydatalog")
+        return real_eval(*a, **k)
+
+    engine.build_facts, engine.evaluate_program = build_facts, evaluate_program  # type: ignore[assignment]
+    t = time.perf_counter()
+    ev = engine.evaluate_inputs(inputs, dt.date.fromisoformat(as_of), backend=backend)
+    total = time.perf_counter() - t
+    facts_s = seen.get("facts_s", 0.0)
+    print(
+        json.dumps(
+            {"stage": "facts", "seconds": facts_s, "peak_mib": seen.get("facts_peak", _peak_mib()),
+             "n_facts": seen.get("n_facts")}
+        ),
+        flush=True,
+    )
+    print(
+        json.dumps(
+            {"stage": "evaluate", "seconds": total - facts_s, "peak_mib": _peak_mib(),
+             "backend_used": str(seen.get("backend_used", ev.backend)), "ev_backend": ev.backend}
+        ),
+        flush=True,
+    )
+    stages.last = time.perf_counter()
+    records = sort_records(engine.records_for(ev, explain=explain))
+    stages.done("decisions", records=len(records))
+    Path(out).write_text(to_jsonl(records), encoding="utf-8")
+    stages.done("write", bytes=Path(out).stat().st_size)
+
+
+def child_pandas(data: str, as_of: str, out: str) -> None:
+    stages = _Stages(time.perf_counter())
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import pandas_baseline as pb
+
+    stages.done("import")
+    day = dt.date.fromisoformat(as_of)
+    values = pb.provider_values(Path(data), day)
+    stages.done("read+derive")
+    result = pb.outcomes(values, day)
+    stages.done("decide", records=len(result))
+    result.to_csv(out, index=False, lineterminator="\n")
+    stages.done("write", bytes=Path(out).stat().st_size)
+
+
+# ============================================================================ the parent
+
+
+@dataclass
+class Run:
+    kind: str  # "engine" or "pandas"
+    size: int
+    backend: str  # "pandas" for the baseline
+    explain: bool
+    stages: dict[str, float] = field(default_factory=dict)
+    peaks: dict[str, float] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    wall: float = 0.0  # the whole subprocess, interpreter start included
+    load_before: float = 0.0
+    load_after: float = 0.0
+    capped: bool = False
+    error: str | None = None
+
+    @property
+    def total(self) -> float:
+        """Sum of the stages (imports included, interpreter start excluded)."""
+        return sum(self.stages.values())
+
+    @property
+    def peak(self) -> float:
+        """The child's own high-water mark (or, if it was stopped, the most the parent saw)."""
+        return max([*self.peaks.values(), self.extra.get("sampled_peak_mib", 0.0)])
+
+    @property
+    def complete(self) -> bool:
+        return not self.capped and self.error is None
+
+
+def _load1() -> float:
+    return os.getloadavg()[0]
+
+
+def _rss_mib(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return 0.0
+
+
+def measure(cmd: list[str], run: Run, timeout: float, mem_cap_mib: float) -> Run:
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "engine"))
+    run.load_before = _load1()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=ROOT)
+        # Wait, watching the child's resident memory: past the cap (or the timeout) it is stopped,
+        # so one configuration cannot exhaust a shared machine's memory.
+        while proc.poll() is None:
+            rss = _rss_mib(proc.pid)
+            run.extra["sampled_peak_mib"] = max(run.extra.get("sampled_peak_mib", 0.0), rss)
+            if rss > mem_cap_mib or time.perf_counter() - t > timeout:
+                proc.kill()  # our own child, by its handle
+                proc.wait()
+                run.capped = True
+                run.extra["cap"] = f"memory > {mem_cap_mib / 1024:g} GiB" if rss > mem_cap_mib else (
+                    f"time > {timeout:.0f}s")
+                break
+            time.sleep(0.2)
+        run.wall = time.perf_counter() - t
+        run.load_after = _load1()
+        out.seek(0)
+        err.seek(0)
+        for line in out.read().splitlines():
+            if not line.startswith("{"):
+                continue
+            rec = json.loads(line)
+            stage = rec.pop("stage")
+            run.stages[stage] = rec.pop("seconds")
+            run.peaks[stage] = rec.pop("peak_mib")
+            run.extra.update({k: v for k, v in rec.items() if v is not None})
+        if proc.returncode not in (0, None) and not run.capped:
+            tail = err.read().strip().splitlines()[-3:]
+            run.error = " | ".join(tail) or f"exit {proc.returncode}"
+    return run
+
+
+def child_generate(n: str, seed: str, obs: str, path: str) -> None:
+    from credential.data.synthetic import generate_bundle, write_bundle
+    from credential.policy import load_policy
+
+    spec = load_policy(POLICY).bundle_spec()
+    write_bundle(generate_bundle(int(n), seed=int(seed), spec=spec, obs_per_provider=int(obs)), Path(path), "csv")
+
+
+def generate(sizes: list[int], folder: Path, seed: int, obs: int, say: Any) -> dict[int, Path]:
+    """Each bundle once (in a subprocess, so this process stays small), reused when present."""
+    paths: dict[int, Path] = {}
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "engine"))
+    for n in sizes:
+        path = folder / f"dalton_n{n}_seed{seed}_obs{obs}"
+        if not (path / "providers.csv").is_file():
+            t = time.perf_counter()
+            tmp = folder / (path.name + ".partial")
+            shutil.rmtree(tmp, ignore_errors=True)
+            subprocess.run([sys.executable, __file__, "_generate", str(n), str(seed), str(obs), str(tmp)],
+                           check=True, env=env, cwd=ROOT)
+            tmp.rename(path)
+            say(f"  generated {n} providers in {time.perf_counter() - t:.1f}s -> {path}")
+        rows = sum(1 for _ in (path / "observations.csv").open()) - 1
+        say(f"  bundle n={n}: {rows} observations, {sum(f.stat().st_size for f in path.iterdir()) / 2**20:.0f} MiB")
+        paths[n] = path
+    return paths
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def _fmt_s(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x:.3f}" if x < 1 else f"{x:.2f}" if x < 100 else f"{x:.0f}"
+
+
+def _cell(r: Run, stage: str) -> str:
+    return _fmt_s(r.stages[stage]) if stage in r.stages else ("cap" if r.capped else "-")
+
+
+def engine_table(runs: list[Run], backend: str) -> str:
+    heads = ["providers", "mode", "facts", *ENGINE_STAGES, "total s", "wall s", "peak MiB", "load1"]
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    for r in runs:
+        if r.backend != backend:
+            continue
+        mode = "explain" if r.explain else "plain"
+        used = r.extra.get("backend_used")
+        if backend == "auto" and used:
+            mode += f" (→{used})"
+        if r.error:
+            lines.append(f"| {r.size} | {mode} | error: {r.error} |")
+            continue
+        stages = [_cell(r, s) for s in ENGINE_STAGES]
+        total = _fmt_s(r.total) + (f" (capped: {r.extra.get('cap')} after {r.wall:.0f}s)" if r.capped else "")
+        lines.append(
+            "| " + " | ".join([f"{r.size:,}", mode, f"{r.extra.get('n_facts', '-'):,}"
+                                if isinstance(r.extra.get("n_facts"), int) else "-",
+                               *stages, total, _fmt_s(r.wall), f"{r.peak:,.0f}",
+                               f"{r.load_before:.1f}/{r.load_after:.1f}"]) + " |"
+        )
+    return "\n".join(lines)
+
+
+def pandas_table(runs: list[Run]) -> str:
+    heads = ["providers", *PANDAS_STAGES, "total s", "wall s", "peak MiB", "load1"]
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    for r in runs:
+        if r.kind != "pandas":
+            continue
+        if r.error:
+            lines.append(f"| {r.size} | error: {r.error} |")
+            continue
+        lines.append(
+            "| " + " | ".join([f"{r.size:,}", *[_cell(r, s) for s in PANDAS_STAGES], _fmt_s(r.total),
+                               _fmt_s(r.wall), f"{r.peak:,.0f}", f"{r.load_before:.1f}/{r.load_after:.1f}"]) + " |"
+        )
+    return "\n".join(lines)
+
+
+def _find(runs: list[Run], size: int, backend: str, explain: bool = False) -> Run | None:
+    for r in runs:
+        if r.size == size and r.backend == backend and r.explain == explain and r.complete:
+            return r
+    return None
+
+
+def _dominant(r: Run) -> str:
+    body = {k: v for k, v in r.stages.items() if k != "import"}
+    if not body:
+        return "-"
+    stage = max(body, key=lambda k: body[k])
+    return f"{stage} {100 * body[stage] / max(r.total, 1e-9):.0f}%"
+
+
+def ratios(runs: list[Run], sizes: list[int], backends: list[str]) -> str:
+    out: list[str] = []
+    engines = list(backends)
+    # vs pandas
+    out.append("### Engine / pandas (end to end; `total` = sum of stages incl. imports, `wall` = whole process)\n")
+    out.append("| providers | backend | engine total s | pandas total s | ratio total | ratio wall |")
+    out.append("|---|---|---|---|---|---|")
+    for n in sizes:
+        pd_run = _find(runs, n, "pandas")
+        for b in engines:
+            e = _find(runs, n, b)
+            if e is None or pd_run is None:
+                continue
+            out.append(f"| {n:,} | {b} | {_fmt_s(e.total)} | {_fmt_s(pd_run.total)} | "
+                       f"{e.total / pd_run.total:.2f}× | {e.wall / pd_run.wall:.2f}× |")
+    # explain / plain
+    out.append("\n### --explain / plain (same backend, end to end)\n")
+    out.append("| providers | backend | plain s | explain s | ratio | decisions stage plain → explain |")
+    out.append("|---|---|---|---|---|---|")
+    for n in sizes:
+        for b in engines:
+            p, x = _find(runs, n, b), _find(runs, n, b, True)
+            if p is None or x is None:
+                continue
+            out.append(f"| {n:,} | {b} | {_fmt_s(p.total)} | {_fmt_s(x.total)} | {x.total / p.total:.2f}× | "
+                       f"{_fmt_s(p.stages.get('decisions'))} → {_fmt_s(x.stages.get('decisions'))} |")
+    # growth
+    out.append("\n### Growth exponent log(t(100k)/t(2k)) / log(50) (plain runs; 1.0 = linear)\n")
+    out.append("| backend | t(2,000) s | t(100,000) s | exponent (total) | exponent (excl. imports) |")
+    out.append("|---|---|---|---|---|")
+    for b in [*engines, "pandas"]:
+        a, z = _find(runs, 2000, b), _find(runs, 100000, b)
+        if a is None or z is None:
+            continue
+        ai, zi = a.total - a.stages.get("import", 0), z.total - z.stages.get("import", 0)
+        out.append(f"| {b} | {_fmt_s(a.total)} | {_fmt_s(z.total)} | "
+                   f"{math.log(z.total / a.total) / math.log(50):.2f} | {math.log(zi / ai) / math.log(50):.2f} |")
+    # pairwise exponents for every backend with >= 2 sizes
+    out.append("\n### Growth exponent between consecutive sizes (plain, total)\n")
+    for b in [*engines, "pandas"]:
+        pts = [(n, r.total) for n in sizes if (r := _find(runs, n, b)) is not None]
+        if len(pts) >= 2:
+            steps = ", ".join(f"{a:,}→{c:,}: {math.log(tc / ta) / math.log(c / a):.2f}"
+                              for (a, ta), (c, tc) in itertools.pairwise(pts))
+            out.append(f"- {b}: {steps}")
+    # memory
+    out.append("\n### Peak memory (ru_maxrss, MiB)\n")
+    out.append("| providers | " + " | ".join(f"{b} plain | {b} explain" for b in engines) + " | pandas |")
+    out.append("|---|" + "---|---|" * len(engines) + "---|")
+    for n in sizes:
+        cells = []
+        for b in engines:
+            for x in (False, True):
+                r = _find(runs, n, b, x)
+                cells.append(f"{r.peak:,.0f}" if r else "-")
+        p = _find(runs, n, "pandas")
+        cells.append(f"{p.peak:,.0f}" if p else "-")
+        out.append(f"| {n:,} | " + " | ".join(cells) + " |")
+    # dominant stage
+    out.append("\n### Dominant stage (share of the run, imports excluded from the choice)\n")
+    for b in engines:
+        for x in (False, True):
+            items = [f"{n:,}: {_dominant(r)}" for n in sizes if (r := _find(runs, n, b, x)) is not None]
+            if items:
+                out.append(f"- {b} {'explain' if x else 'plain'}: " + "; ".join(items))
+    # crossover
+    if "pydatalog" in engines and "duckdb" in engines:
+        out.append("\n### pyDatalog vs DuckDB (plain runs)\n")
+        out.append("| providers | facts | Datalog stage pyDatalog s | Datalog stage DuckDB s | "
+                   "end to end pyDatalog s | end to end DuckDB s | faster (Datalog) | faster (end to end) |")
+        out.append("|---|---|---|---|---|---|---|---|")
+        for n in sizes:
+            p, d = _find(runs, n, "pydatalog"), _find(runs, n, "duckdb")
+            if p is None or d is None:
+                continue
+            pe, de = p.stages["evaluate"], d.stages["evaluate"]
+            out.append(f"| {n:,} | {p.extra.get('n_facts', 0):,} | {_fmt_s(pe)} | {_fmt_s(de)} | "
+                       f"{_fmt_s(p.total)} | {_fmt_s(d.total)} | {'pydatalog' if pe < de else 'duckdb'} | "
+                       f"{'pydatalog' if p.total < d.total else 'duckdb'} |")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "_engine":
+        policy, data, as_of, backend, explain, out = argv[1:7]
+        child_engine(policy, data, as_of, backend, explain == "1", out)
+        return
+    if argv and argv[0] == "_pandas":
+        child_pandas(*argv[1:4])
+        return
+    if argv and argv[0] == "_generate":
+        child_generate(*argv[1:5])
+        return
+
+    ap = argparse.ArgumentParser(description="Scale benchmark: engine stages per backend vs a pandas baseline.")
+    ap.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
+    ap.add_argument("--backends", nargs="+", default=["pydatalog", "duckdb", "auto"])
+    ap.add_argument("--pydatalog-max", type=int, default=2000, help="skip pyDatalog above this many providers")
+    ap.add_argument("--timeout", type=float, default=900.0, help="stop a run after this many seconds (capped)")
+    ap.add_argument("--mem-cap", type=float, default=16.0,
+                    help="stop a run whose resident memory passes this many GiB (capped)")
+    ap.add_argument("--repeat", type=int, default=1, help="run each configuration N times, keep the fastest")
+    ap.add_argument("--obs", type=int, default=32, help="observations per provider")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--as-of", type=dt.date.fromisoformat, default=AS_OF)
+    ap.add_argument("--no-explain", action="store_true", help="plain runs only")
+    ap.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline")
+    ap.add_argument("--data-dir", type=Path, default=None, help="keep (and reuse) generated bundles here")
+    ap.add_argument("--save", type=Path, default=ROOT / "bench" / "out" / "scale.txt")
+    args = ap.parse_args(argv)
+    mem_cap = args.mem_cap * 1024.0
+
+    report = io.StringIO()
+
+    def say(msg: str = "") -> None:
+        print(msg, flush=True)
+        report.write(msg + "\n")
+
+    sizes = sorted(set(args.sizes))
+    say(f"# Scale benchmark, {dt.datetime.now().isoformat(timespec='seconds')}")
+    say(f"host: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"load average at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    say(f"policy {POLICY.relative_to(ROOT)}, as of {args.as_of}, seed {args.seed}, ~{args.obs} observations "
+        f"per provider; sizes {sizes}; backends {args.backends}; timeout {args.timeout:.0f}s per run")
+    own_tmp = args.data_dir is None
+    folder = Path(tempfile.mkdtemp(prefix="credential-scale-")) if own_tmp else args.data_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    runs: list[Run] = []
+    skipped: list[str] = []
+    try:
+        paths = generate(sizes, folder, args.seed, args.obs, say)
+        out_dir = Path(tempfile.mkdtemp(prefix="credential-scale-out-"))
+        for n in sizes:
+            data = paths[n]
+            if not args.no_pandas:
+                cmd = [sys.executable, __file__, "_pandas", str(data), args.as_of.isoformat(),
+                       str(out_dir / f"pandas_{n}.csv")]
+                tries = [measure(cmd, Run("pandas", n, "pandas", False), args.timeout, mem_cap)
+                         for _ in range(args.repeat)]
+                r = min(tries, key=lambda t: (not t.complete, t.total))
+                runs.append(r)
+                say(f"  n={n:>7,} pandas          total {_fmt_s(r.total):>7}s wall {_fmt_s(r.wall):>7}s "
+                    f"peak {r.peak:7,.0f} MiB load {r.load_before:.1f}" + (f" ERROR {r.error}" if r.error else ""))
+            for b in args.backends:
+                if b == "pydatalog" and n > args.pydatalog_max:
+                    skipped.append(f"pydatalog at {n:,} providers (above --pydatalog-max {args.pydatalog_max:,})")
+                    continue
+                for explain in (False,) if args.no_explain else (False, True):
+                    cmd = [sys.executable, __file__, "_engine", str(POLICY), str(data), args.as_of.isoformat(), b,
+                           "1" if explain else "0", str(out_dir / f"{b}_{n}_{int(explain)}.jsonl")]
+                    tries = [measure(cmd, Run("engine", n, b, explain), args.timeout, mem_cap)
+                             for _ in range(args.repeat)]
+                    done = [t for t in tries if t.complete]
+                    r = min(done, key=lambda t: t.total) if done else tries[-1]
+                    if args.repeat > 1:
+                        r.extra["repeats"] = [round(t.total, 3) for t in tries]
+                    runs.append(r)
+                    note = f" CAPPED ({r.extra.get('cap')})" if r.capped else (f" ERROR {r.error}" if r.error else "")
+                    say(f"  n={n:>7,} {b:<9} {'explain' if explain else 'plain  '} total {_fmt_s(r.total):>7}s "
+                        f"wall {_fmt_s(r.wall):>7}s peak {r.peak:7,.0f} MiB load {r.load_before:.1f}{note}")
+                    if r.error and explain is False:
+                        break
+            for f in out_dir.iterdir():  # outputs are not kept: a 100,000-provider run writes GiBs with proofs
+                f.unlink()
+        shutil.rmtree(out_dir, ignore_errors=True)
+    finally:
+        if own_tmp:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    say("")
+    for b in args.backends:
+        if any(r.backend == b for r in runs):
+            say(f"## {b}\n")
+            say(engine_table(runs, b))
+            say("")
+    if not args.no_pandas:
+        say("## pandas baseline (bench/pandas_baseline.py)\n")
+        say(pandas_table(runs))
+        say("")
+    say("## Ratios\n")
+    say(ratios(runs, sizes, [b for b in args.backends if any(r.backend == b for r in runs)]))
+    say("")
+    if skipped:
+        say("Skipped: " + "; ".join(skipped) + ".")
+    capped = [r for r in runs if r.capped]
+    if capped:
+        say("Capped (stopped): " + "; ".join(
+            f"{r.backend} {'explain' if r.explain else 'plain'} n={r.size:,}: {r.extra.get('cap')} after "
+            f"{r.wall:.0f}s, peak seen {r.extra.get('sampled_peak_mib', 0):,.0f} MiB "
+            f"(finished: {', '.join(r.stages) or 'nothing'})" for r in capped))
+    errors = [r for r in runs if r.error]
+    if errors:
+        say("Errors: " + "; ".join(f"{r.backend} n={r.size:,}: {r.error}" for r in errors))
+    say("stages: total = sum of in-process stages (imports included); wall = whole subprocess "
+        "(interpreter start included); peak = ru_maxrss high-water mark; load1 = 1-minute load average "
+        "before/after the run.")
+    say(f"this process's own peak: {_peak_mib():.0f} MiB (a child's ru_maxrss starts from it)")
+    say(f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.save:
+        args.save.parent.mkdir(parents=True, exist_ok=True)
+        args.save.write_text(report.getvalue(), encoding="utf-8")
+        args.save.with_suffix(".json").write_text(
+            json.dumps([asdict(r) | {"total": r.total, "peak": r.peak} for r in runs], indent=1) + "\n",
+            encoding="utf-8",
+        )
+        print(f"saved {args.save} and {args.save.with_suffix('.json')}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

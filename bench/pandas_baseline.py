@@ -1,0 +1,273 @@
+"""A hand-written pandas implementation of ``policies/dalton_2014.cred`` (the benchmark's baseline).
+
+This is what a competent analyst would write *without* the credential engine: read the
+bundle's CSV files with pandas, derive each provider's values as of a date with
+groupby/merge, and apply the policy's criteria, credentials and form roles with
+three-valued (Kleene) logic on pandas nullable booleans (``True`` / ``False`` / ``<NA>``:
+``&``, ``|`` and ``~`` follow Kleene's tables).  The policy's parameters are written in
+by hand, as an analyst would.  No validation beyond parsing, no proofs, no pairs.
+
+It writes one row per provider and per-provider subject (``credential:NAME``,
+``form:NAME:lead``, ``form:NAME:recipient``) with the outcome ``granted`` (true),
+``refused`` (false) or ``undetermined`` (unknown), the same (provider, subject, outcome)
+as ``credential evaluate``.  ``tests/bench/test_pandas_baseline.py`` checks that it agrees
+with the engine.
+
+Usage::
+
+    python bench/pandas_baseline.py DATA --as-of 2026-11-22 --output outcomes.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+# ---------------------------------------------------------------------------- the policy's values
+
+RATING = {"inadequate": 0, "requires_improvement": 1, "good": 2, "outstanding": 3}
+INADEQUATE, REQUIRES_IMPROVEMENT, GOOD, OUTSTANDING = 0, 1, 2, 3
+
+RATING_MEASURES = ("cqc_overall", "cqc_safe", "cqc_effective", "cqc_caring", "cqc_responsive", "cqc_well_led")
+LATEST_PERCENTS = ("cancer_62d", "cancer_31d", "cancer_fds")
+KEY_QUESTIONS = ("cqc_safe", "cqc_effective", "cqc_caring", "cqc_responsive", "cqc_well_led")
+GRACE_FORMS = ("management_contract", "franchise", "chain_group", "integrated_care_organisation", "merger_acquisition")
+
+GRACE_PERIOD_MONTHS = 24
+MAX_LED_ARRANGEMENTS = 3
+AE_WINDOW_MONTHS = 36  # mean ae_4h over 3 years
+SURPLUS_WINDOW_MONTHS = 24  # min surplus_margin over 2 years
+
+
+def _stepped(as_of: dt.date, default: float, steps: list[tuple[str, float]]) -> float:
+    """A param with `from DATE = value` lines: the latest step on or before as_of applies."""
+    value = default
+    for since, v in steps:
+        if dt.date.fromisoformat(since) <= as_of:
+            value = v
+    return value
+
+
+def params(as_of: dt.date) -> dict[str, float]:
+    return {
+        "ae_standard": _stepped(as_of, 0.95, [("2023-04-01", 0.76), ("2024-04-01", 0.78)]),
+        "cancer_62d_standard": _stepped(as_of, 0.85, [("2024-04-01", 0.70), ("2025-04-01", 0.75)]),
+        "cancer_31d_standard": 0.96,
+        "fds_standard": _stepped(as_of, 0.75, [("2024-04-01", 0.77), ("2025-04-01", 0.80)]),
+    }
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def _read(path: Path, columns: list[str]) -> pd.DataFrame:
+    """One CSV as text columns (an empty cell is missing); an absent optional file is empty."""
+    if not path.is_file():
+        return pd.DataFrame({c: pd.Series([], dtype="string") for c in columns})
+    return pd.read_csv(path, dtype="string", engine="pyarrow", keep_default_na=False, na_values=[""])
+
+
+def _dates(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s, format="%Y-%m-%d")
+
+
+# ---------------------------------------------------------------------------- three-valued helpers
+
+
+def B(x: pd.Series) -> pd.Series:
+    """As a nullable (Kleene) boolean Series."""
+    return x.astype("boolean")
+
+
+def isin3(s: pd.Series, members: list[str]) -> pd.Series:
+    """`s in (a, b)`: unknown when s is missing (pandas' isin says False)."""
+    return B(s.isin(members)).mask(s.isna())
+
+
+def all3(parts: list[pd.Series]) -> pd.Series:
+    out = parts[0]
+    for p in parts[1:]:
+        out = out & p
+    return out
+
+
+def any3(parts: list[pd.Series]) -> pd.Series:
+    out = parts[0]
+    for p in parts[1:]:
+        out = out | p
+    return out
+
+
+# ---------------------------------------------------------------------------- the baseline
+
+
+def provider_values(data_dir: Path, as_of: dt.date) -> pd.DataFrame:
+    """Every value the policy reads, one row per provider (index: code, sorted)."""
+    data_dir = Path(data_dir)
+    ts = pd.Timestamp(as_of)
+    providers = _read(data_dir / "providers.csv", ["code", "name"])
+    obs = _read(data_dir / "observations.csv", ["code", "measure", "period_end", "value"])
+    statuses = _read(data_dir / "statuses.csv", ["code", "status", "start", "end"])
+    arrangements = _read(data_dir / "arrangements.csv", ["lead", "recipient", "form", "start", "end"])
+
+    p = providers.set_index("code").sort_index()
+    out = pd.DataFrame(index=p.index)
+    for col in ("sector", "region", "ics"):
+        out[col] = p[col].astype("string")
+    ft = p["foundation_trust"].str.lower()
+    out["foundation_trust"] = B(ft.isin(["yes", "true", "1"])).mask(~ft.isin(["yes", "true", "1", "no", "false", "0"]))
+
+    # Observations on or before the as-of date.
+    obs = obs.assign(period_end=_dates(obs["period_end"]))
+    obs = obs[obs["period_end"] <= ts]
+
+    # Latest value of each measure: the observation with the greatest period_end (an empty
+    # cell there makes the value missing; it does not fall back to an earlier one).
+    latest_measures = list(RATING_MEASURES + LATEST_PERCENTS)
+    lat = obs[obs["measure"].isin(latest_measures)]
+    newest = lat.groupby(["code", "measure"])["period_end"].transform("max")
+    lat = lat[lat["period_end"] == newest].drop_duplicates(["code", "measure"], keep="first")
+    wide = lat.pivot(index="code", columns="measure", values="value").reindex(index=out.index)
+    for m in RATING_MEASURES:
+        col = wide[m] if m in wide else pd.Series(pd.NA, index=out.index, dtype="string")
+        out[m] = col.map(RATING, na_action="ignore").astype("Float64")
+    for m in LATEST_PERCENTS:
+        col = wide[m] if m in wide else pd.Series(pd.NA, index=out.index, dtype="string")
+        out[m] = pd.to_numeric(col).astype("Float64")
+
+    # Window aggregates: observations dated after (as_of - N months), on or before as_of.
+    # An empty window, or an empty cell inside it, makes the mean / min missing.
+    def window(measure: str, months: int, how: str) -> pd.Series:
+        start = ts - pd.DateOffset(months=months)
+        w = obs[(obs["measure"] == measure) & (obs["period_end"] > start)]
+        num = pd.to_numeric(w["value"]).astype("float64")
+        agg = num.groupby(w["code"]).agg(how)
+        agg[num.isna().groupby(w["code"]).any()] = np.nan
+        return agg.reindex(out.index).astype("Float64")
+
+    out["mean_ae_4h_3y"] = window("ae_4h", AE_WINDOW_MONTHS, "mean")
+    out["min_surplus_margin_2y"] = window("surplus_margin", SURPLUS_WINDOW_MONTHS, "min")
+
+    # Statuses active on the as-of date: start <= as_of and end empty or after as_of.
+    st_start, st_end = _dates(statuses["start"]), _dates(statuses["end"])
+    active = statuses[(st_start <= ts) & (st_end.isna() | (st_end > ts))]
+
+    def among(codes: pd.Series) -> pd.Series:
+        """True for the providers listed in ``codes``."""
+        return B(pd.Series(out.index.isin(codes), index=out.index))
+
+    for s in ("special_measures_quality", "special_measures_finance"):
+        out[s] = among(active.loc[active["status"] == s, "code"])
+
+    # Arrangements active on the as-of date; counts by role, form and start.
+    a_start, a_end = _dates(arrangements["start"]), _dates(arrangements["end"])
+    is_active = (a_start <= ts) & (a_end.isna() | (a_end > ts))
+    arr = arrangements[is_active].assign(start=a_start[is_active])
+    out["led_count"] = arr.groupby("lead").size().reindex(out.index, fill_value=0).astype("Float64")
+    grace_start = ts - pd.DateOffset(months=GRACE_PERIOD_MONTHS)
+    recent = arr[arr["start"] > grace_start]
+    for f in GRACE_FORMS:
+        out[f"leads_{f}_in_grace"] = among(recent.loc[recent["form"] == f, "lead"])
+    out["receives_chain_group"] = among(arr.loc[arr["form"] == "chain_group", "recipient"])
+    return out
+
+
+def decide(v: pd.DataFrame, as_of: dt.date) -> dict[str, pd.Series]:
+    """Every per-provider subject as a Kleene boolean Series (NA = undetermined)."""
+    prm = params(as_of)
+    overall, well_led = v["cqc_overall"], v["cqc_well_led"]
+    smq, smf = v["special_measures_quality"], v["special_measures_finance"]
+    sector = v["sector"]
+
+    # criteria
+    rated_good_overall = B(overall >= GOOD)
+    well_led_good = B(well_led >= GOOD)
+    no_inadequate_question = all3([B(v[q] > INADEQUATE) for q in KEY_QUESTIONS])
+    good_in_every_question = all3([B(v[q] >= GOOD) for q in KEY_QUESTIONS])
+    outstanding_care_or_leadership = B(overall == OUTSTANDING) | B(well_led == OUTSTANDING)
+    in_grace_period = any3([v[f"leads_{f}_in_grace"] for f in GRACE_FORMS])
+    meets_access_standards = (B(sector != "acute") | B(v["mean_ae_4h_3y"] >= prm["ae_standard"])) | in_grace_period
+    meets_cancer_standards = (
+        isin3(sector, ["mental_health", "community", "ambulance", "online"])
+        | (B(v["cancer_62d"] >= prm["cancer_62d_standard"]) & B(v["cancer_31d"] >= prm["cancer_31d_standard"]))
+    ) | in_grace_period
+    has_capacity = B(v["led_count"] < MAX_LED_ARRANGEMENTS)
+    financially_resilient = ~smf & B(v["min_surplus_margin_2y"] >= 0)
+    needs_quality_support = smq | B(overall <= REQUIRES_IMPROVEMENT)
+    leadership_failure = smq | B(overall == INADEQUATE) | B(well_led == INADEQUATE)
+
+    # credentials
+    supporter = rated_good_overall & well_led_good & no_inadequate_question & ~smq
+    partner = supporter & good_in_every_question & meets_access_standards & ~smf
+    group_leader = partner & outstanding_care_or_leadership & meets_cancer_standards
+
+    high_lead = group_leader & has_capacity
+    weak_leadership = needs_quality_support & B(well_led <= REQUIRES_IMPROVEMENT)
+    clinical_need = any3([B(v[q] <= REQUIRES_IMPROVEMENT) for q in ("cqc_safe", "cqc_effective", "cqc_responsive")]) | (
+        B(sector == "acute")
+        & (B(v["cancer_62d"] < prm["cancer_62d_standard"]) | B(v["cancer_fds"] < prm["fds_standard"]))
+    )
+    return {
+        "credential:supporter": supporter,
+        "credential:partner": partner,
+        "credential:group_leader": group_leader,
+        "form:buddying:lead": supporter,
+        "form:buddying:recipient": needs_quality_support,
+        "form:clinical_network:lead": supporter,
+        "form:clinical_network:recipient": clinical_need,
+        "form:shared_services:lead": partner,
+        "form:shared_services:recipient": ~supporter | smf,
+        "form:joint_venture:lead": partner,
+        "form:joint_venture:recipient": needs_quality_support | smf,
+        "form:management_contract:lead": high_lead,
+        "form:management_contract:recipient": leadership_failure | smf,
+        "form:franchise:lead": high_lead,
+        "form:franchise:recipient": weak_leadership,
+        "form:chain_group:lead": high_lead,
+        "form:chain_group:recipient": ~partner & ~v["receives_chain_group"],
+        "form:integrated_care_organisation:lead": high_lead,
+        "form:integrated_care_organisation:recipient": isin3(sector, ["community", "mental_health"]),
+        "form:merger_acquisition:lead": high_lead & v["foundation_trust"] & financially_resilient,
+        "form:merger_acquisition:recipient": leadership_failure | smf | weak_leadership,
+    }
+
+
+def outcomes(values: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """The decisions on :func:`provider_values` as a long (provider, subject, outcome) frame, sorted."""
+    subjects = decide(values, as_of)
+    wide = pd.DataFrame({s: subjects[s] for s in sorted(subjects)}, index=values.index)
+    long = wide.reset_index(names="provider").melt(id_vars="provider", var_name="subject", value_name="truth")
+    truth = long["truth"].astype("boolean")
+    outcome = np.where(truth.isna(), "undetermined", np.where(truth.fillna(False), "granted", "refused"))
+    result = pd.DataFrame({"provider": long["provider"].astype(str), "subject": long["subject"], "outcome": outcome})
+    return result.sort_values(["provider", "subject"], kind="stable").reset_index(drop=True)
+
+
+def run_baseline(data_dir: str | Path, as_of: dt.date) -> pd.DataFrame:
+    """(provider, subject, outcome) for every provider and per-provider subject, sorted."""
+    return outcomes(provider_values(Path(data_dir), as_of), as_of)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("data", type=Path, help="a bundle folder of CSV files")
+    ap.add_argument("--as-of", required=True, type=dt.date.fromisoformat, help="YYYY-MM-DD")
+    ap.add_argument("--output", type=Path, default=None, help="CSV to write (default: stdout)")
+    args = ap.parse_args(argv)
+    t = time.perf_counter()
+    result = run_baseline(args.data, args.as_of)
+    if args.output is None:
+        result.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        result.to_csv(args.output, index=False, lineterminator="\n")
+        print(f"wrote {len(result)} outcomes to {args.output} in {time.perf_counter() - t:.2f}s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
