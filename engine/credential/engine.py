@@ -126,7 +126,7 @@ class Evaluation:
 
 # `--backend auto`: pyDatalog (the reference backend) up to this many input facts, DuckDB above.
 # Measured crossover: see docs/performance.md.
-AUTO_MAX_PYDATALOG_FACTS = 20_000
+AUTO_MAX_PYDATALOG_FACTS = 5_000
 
 
 def choose_backend(backend: str, n_facts: int) -> str:
