@@ -38,8 +38,22 @@ from credential.cli.common import EXIT_OK, IsoDate, default_data, emit_diagnosti
     show_default=True,
     help="reject an invalid bundle, or set offending rows aside and treat their values as missing",
 )
+@click.option(
+    "--backend",
+    type=click.Choice(["pydatalog", "duckdb", "auto"]),
+    default="pydatalog",
+    show_default=True,
+    help="Datalog backend",
+)
 def command(
-    old: str, new: str, data: str | None, as_of: dt.date | None, pairs: bool, fmt: str, on_invalid: str
+    old: str,
+    new: str,
+    data: str | None,
+    as_of: dt.date | None,
+    pairs: bool,
+    fmt: str,
+    on_invalid: str,
+    backend: str,
 ) -> None:
     """Show every decision that changes from policy OLD to policy NEW, and the rule changes that caused it.
 
@@ -55,10 +69,19 @@ def command(
       credential diff old.cred new.cred --data my_bundle/ --pairs --format json
     """
     guarded = cast("Callable[..., None]", run_guarded(_diff))
-    guarded(old, new, data, as_of, pairs, fmt, on_invalid)
+    guarded(old, new, data, as_of, pairs, fmt, on_invalid, backend)
 
 
-def _diff(old: str, new: str, data: str | None, as_of: dt.date | None, pairs: bool, fmt: str, on_invalid: str) -> None:
+def _diff(
+    old: str,
+    new: str,
+    data: str | None,
+    as_of: dt.date | None,
+    pairs: bool,
+    fmt: str,
+    on_invalid: str,
+    backend: str = "pydatalog",
+) -> None:
     from credential.diff import diff_policies
     from credential.diffing.render import render_json, render_text
 
@@ -69,6 +92,7 @@ def _diff(old: str, new: str, data: str | None, as_of: dt.date | None, pairs: bo
         as_of or dt.date.today(),
         pairs=pairs,
         on_invalid="quarantine" if on_invalid == "quarantine" else "reject",
+        backend=backend,
     )
     emit_diagnostics(result.diagnostics)
     click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
