@@ -286,7 +286,9 @@ class Resolver:
             )
             return None
         ctx.used.add(name)
-        mtype = ctx.measures[name]
+        mtype = ctx.measures.get(name)
+        if mtype is None:  # its declared type is unknown: already reported
+            return None
         dur = duration_of(ctx, ast.DurationLit(v.amount, v.unit, span=v.span))
         if dur is None:
             return None
