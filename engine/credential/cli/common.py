@@ -127,6 +127,23 @@ def run_guarded(fn: F) -> F:
     return cast(F, wrapper)
 
 
+ON_INVALID_OPTION = click.option(
+    "--on-invalid",
+    type=click.Choice(["reject", "quarantine"]),
+    default="reject",
+    show_default=True,
+    help="reject an invalid bundle, or set offending rows aside and treat their values as missing",
+)
+
+BACKEND_OPTION = click.option(
+    "--backend",
+    type=click.Choice(["pydatalog", "duckdb", "auto"]),
+    default="pydatalog",
+    show_default=True,
+    help="Datalog backend (auto: pyDatalog for small bundles, DuckDB for large ones)",
+)
+
+
 def policy_data_options(fn: F) -> F:
     opts = [
         click.option(
@@ -143,20 +160,8 @@ def policy_data_options(fn: F) -> F:
             default=None,
             help="data bundle: folder of CSV/Parquet files or one JSON file (default: bundled NHS data)",
         ),
-        click.option(
-            "--on-invalid",
-            type=click.Choice(["reject", "quarantine"]),
-            default="reject",
-            show_default=True,
-            help="reject an invalid bundle, or set offending rows aside and treat their values as missing",
-        ),
-        click.option(
-            "--backend",
-            type=click.Choice(["pydatalog", "duckdb", "auto"]),
-            default="pydatalog",
-            show_default=True,
-            help="Datalog backend",
-        ),
+        ON_INVALID_OPTION,
+        BACKEND_OPTION,
     ]
     for opt in reversed(opts):
         fn = opt(fn)

@@ -8,7 +8,15 @@ from typing import cast
 
 import click
 
-from credential.cli.common import EXIT_OK, IsoDate, default_data, emit_diagnostics, run_guarded
+from credential.cli.common import (
+    BACKEND_OPTION,
+    EXIT_OK,
+    ON_INVALID_OPTION,
+    IsoDate,
+    default_data,
+    emit_diagnostics,
+    run_guarded,
+)
 
 
 @click.command("diff")
@@ -31,20 +39,8 @@ from credential.cli.common import EXIT_OK, IsoDate, default_data, emit_diagnosti
     show_default=True,
     help="text for people, JSON for machines",
 )
-@click.option(
-    "--on-invalid",
-    type=click.Choice(["reject", "quarantine"]),
-    default="reject",
-    show_default=True,
-    help="reject an invalid bundle, or set offending rows aside and treat their values as missing",
-)
-@click.option(
-    "--backend",
-    type=click.Choice(["pydatalog", "duckdb", "auto"]),
-    default="pydatalog",
-    show_default=True,
-    help="Datalog backend",
-)
+@ON_INVALID_OPTION
+@BACKEND_OPTION
 def command(
     old: str,
     new: str,

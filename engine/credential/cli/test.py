@@ -8,7 +8,7 @@ from typing import cast
 
 import click
 
-from credential.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, emit_diagnostics, fail, run_guarded
+from credential.cli.common import BACKEND_OPTION, EXIT_FAILED, EXIT_OK, EXIT_USAGE, emit_diagnostics, fail, run_guarded
 
 
 def default_paths() -> list[Path]:
@@ -41,13 +41,7 @@ def default_paths() -> list[Path]:
     help="exit 4 when a policy's rule coverage (criteria, credentials, roles) is below PCT",
 )
 @click.option("--failures-only", is_flag=True, help="list only the failing cases (text format)")
-@click.option(
-    "--backend",
-    type=click.Choice(["pydatalog", "duckdb", "auto"]),
-    default="pydatalog",
-    show_default=True,
-    help="Datalog backend",
-)
+@BACKEND_OPTION
 def command(
     paths: tuple[str, ...],
     coverage: bool,

@@ -11,6 +11,7 @@ import click
 from credential.cli.common import (
     EXIT_DATA,
     EXIT_OK,
+    ON_INVALID_OPTION,
     default_data,
     default_policy,
     emit_diagnostics,
@@ -34,13 +35,7 @@ from credential.diagnostics import DiagnosticError
     default=None,
     help="data bundle: folder of CSV/Parquet files or one JSON file (default: bundled NHS data)",
 )
-@click.option(
-    "--on-invalid",
-    type=click.Choice(["reject", "quarantine"]),
-    default="reject",
-    show_default=True,
-    help="reject an invalid bundle, or set offending rows aside (listed) and accept the rest",
-)
+@ON_INVALID_OPTION
 @click.option(
     "--format",
     "fmt",

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import click
 
-from credential.cli.common import EXIT_FAILED, EXIT_OK, default_data, default_policy, fail, run_guarded
+from credential.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    ON_INVALID_OPTION,
+    default_data,
+    default_policy,
+    fail,
+    run_guarded,
+)
 
 
 @click.command("verify")
 @click.argument("decisions", type=click.Path(dir_okay=False, exists=True))
 @click.option("--policy", type=click.Path(dir_okay=False), default=None, help="policy file (default: reference policy)")
 @click.option("--data", type=click.Path(), default=None, help="data bundle (default: bundled NHS data)")
-@click.option("--on-invalid", type=click.Choice(["reject", "quarantine"]), default="reject", show_default=True)
+@ON_INVALID_OPTION
 @run_guarded
 def command(decisions: str, policy: str | None, data: str | None, on_invalid: str) -> None:
     """Re-derive every decision and every node of its proof from the policy and the data alone.
