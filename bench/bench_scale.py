@@ -7,9 +7,11 @@ provider, generated once into a temporary folder) it runs, each in a fresh subpr
   peak resident memory (``ru_maxrss``, a high-water mark) after each:
   ``import`` (Python modules), ``compile`` (``load_checked`` + ``compile_policy``),
   ``load`` (``load_bundle``), ``validate`` (``validate_bundle``), ``facts`` (``build_facts``),
-  ``evaluate`` (Datalog, ``evaluate_program``), ``decisions`` / ``explain``
-  (``records_for`` with or without proofs, then ``sort_records`` as ``run`` does) and
-  ``write`` (``to_jsonl`` to a file);
+  ``evaluate`` (Datalog: ``evaluate_program``, with ``auto``'s choice), ``decisions`` (what
+  ``engine.run`` does after that: the decision frame, or with ``--explain`` ``records_for`` with
+  proofs) and ``write`` (``render(result, "jsonl")`` to a file), i.e. the path of
+  ``credential evaluate --format jsonl --output F``; ``--path records`` measures the API's
+  record path instead (``records_for`` + ``to_jsonl``);
 * ``bench/pandas_baseline.py``: ``import``, ``read+derive`` (CSV to per-provider values),
   ``decide`` (three-valued rules to outcomes) and ``write`` (CSV).
 
@@ -90,14 +92,21 @@ class _Stages:
         self.last = time.perf_counter()
 
 
-def child_engine(policy: str, data: str, as_of: str, backend: str, explain: bool, out: str) -> None:
+def child_engine(policy: str, data: str, as_of: str, backend: str, explain: bool, out: str, path: str) -> None:
+    """One engine run, stage by stage.
+
+    ``path="cli"`` does what ``credential evaluate --format jsonl --output F`` does after loading:
+    ``engine.run`` (facts, Datalog, then the decision frame, or with ``--explain`` the records with
+    proofs) and ``output.render(result, "jsonl")`` written to a file.  ``path="records"`` takes the
+    API's record path instead: ``records_for`` (one pydantic record per decision) and ``to_jsonl``.
+    """
     stages = _Stages(time.perf_counter())
     import credential.engine as engine
     from credential.compile import compile_policy
     from credential.data.load import load_bundle
     from credential.data.validate import validate_bundle
     from credential.decisions import sort_records
-    from credential.output import to_jsonl
+    from credential.output import render, to_jsonl
     from credential.policy import load_checked
 
     stages.done("import")
@@ -111,11 +120,12 @@ def child_engine(policy: str, data: str, as_of: str, backend: str, explain: bool
     assert result.bundle is not None, "the bundle does not validate"
     stages.done("validate")
     inputs = engine.Inputs(checked, compiled, result.bundle, list(result.diagnostics))
+    day = dt.date.fromisoformat(as_of)
 
-    # Time build_facts and evaluate_program as evaluate_inputs calls them (whatever `auto` does
-    # in between is counted in the evaluate stage), and note the backend actually used.
-    seen: dict[str, Any] = {}
-    real_facts, real_eval = engine.build_facts, engine.evaluate_program
+    # The engine's own functions, wrapped to time them as the engine calls them (whatever `auto`
+    # does between facts and Datalog counts as evaluate), and to note the backend actually used.
+    seen: dict[str, Any] = {"evaluate_inputs_s": 0.0}
+    real_facts, real_eval, real_inputs = engine.build_facts, engine.evaluate_program, engine.evaluate_inputs
 
     def build_facts(*a: Any, **k: Any) -> Any:
         t = time.perf_counter()
@@ -129,29 +139,38 @@ def child_engine(policy: str, data: str, as_of: str, backend: str, explain: bool
         seen["backend_used"] = k.get("backend", a[2] if len(a) > 2 else "pydatalog")
         return real_eval(*a, **k)
 
+    def evaluate_inputs(*a: Any, **k: Any) -> Any:
+        t = time.perf_counter()
+        ev = real_inputs(*a, **k)
+        seen["evaluate_inputs_s"] += time.perf_counter() - t
+        seen["evaluate_peak"] = _peak_mib()
+        seen["ev_backend"] = ev.backend
+        return ev
+
     engine.build_facts, engine.evaluate_program = build_facts, evaluate_program  # type: ignore[assignment]
+    engine.evaluate_inputs = evaluate_inputs  # type: ignore[assignment]
+    engine.load_inputs = lambda *a, **k: inputs  # type: ignore[assignment]  # loaded and timed above
+
     t = time.perf_counter()
-    ev = engine.evaluate_inputs(inputs, dt.date.fromisoformat(as_of), backend=backend)
+    if path == "cli":
+        run = engine.run(checked, Path(data), [day], explain=explain, backend=backend)
+        n_records = len(run.frame)
+    else:
+        ev = engine.evaluate_inputs(inputs, day, backend=backend)
+        records = sort_records(engine.records_for(ev, explain=explain))
+        n_records = len(records)
     total = time.perf_counter() - t
-    facts_s = seen.get("facts_s", 0.0)
-    print(
-        json.dumps(
-            {"stage": "facts", "seconds": facts_s, "peak_mib": seen.get("facts_peak", _peak_mib()),
-             "n_facts": seen.get("n_facts")}
-        ),
-        flush=True,
-    )
-    print(
-        json.dumps(
-            {"stage": "evaluate", "seconds": total - facts_s, "peak_mib": _peak_mib(),
-             "backend_used": str(seen.get("backend_used", ev.backend)), "ev_backend": ev.backend}
-        ),
-        flush=True,
-    )
+    facts_s, ev_s = seen.get("facts_s", 0.0), seen["evaluate_inputs_s"]
+    for stage, seconds, peak, extra in (
+        ("facts", facts_s, seen.get("facts_peak"), {"n_facts": seen.get("n_facts")}),
+        ("evaluate", ev_s - facts_s, seen.get("evaluate_peak"),
+         {"backend_used": str(seen.get("backend_used", seen.get("ev_backend"))), "ev_backend": seen.get("ev_backend")}),
+        ("decisions", total - ev_s, _peak_mib(), {"records": n_records}),
+    ):
+        print(json.dumps({"stage": stage, "seconds": seconds, "peak_mib": peak or _peak_mib(), **extra}), flush=True)
     stages.last = time.perf_counter()
-    records = sort_records(engine.records_for(ev, explain=explain))
-    stages.done("decisions", records=len(records))
-    Path(out).write_text(to_jsonl(records), encoding="utf-8")
+    text = render(run, "jsonl") if path == "cli" else to_jsonl(records)
+    Path(out).write_text(text, encoding="utf-8")
     stages.done("write", bytes=Path(out).stat().st_size)
 
 
@@ -439,8 +458,8 @@ def ratios(runs: list[Run], sizes: list[int], backends: list[str]) -> str:
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "_engine":
-        policy, data, as_of, backend, explain, out = argv[1:7]
-        child_engine(policy, data, as_of, backend, explain == "1", out)
+        policy, data, as_of, backend, explain, out, path = argv[1:8]
+        child_engine(policy, data, as_of, backend, explain == "1", out, path)
         return
     if argv and argv[0] == "_pandas":
         child_pandas(*argv[1:4])
@@ -457,6 +476,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--mem-cap", type=float, default=16.0,
                     help="stop a run whose resident memory passes this many GiB (capped)")
     ap.add_argument("--repeat", type=int, default=1, help="run each configuration N times, keep the fastest")
+    ap.add_argument("--path", choices=["cli", "records"], default="cli",
+                    help="cli: what `credential evaluate --format jsonl` runs (decision frame; records with "
+                    "proofs for --explain); records: the API's record path (records_for + to_jsonl)")
     ap.add_argument("--obs", type=int, default=32, help="observations per provider")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--as-of", type=dt.date.fromisoformat, default=AS_OF)
@@ -504,7 +526,7 @@ def main(argv: list[str] | None = None) -> None:
                     continue
                 for explain in (False,) if args.no_explain else (False, True):
                     cmd = [sys.executable, __file__, "_engine", str(POLICY), str(data), args.as_of.isoformat(), b,
-                           "1" if explain else "0", str(out_dir / f"{b}_{n}_{int(explain)}.jsonl")]
+                           "1" if explain else "0", str(out_dir / f"{b}_{n}_{int(explain)}.jsonl"), args.path]
                     tries = [measure(cmd, Run("engine", n, b, explain), args.timeout, mem_cap)
                              for _ in range(args.repeat)]
                     done = [t for t in tries if t.complete]
