@@ -125,14 +125,18 @@ def child_engine(policy: str, data: str, as_of: str, backend: str, explain: bool
     # The engine's own functions, wrapped to time them as the engine calls them (whatever `auto`
     # does between facts and Datalog counts as evaluate), and to note the backend actually used.
     seen: dict[str, Any] = {"evaluate_inputs_s": 0.0}
+
+    def emit(stage: str, seconds: float, **extra: Any) -> None:
+        print(json.dumps({"stage": stage, "seconds": seconds, "peak_mib": _peak_mib(), **extra}), flush=True)
+
     real_facts, real_eval, real_inputs = engine.build_facts, engine.evaluate_program, engine.evaluate_inputs
 
     def build_facts(*a: Any, **k: Any) -> Any:
         t = time.perf_counter()
         fb = real_facts(*a, **k)
         seen["facts_s"] = time.perf_counter() - t
-        seen["facts_peak"] = _peak_mib()
         seen["n_facts"] = sum(len(rows) for rows in fb.relations.values())
+        emit("facts", seen["facts_s"], n_facts=seen["n_facts"])
         return fb
 
     def evaluate_program(*a: Any, **k: Any) -> Any:
@@ -142,9 +146,14 @@ def child_engine(policy: str, data: str, as_of: str, backend: str, explain: bool
     def evaluate_inputs(*a: Any, **k: Any) -> Any:
         t = time.perf_counter()
         ev = real_inputs(*a, **k)
-        seen["evaluate_inputs_s"] += time.perf_counter() - t
-        seen["evaluate_peak"] = _peak_mib()
-        seen["ev_backend"] = ev.backend
+        seconds = time.perf_counter() - t
+        seen["evaluate_inputs_s"] += seconds
+        emit(
+            "evaluate",
+            seconds - seen.get("facts_s", 0.0),
+            backend_used=str(seen.get("backend_used", ev.backend)),
+            ev_backend=ev.backend,
+        )
         return ev
 
     engine.build_facts, engine.evaluate_program = build_facts, evaluate_program  # type: ignore[assignment]
@@ -160,14 +169,7 @@ def child_engine(policy: str, data: str, as_of: str, backend: str, explain: bool
         records = sort_records(engine.records_for(ev, explain=explain))
         n_records = len(records)
     total = time.perf_counter() - t
-    facts_s, ev_s = seen.get("facts_s", 0.0), seen["evaluate_inputs_s"]
-    for stage, seconds, peak, extra in (
-        ("facts", facts_s, seen.get("facts_peak"), {"n_facts": seen.get("n_facts")}),
-        ("evaluate", ev_s - facts_s, seen.get("evaluate_peak"),
-         {"backend_used": str(seen.get("backend_used", seen.get("ev_backend"))), "ev_backend": seen.get("ev_backend")}),
-        ("decisions", total - ev_s, _peak_mib(), {"records": n_records}),
-    ):
-        print(json.dumps({"stage": stage, "seconds": seconds, "peak_mib": peak or _peak_mib(), **extra}), flush=True)
+    emit("decisions", total - seen["evaluate_inputs_s"], records=n_records)
     stages.last = time.perf_counter()
     text = render(run, "jsonl") if path == "cli" else to_jsonl(records)
     Path(out).write_text(text, encoding="utf-8")
@@ -252,8 +254,9 @@ def measure(cmd: list[str], run: Run, timeout: float, mem_cap_mib: float) -> Run
                 proc.kill()  # our own child, by its handle
                 proc.wait()
                 run.capped = True
-                run.extra["cap"] = f"memory > {mem_cap_mib / 1024:g} GiB" if rss > mem_cap_mib else (
-                    f"time > {timeout:.0f}s")
+                run.extra["cap"] = (
+                    f"memory > {mem_cap_mib / 1024:g} GiB" if rss > mem_cap_mib else (f"time > {timeout:.0f}s")
+                )
                 break
             time.sleep(0.2)
         run.wall = time.perf_counter() - t
@@ -292,8 +295,12 @@ def generate(sizes: list[int], folder: Path, seed: int, obs: int, say: Any) -> d
             t = time.perf_counter()
             tmp = folder / (path.name + ".partial")
             shutil.rmtree(tmp, ignore_errors=True)
-            subprocess.run([sys.executable, __file__, "_generate", str(n), str(seed), str(obs), str(tmp)],
-                           check=True, env=env, cwd=ROOT)
+            subprocess.run(
+                [sys.executable, __file__, "_generate", str(n), str(seed), str(obs), str(tmp)],
+                check=True,
+                env=env,
+                cwd=ROOT,
+            )
             tmp.rename(path)
             say(f"  generated {n} providers in {time.perf_counter() - t:.1f}s -> {path}")
         rows = sum(1 for _ in (path / "observations.csv").open()) - 1
@@ -331,10 +338,20 @@ def engine_table(runs: list[Run], backend: str) -> str:
         stages = [_cell(r, s) for s in ENGINE_STAGES]
         total = _fmt_s(r.total) + (f" (capped: {r.extra.get('cap')} after {r.wall:.0f}s)" if r.capped else "")
         lines.append(
-            "| " + " | ".join([f"{r.size:,}", mode, f"{r.extra.get('n_facts', '-'):,}"
-                                if isinstance(r.extra.get("n_facts"), int) else "-",
-                               *stages, total, _fmt_s(r.wall), f"{r.peak:,.0f}",
-                               f"{r.load_before:.1f}/{r.load_after:.1f}"]) + " |"
+            "| "
+            + " | ".join(
+                [
+                    f"{r.size:,}",
+                    mode,
+                    f"{r.extra.get('n_facts', '-'):,}" if isinstance(r.extra.get("n_facts"), int) else "-",
+                    *stages,
+                    total,
+                    _fmt_s(r.wall),
+                    f"{r.peak:,.0f}",
+                    f"{r.load_before:.1f}/{r.load_after:.1f}",
+                ]
+            )
+            + " |"
         )
     return "\n".join(lines)
 
@@ -349,8 +366,18 @@ def pandas_table(runs: list[Run]) -> str:
             lines.append(f"| {r.size} | error: {r.error} |")
             continue
         lines.append(
-            "| " + " | ".join([f"{r.size:,}", *[_cell(r, s) for s in PANDAS_STAGES], _fmt_s(r.total),
-                               _fmt_s(r.wall), f"{r.peak:,.0f}", f"{r.load_before:.1f}/{r.load_after:.1f}"]) + " |"
+            "| "
+            + " | ".join(
+                [
+                    f"{r.size:,}",
+                    *[_cell(r, s) for s in PANDAS_STAGES],
+                    _fmt_s(r.total),
+                    _fmt_s(r.wall),
+                    f"{r.peak:,.0f}",
+                    f"{r.load_before:.1f}/{r.load_after:.1f}",
+                ]
+            )
+            + " |"
         )
     return "\n".join(lines)
 
@@ -383,8 +410,10 @@ def ratios(runs: list[Run], sizes: list[int], backends: list[str]) -> str:
             e = _find(runs, n, b)
             if e is None or pd_run is None:
                 continue
-            out.append(f"| {n:,} | {b} | {_fmt_s(e.total)} | {_fmt_s(pd_run.total)} | "
-                       f"{e.total / pd_run.total:.2f}× | {e.wall / pd_run.wall:.2f}× |")
+            out.append(
+                f"| {n:,} | {b} | {_fmt_s(e.total)} | {_fmt_s(pd_run.total)} | "
+                f"{e.total / pd_run.total:.2f}× | {e.wall / pd_run.wall:.2f}× |"
+            )
     # explain / plain
     out.append("\n### --explain / plain (same backend, end to end)\n")
     out.append("| providers | backend | plain s | explain s | ratio | decisions stage plain → explain |")
@@ -394,8 +423,10 @@ def ratios(runs: list[Run], sizes: list[int], backends: list[str]) -> str:
             p, x = _find(runs, n, b), _find(runs, n, b, True)
             if p is None or x is None:
                 continue
-            out.append(f"| {n:,} | {b} | {_fmt_s(p.total)} | {_fmt_s(x.total)} | {x.total / p.total:.2f}× | "
-                       f"{_fmt_s(p.stages.get('decisions'))} → {_fmt_s(x.stages.get('decisions'))} |")
+            out.append(
+                f"| {n:,} | {b} | {_fmt_s(p.total)} | {_fmt_s(x.total)} | {x.total / p.total:.2f}× | "
+                f"{_fmt_s(p.stages.get('decisions'))} → {_fmt_s(x.stages.get('decisions'))} |"
+            )
     # growth
     out.append("\n### Growth exponent log(t(100k)/t(2k)) / log(50) (plain runs; 1.0 = linear)\n")
     out.append("| backend | t(2,000) s | t(100,000) s | exponent (total) | exponent (excl. imports) |")
@@ -405,15 +436,19 @@ def ratios(runs: list[Run], sizes: list[int], backends: list[str]) -> str:
         if a is None or z is None:
             continue
         ai, zi = a.total - a.stages.get("import", 0), z.total - z.stages.get("import", 0)
-        out.append(f"| {b} | {_fmt_s(a.total)} | {_fmt_s(z.total)} | "
-                   f"{math.log(z.total / a.total) / math.log(50):.2f} | {math.log(zi / ai) / math.log(50):.2f} |")
+        out.append(
+            f"| {b} | {_fmt_s(a.total)} | {_fmt_s(z.total)} | "
+            f"{math.log(z.total / a.total) / math.log(50):.2f} | {math.log(zi / ai) / math.log(50):.2f} |"
+        )
     # pairwise exponents for every backend with >= 2 sizes
     out.append("\n### Growth exponent between consecutive sizes (plain, total)\n")
     for b in [*engines, "pandas"]:
         pts = [(n, r.total) for n in sizes if (r := _find(runs, n, b)) is not None]
         if len(pts) >= 2:
-            steps = ", ".join(f"{a:,}→{c:,}: {math.log(tc / ta) / math.log(c / a):.2f}"
-                              for (a, ta), (c, tc) in itertools.pairwise(pts))
+            steps = ", ".join(
+                f"{a:,}→{c:,}: {math.log(tc / ta) / math.log(c / a):.2f}"
+                for (a, ta), (c, tc) in itertools.pairwise(pts)
+            )
             out.append(f"- {b}: {steps}")
     # memory
     out.append("\n### Peak memory (ru_maxrss, MiB)\n")
@@ -438,17 +473,21 @@ def ratios(runs: list[Run], sizes: list[int], backends: list[str]) -> str:
     # crossover
     if "pydatalog" in engines and "duckdb" in engines:
         out.append("\n### pyDatalog vs DuckDB (plain runs)\n")
-        out.append("| providers | facts | Datalog stage pyDatalog s | Datalog stage DuckDB s | "
-                   "end to end pyDatalog s | end to end DuckDB s | faster (Datalog) | faster (end to end) |")
+        out.append(
+            "| providers | facts | Datalog stage pyDatalog s | Datalog stage DuckDB s | "
+            "end to end pyDatalog s | end to end DuckDB s | faster (Datalog) | faster (end to end) |"
+        )
         out.append("|---|---|---|---|---|---|---|---|")
         for n in sizes:
             p, d = _find(runs, n, "pydatalog"), _find(runs, n, "duckdb")
             if p is None or d is None:
                 continue
             pe, de = p.stages["evaluate"], d.stages["evaluate"]
-            out.append(f"| {n:,} | {p.extra.get('n_facts', 0):,} | {_fmt_s(pe)} | {_fmt_s(de)} | "
-                       f"{_fmt_s(p.total)} | {_fmt_s(d.total)} | {'pydatalog' if pe < de else 'duckdb'} | "
-                       f"{'pydatalog' if p.total < d.total else 'duckdb'} |")
+            out.append(
+                f"| {n:,} | {p.extra.get('n_facts', 0):,} | {_fmt_s(pe)} | {_fmt_s(de)} | "
+                f"{_fmt_s(p.total)} | {_fmt_s(d.total)} | {'pydatalog' if pe < de else 'duckdb'} | "
+                f"{'pydatalog' if p.total < d.total else 'duckdb'} |"
+            )
     return "\n".join(out)
 
 
@@ -473,16 +512,22 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--backends", nargs="+", default=["pydatalog", "duckdb", "auto"])
     ap.add_argument("--pydatalog-max", type=int, default=2000, help="skip pyDatalog above this many providers")
     ap.add_argument("--timeout", type=float, default=900.0, help="stop a run after this many seconds (capped)")
-    ap.add_argument("--mem-cap", type=float, default=16.0,
-                    help="stop a run whose resident memory passes this many GiB (capped)")
+    ap.add_argument(
+        "--mem-cap", type=float, default=16.0, help="stop a run whose resident memory passes this many GiB (capped)"
+    )
     ap.add_argument("--repeat", type=int, default=1, help="run each configuration N times, keep the fastest")
-    ap.add_argument("--path", choices=["cli", "records"], default="cli",
-                    help="cli: what `credential evaluate --format jsonl` runs (decision frame; records with "
-                    "proofs for --explain); records: the API's record path (records_for + to_jsonl)")
+    ap.add_argument(
+        "--path",
+        choices=["cli", "records"],
+        default="cli",
+        help="cli: what `credential evaluate --format jsonl` runs (decision frame; records with "
+        "proofs for --explain); records: the API's record path (records_for + to_jsonl)",
+    )
     ap.add_argument("--obs", type=int, default=32, help="observations per provider")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--as-of", type=dt.date.fromisoformat, default=AS_OF)
-    ap.add_argument("--no-explain", action="store_true", help="plain runs only")
+    ap.add_argument("--modes", nargs="+", choices=["plain", "explain"], default=["plain", "explain"])
+    ap.add_argument("--no-explain", action="store_true", help="plain runs only (same as --modes plain)")
     ap.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline")
     ap.add_argument("--data-dir", type=Path, default=None, help="keep (and reuse) generated bundles here")
     ap.add_argument("--save", type=Path, default=ROOT / "bench" / "out" / "scale.txt")
@@ -497,10 +542,15 @@ def main(argv: list[str] | None = None) -> None:
 
     sizes = sorted(set(args.sizes))
     say(f"# Scale benchmark, {dt.datetime.now().isoformat(timespec='seconds')}")
-    say(f"host: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"load average at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    say(f"policy {POLICY.relative_to(ROOT)}, as of {args.as_of}, seed {args.seed}, ~{args.obs} observations "
-        f"per provider; sizes {sizes}; backends {args.backends}; timeout {args.timeout:.0f}s per run")
+    say(
+        f"host: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"load average at start {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+    say(
+        f"policy {POLICY.relative_to(ROOT)}, as of {args.as_of}, seed {args.seed}, ~{args.obs} observations "
+        f"per provider; sizes {sizes}; backends {args.backends}; {args.path} path; caps per run "
+        f"{args.timeout:.0f}s and {args.mem_cap:g} GiB resident; fastest of {args.repeat} run(s) each"
+    )
     own_tmp = args.data_dir is None
     folder = Path(tempfile.mkdtemp(prefix="credential-scale-")) if own_tmp else args.data_dir
     folder.mkdir(parents=True, exist_ok=True)
@@ -512,31 +562,54 @@ def main(argv: list[str] | None = None) -> None:
         for n in sizes:
             data = paths[n]
             if not args.no_pandas:
-                cmd = [sys.executable, __file__, "_pandas", str(data), args.as_of.isoformat(),
-                       str(out_dir / f"pandas_{n}.csv")]
-                tries = [measure(cmd, Run("pandas", n, "pandas", False), args.timeout, mem_cap)
-                         for _ in range(args.repeat)]
+                cmd = [
+                    sys.executable,
+                    __file__,
+                    "_pandas",
+                    str(data),
+                    args.as_of.isoformat(),
+                    str(out_dir / f"pandas_{n}.csv"),
+                ]
+                tries = [
+                    measure(cmd, Run("pandas", n, "pandas", False), args.timeout, mem_cap) for _ in range(args.repeat)
+                ]
                 r = min(tries, key=lambda t: (not t.complete, t.total))
                 runs.append(r)
-                say(f"  n={n:>7,} pandas          total {_fmt_s(r.total):>7}s wall {_fmt_s(r.wall):>7}s "
-                    f"peak {r.peak:7,.0f} MiB load {r.load_before:.1f}" + (f" ERROR {r.error}" if r.error else ""))
+                say(
+                    f"  n={n:>7,} pandas          total {_fmt_s(r.total):>7}s wall {_fmt_s(r.wall):>7}s "
+                    f"peak {r.peak:7,.0f} MiB load {r.load_before:.1f}" + (f" ERROR {r.error}" if r.error else "")
+                )
             for b in args.backends:
                 if b == "pydatalog" and n > args.pydatalog_max:
                     skipped.append(f"pydatalog at {n:,} providers (above --pydatalog-max {args.pydatalog_max:,})")
                     continue
-                for explain in (False,) if args.no_explain else (False, True):
-                    cmd = [sys.executable, __file__, "_engine", str(POLICY), str(data), args.as_of.isoformat(), b,
-                           "1" if explain else "0", str(out_dir / f"{b}_{n}_{int(explain)}.jsonl"), args.path]
-                    tries = [measure(cmd, Run("engine", n, b, explain), args.timeout, mem_cap)
-                             for _ in range(args.repeat)]
+                modes = ["plain"] if args.no_explain else args.modes
+                for explain in [m == "explain" for m in ("plain", "explain") if m in modes]:
+                    cmd = [
+                        sys.executable,
+                        __file__,
+                        "_engine",
+                        str(POLICY),
+                        str(data),
+                        args.as_of.isoformat(),
+                        b,
+                        "1" if explain else "0",
+                        str(out_dir / f"{b}_{n}_{int(explain)}.jsonl"),
+                        args.path,
+                    ]
+                    tries = [
+                        measure(cmd, Run("engine", n, b, explain), args.timeout, mem_cap) for _ in range(args.repeat)
+                    ]
                     done = [t for t in tries if t.complete]
                     r = min(done, key=lambda t: t.total) if done else tries[-1]
                     if args.repeat > 1:
                         r.extra["repeats"] = [round(t.total, 3) for t in tries]
                     runs.append(r)
                     note = f" CAPPED ({r.extra.get('cap')})" if r.capped else (f" ERROR {r.error}" if r.error else "")
-                    say(f"  n={n:>7,} {b:<9} {'explain' if explain else 'plain  '} total {_fmt_s(r.total):>7}s "
-                        f"wall {_fmt_s(r.wall):>7}s peak {r.peak:7,.0f} MiB load {r.load_before:.1f}{note}")
+                    say(
+                        f"  n={n:>7,} {b:<9} {'explain' if explain else 'plain  '} total {_fmt_s(r.total):>7}s "
+                        f"wall {_fmt_s(r.wall):>7}s peak {r.peak:7,.0f} MiB load {r.load_before:.1f}{note}"
+                    )
                     if r.error and explain is False:
                         break
             for f in out_dir.iterdir():  # outputs are not kept: a 100,000-provider run writes GiBs with proofs
@@ -563,16 +636,23 @@ def main(argv: list[str] | None = None) -> None:
         say("Skipped: " + "; ".join(skipped) + ".")
     capped = [r for r in runs if r.capped]
     if capped:
-        say("Capped (stopped): " + "; ".join(
-            f"{r.backend} {'explain' if r.explain else 'plain'} n={r.size:,}: {r.extra.get('cap')} after "
-            f"{r.wall:.0f}s, peak seen {r.extra.get('sampled_peak_mib', 0):,.0f} MiB "
-            f"(finished: {', '.join(r.stages) or 'nothing'})" for r in capped))
+        say(
+            "Capped (stopped): "
+            + "; ".join(
+                f"{r.backend} {'explain' if r.explain else 'plain'} n={r.size:,}: {r.extra.get('cap')} after "
+                f"{r.wall:.0f}s, peak seen {r.extra.get('sampled_peak_mib', 0):,.0f} MiB "
+                f"(finished: {', '.join(r.stages) or 'nothing'})"
+                for r in capped
+            )
+        )
     errors = [r for r in runs if r.error]
     if errors:
         say("Errors: " + "; ".join(f"{r.backend} n={r.size:,}: {r.error}" for r in errors))
-    say("stages: total = sum of in-process stages (imports included); wall = whole subprocess "
+    say(
+        "stages: total = sum of in-process stages (imports included); wall = whole subprocess "
         "(interpreter start included); peak = ru_maxrss high-water mark; load1 = 1-minute load average "
-        "before/after the run.")
+        "before/after the run."
+    )
     say(f"this process's own peak: {_peak_mib():.0f} MiB (a child's ru_maxrss starts from it)")
     say(f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.save:
