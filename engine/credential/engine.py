@@ -17,7 +17,7 @@ from credential import __version__
 from credential.check import CheckedPolicy
 from credential.compile import CompiledPolicy, NodePreds, compile_policy
 from credential.compile import names as pn
-from credential.compile.facts import FactBase, build_facts
+from credential.compile.facts import FactBase, build_facts, fact_count
 from credential.data.bundle import Bundle
 from credential.datalog.evaluate import Model, evaluate_program
 from credential.decisions import DecisionRecord, Outcome, PolicyRef, Truth, outcome_of, sort_records, truth_of
@@ -138,7 +138,7 @@ def choose_backend(backend: str, n_facts: int) -> str:
 
 def evaluate_inputs(inputs: Inputs, as_of: dt.date, pairs: bool = False, backend: str = "pydatalog") -> Evaluation:
     facts = build_facts(inputs.compiled, inputs.bundle, as_of)
-    chosen = choose_backend(backend, sum(len(rows) for rows in facts.relations.values()))
+    chosen = choose_backend(backend, fact_count(facts))
     model = evaluate_program(inputs.compiled.program(pairs), facts.relations, backend=chosen)
     return Evaluation(inputs, as_of, facts, model, pairs, chosen)
 

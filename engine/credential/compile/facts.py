@@ -14,12 +14,27 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from credential.check import ir
 from credential.compile import names
 from credential.compile.program import CompiledPolicy
 from credential.data import asof
 from credential.data.bundle import Bundle
-from credential.types import Duration
+from credential.datalog.columns import Columns
+from credential.types import (
+    BoolType,
+    DateType,
+    Duration,
+    DurationType,
+    EnumType,
+    NumberType,
+    PercentType,
+    ScaleType,
+    TextType,
+    ValueType,
+)
 
 
 @dataclass
@@ -27,7 +42,7 @@ class FactBase:
     """Everything the evaluator and the explainer need from the bundle on one as-of date."""
 
     as_of: dt.date
-    relations: dict[str, list[tuple[Any, ...]]]
+    relations: dict[str, Columns | list[tuple[Any, ...]]]  # Columns for everything but params
     derived: dict[str, Any]  # value predicate -> asof.Derived (values + evidence per provider)
     requests: dict[str, Any]  # value predicate -> the asof request it was derived from
     params: dict[str, tuple[Any, dt.date | None]]  # name -> (value, since)
@@ -57,42 +72,70 @@ def param_values(policy: ir.CheckedPolicy, as_of: dt.date) -> dict[str, tuple[An
     return {name: p.value_at(as_of, policy.effective) for name, p in policy.params.items()}
 
 
-def _column(derived: asof.Derived) -> tuple[list[str], list[Any]]:
-    values = derived.to_dict()
-    return list(values), list(values.values())
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
-def _present(v: Any) -> bool:
-    return v is not None
+def datalog_column(values: pd.Series, t: ValueType) -> tuple[np.ndarray, np.ndarray]:
+    """A derived value column in its Datalog representation, vectorised: (present mask, values).
+
+    Equal, value for value, to :func:`credential.compile.names.to_datalog` on the Python values
+    (tested); missing values (NA) are left out by the mask.
+    """
+    present = values.notna().to_numpy(dtype=bool)
+    kept = values[present]
+    if isinstance(t, ScaleType):
+        ranks = {level: i for i, level in enumerate(t.levels)}
+        out = kept.astype(object).map(lambda v: ranks[v] if isinstance(v, str) else int(v))
+        return present, out.to_numpy(dtype=np.int64)
+    if isinstance(t, EnumType | TextType):
+        return present, kept.astype(object).to_numpy(dtype=object)
+    if isinstance(t, BoolType):
+        return present, kept.to_numpy(dtype=bool)
+    if isinstance(t, DateType):
+        days = kept.to_numpy(dtype="datetime64[D]").astype(np.int64)
+        return present, days + _EPOCH_ORDINAL
+    if isinstance(t, DurationType):
+        return present, kept.to_numpy(dtype=np.int64)
+    if isinstance(t, NumberType | PercentType):
+        return present, kept.to_numpy(dtype=np.float64)
+    raise TypeError(f"no Datalog representation for {t}")  # pragma: no cover
+
+
+def _codes(derived: asof.Derived) -> np.ndarray:
+    return derived.values["code"].to_numpy(dtype=object)
 
 
 def build_facts(compiled: CompiledPolicy, bundle: Bundle, as_of: dt.date) -> FactBase:
+    """The program's input facts as of ``as_of``, in columns (no per-value Python on this path)."""
     policy = compiled.policy
     params = param_values(policy, as_of)
     requests = {pred: request_for(v, params) for pred, v in sorted(compiled.values.items())}
     status_requests = {name: asof.StatusActive(name) for name in sorted(compiled.statuses)}
     results = asof.derive(bundle, [*requests.values(), *status_requests.values()], as_of)
-    relations: dict[str, list[tuple[Any, ...]]] = {
-        names.PROVIDER: [(c,) for c in bundle.provider_codes],
+    relations: dict[str, Columns | list[tuple[Any, ...]]] = {
+        names.PROVIDER: Columns([np.array(bundle.provider_codes, dtype=object)]),
     }
     derived: dict[str, Any] = {}
     for pred, req in requests.items():
-        value = compiled.values[pred]
         d = results[req]
         derived[pred] = d
-        codes, values = _column(d)
-        t = value.type
-        relations[pred] = [(c, names.to_datalog(v, t)) for c, v in zip(codes, values, strict=True) if _present(v)]
+        present, values = datalog_column(d.values["value"], compiled.values[pred].type)
+        relations[pred] = Columns([_codes(d)[present], values])
     status_derived: dict[str, Any] = {}
     for name, req in status_requests.items():
         d = results[req]
         status_derived[name] = d
-        codes, values = _column(d)
-        relations[names.status_pred(name)] = [(c,) for c, v in zip(codes, values, strict=True) if v is True]
-        relations[names.status_unknown_pred(name)] = [
-            (c,) for c, v in zip(codes, values, strict=True) if not _present(v)
-        ]
+        codes = _codes(d)
+        value = d.values["value"]
+        known = value.notna().to_numpy(dtype=bool)
+        active = known & value.fillna(False).to_numpy(dtype=bool)
+        relations[names.status_pred(name)] = Columns([codes[active]])
+        relations[names.status_unknown_pred(name)] = Columns([codes[~known]])
     for name in sorted(compiled.params):
         p = policy.params[name]
         relations[names.param_pred(name)] = [(names.to_datalog(params[name][0], p.type),)]
     return FactBase(as_of, relations, derived, requests, params, status_derived)
+
+
+def fact_count(facts: FactBase) -> int:
+    return sum(len(rows) for rows in facts.relations.values())

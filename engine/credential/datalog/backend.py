@@ -1,8 +1,11 @@
 """The backend seam: a ``Backend`` protocol and a registry of backends by name.
 
 A backend receives a program that already passed the static checks (arity, safety, stratification)
-and facts already normalised to tuples of str/int/float/bool. It returns the least model restricted
-to stratified negation: every predicate of the program and of the facts mapped to its set of rows.
+and facts already normalised to tuples of str/int/float/bool, or, if it declares ``columnar = True``,
+also as :class:`~credential.datalog.columns.Columns` (numpy arrays, one per argument). It returns the
+least model restricted to stratified negation: a mapping of every predicate of the program and of
+the facts to its set of rows. A columnar backend may return a lazy mapping that also has
+``columns(pred)`` (the rows as numpy arrays), which ``Model.columns`` then uses.
 Backend modules are imported lazily, so DuckDB and pyDatalog are only loaded when used; the pyDatalog
 backend is the only module that imports pyDatalog.
 """
@@ -26,7 +29,7 @@ class Backend(Protocol):
 
     name: str
 
-    def run(self, program: Program, facts: Mapping[str, Sequence[Row]]) -> dict[str, set[Row]]:
+    def run(self, program: Program, facts: Mapping[str, Sequence[Row]]) -> Mapping[str, set[Row]]:
         """Every predicate (given and derived) mapped to its rows."""
         ...
 

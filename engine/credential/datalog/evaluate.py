@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .backend import get_backend
 from .checks import check_program
+from .columns import Columns
 from .ir import Program, Value
 from .syntax import parse_program
 from .values import Row, normalize_facts, typed_row
 
 __all__ = ["Facts", "Model", "evaluate", "evaluate_program"]
 
-Facts = Mapping[str, Iterable[Sequence[object]]]
+Facts = Mapping[str, Iterable[Sequence[object]] | Columns]
 
 
 @dataclass(frozen=True)
@@ -24,12 +27,28 @@ class Model:
     them apart, and ``holds`` compares by kind (``holds("p", 1)`` is false when only ``p(true)`` holds).
     """
 
-    relations: dict[str, set[Row]]
+    relations: Mapping[str, set[Row]]
     _typed: dict[str, set[tuple[tuple[str, object], ...]]] = field(default_factory=dict, compare=False, repr=False)
 
     def get(self, pred: str) -> set[Row]:
         """The rows of ``pred`` (empty for an unknown predicate). Do not mutate."""
         return self.relations.get(pred, set())
+
+    def columns(self, pred: str) -> tuple[np.ndarray, ...]:
+        """The rows of ``pred`` as one numpy array per argument, in no particular order.
+
+        A backend that evaluates in columns (DuckDB) answers without building Python tuples;
+        otherwise the set is transposed.  An empty or unknown predicate gives empty arrays.
+        """
+        reader = getattr(self.relations, "columns", None)
+        if reader is not None and pred in self.relations:
+            out: tuple[np.ndarray, ...] = reader(pred)
+            return out
+        rows = self.get(pred)
+        if not rows:
+            return ()
+        arity = len(next(iter(rows)))
+        return tuple(_array([r[j] for r in rows]) for j in range(arity))
 
     def holds(self, pred: str, *args: Value) -> bool:
         """True if ``pred(args...)`` is in the model (values compared as Datalog does)."""
@@ -40,6 +59,15 @@ class Model:
         if typed is None:
             typed = self._typed[pred] = {typed_row(r) for r in rows}
         return typed_row(args) in typed
+
+
+def _array(values: list[object]) -> np.ndarray:
+    kinds = set(map(type, values))
+    if len(kinds) == 1 and kinds <= {bool, int, float}:
+        return np.array(values)
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _as_program(rules: Program | str | Iterable[str]) -> Program:
@@ -57,14 +85,18 @@ def evaluate_program(program: Program, facts: Facts, backend: str = "pydatalog")
     """Check ``program`` against ``facts`` (arity, safety, stratification), then evaluate it."""
     rows, arities = normalize_facts(facts)
     check_program(program, arities)
-    relations = get_backend(backend).run(program, rows)
-    for pred in program.predicates():
-        relations.setdefault(pred, set())
-    for pred in rows:
-        relations.setdefault(pred, set())
+    engine = get_backend(backend)
+    if not getattr(engine, "columnar", False):
+        rows = {p: r.rows() if isinstance(r, Columns) else r for p, r in rows.items()}
+    relations = engine.run(program, rows)
+    missing = [p for p in (*program.predicates(), *rows) if p not in relations]
+    if missing:
+        relations = dict(relations)
+        for pred in missing:
+            relations[pred] = set()
     return Model(relations)
 
 
 def evaluate(facts: Facts, rules: Program | str | Iterable[str], backend: str = "pydatalog") -> dict[str, set[Row]]:
     """Evaluate rules (a ``Program``, or Datalog texts) over facts; every predicate's rows."""
-    return evaluate_program(_as_program(rules), facts, backend).relations
+    return dict(evaluate_program(_as_program(rules), facts, backend).relations)

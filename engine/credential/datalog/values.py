@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, Final, cast
 
+from .columns import Columns
 from .errors import DatalogError
 from .ir import Value, check_value, is_identifier
 
@@ -153,17 +154,23 @@ def transpose(rows: Sequence[Sequence[object]], arity: int) -> list[list[object]
 
 
 def normalize_facts(
-    facts: Mapping[str, Iterable[Sequence[object]]],
-) -> tuple[dict[str, list[Row]], dict[str, int]]:
-    """Validate facts; return rows as tuples of plain values, and each predicate's arity.
+    facts: Mapping[str, Iterable[Sequence[object]] | Columns],
+) -> tuple[dict[str, list[Row] | Columns], dict[str, int]]:
+    """Validate facts; return rows as tuples of plain values (or checked ``Columns``), and arities.
 
     Raises ``datalog.invalid-name``, ``datalog.invalid-value`` or ``datalog.arity-mismatch``.
     """
-    out: dict[str, list[Row]] = {}
+    out: dict[str, list[Row] | Columns] = {}
     arities: dict[str, int] = {}
     for pred, rows_in in facts.items():
         if not is_identifier(pred):
             raise DatalogError("datalog.invalid-name", f"{pred!r} is not a valid predicate name")
+        if isinstance(rows_in, Columns):
+            rows_in.validate()
+            if rows_in:
+                arities[pred] = rows_in.arity
+            out[pred] = rows_in
+            continue
         rows = cast(list[tuple[object, ...]], rows_in if type(rows_in) is list else list(rows_in))
         if set(map(type, rows)) - {tuple}:
             rows = [r if type(r) is tuple else tuple(r) for r in rows]

@@ -102,9 +102,13 @@ class ProofBuilder:
             from credential.datalog.evaluate import evaluate_program
             from credential.engine import Evaluation
 
+            from credential.datalog.columns import Columns
+
             keep = set(args)
-            facts = {
-                pred: [row for row in rows if pred.startswith("param_") or row[0] in keep]
+            facts: dict[str, Any] = {
+                pred: rows.first_in(keep)
+                if isinstance(rows, Columns)
+                else [row for row in rows if pred.startswith("param_") or row[0] in keep]
                 for pred, rows in self.ev.facts.relations.items()
             }
             facts[pn.pair_domain(form)] = [args]

@@ -22,14 +22,16 @@ int and a float beyond 2**53 use double precision.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
+from ..columns import Columns, column_kind
 from ..errors import DatalogError
 from ..ir import BinOp, Const, Program, Term, Var
 from ..plan import AntiJoin, Bind, Component, Filter, PlannedRule, Scan, plan_program
@@ -276,7 +278,12 @@ def infer_kinds(
     kinds: dict[str, list[Kinds]] = {p: [frozenset()] * n for p, n in arity.items()}
     for pred, columns in facts.items():
         if columns:
-            kinds[pred] = [frozenset(_TYPE_KIND[t] for t in set(map(type, col))) for col in columns]
+            kinds[pred] = [
+                frozenset({column_kind(col)})
+                if isinstance(col, np.ndarray)
+                else frozenset(_TYPE_KIND[t] for t in set(map(type, col)))
+                for col in columns
+            ]
     for comp in components:  # dependencies first; iterate inside a component to a fixpoint
         changed = True
         while changed:
@@ -389,35 +396,50 @@ class _Compiler:
 
 
 class DuckDBBackend:
-    """Evaluate with DuckDB, one in-memory database per evaluation."""
+    """Evaluate with DuckDB, one in-memory database per evaluation.
+
+    Facts given as :class:`~credential.datalog.columns.Columns` enter as Arrow arrays without a
+    per-row Python loop; the model stays in the database and is read back per predicate on first
+    use, as numpy columns (``columns``) or as a set of rows (``[pred]``).
+    """
 
     name = "duckdb"
+    columnar = True
 
-    def run(self, program: Program, facts: Mapping[str, Sequence[Row]]) -> dict[str, set[Row]]:
+    def run(self, program: Program, facts: Mapping[str, Sequence[Row] | Columns]) -> Mapping[str, set[Row]]:
         con = duckdb.connect(":memory:")
         try:
             return self._run(con, program, facts)
         except (duckdb.OutOfRangeException, duckdb.ConversionException) as e:
-            raise DatalogError("datalog.runtime", f"duckdb: {e}") from e
-        finally:
             con.close()
+            raise DatalogError("datalog.runtime", f"duckdb: {e}") from e
+        except BaseException:
+            con.close()
+            raise
 
-    def _run(self, con: Any, program: Program, facts: Mapping[str, Sequence[Row]]) -> dict[str, set[Row]]:
+    def _run(self, con: Any, program: Program, facts: Mapping[str, Sequence[Row] | Columns]) -> _Relations:
         components = plan_program(program)
         arity: dict[str, int] = {}
         for rule in program.rules:
             arity[rule.head.pred] = rule.head.arity
             for atom, _ in rule.atoms():
                 arity[atom.pred] = atom.arity
-        rows: dict[str, list[Row]] = {p: list(r) for p, r in facts.items()}
+        rows: dict[str, list[Row] | Columns] = {p: r if isinstance(r, Columns) else list(r) for p, r in facts.items()}
         for p, r in rows.items():
-            arity[p] = len(r[0]) if r else arity.get(p, 0)
+            if r:
+                arity[p] = r.arity if isinstance(r, Columns) else len(r[0])
         for comp in components:
             for planned in comp.rules:
                 if planned.is_ground_fact:
                     values = tuple(a.value for a in planned.head.args if isinstance(a, Const))
-                    rows.setdefault(planned.head.pred, []).append(values)
-        columns = {p: transpose(r, arity[p]) if r else [] for p, r in rows.items()}
+                    given = rows.get(planned.head.pred, [])
+                    rows[planned.head.pred] = [*(given.rows() if isinstance(given, Columns) else given), values]
+        columns: dict[str, Sequence[Sequence[object]]] = {}
+        for p, r in rows.items():
+            if isinstance(r, Columns):
+                columns[p] = list(r.arrays) if r else []
+            else:
+                columns[p] = transpose(r, arity[p]) if r else []
         kinds = infer_kinds(components, columns, arity)
         for pred in arity:
             self._load(con, pred, kinds[pred], columns.get(pred, []), bool(rows.get(pred)))
@@ -435,7 +457,12 @@ class DuckDBBackend:
                     selects = [s for r in rules if r.head.pred == pred if (s := compiler.select(r, {}))]
                     if selects:
                         _insert_new(con, _table(pred), selects, _table(pred))
-        return {pred: self._read(con, pred, kinds[pred]) for pred in arity}
+        for comp in components:
+            for pred in comp.preds:
+                if comp.recursive:
+                    for prefix in ("d", "n"):
+                        con.execute(f"DROP TABLE IF EXISTS {_table(pred, prefix)}")
+        return _Relations(con, {pred: kinds[pred] for pred in arity})
 
     @staticmethod
     def _linear(con: Any, compiler: _Compiler, pred: str, rules: list[PlannedRule]) -> None:
@@ -511,23 +538,56 @@ class DuckDBBackend:
         con.execute(f"INSERT INTO {_table(pred)} SELECT DISTINCT * FROM _facts")
         con.unregister("_facts")
 
-    @staticmethod
-    def _read(con: Any, pred: str, pred_kinds: Sequence[Kinds]) -> set[Row]:
+
+
+class _Relations(Mapping[str, set[Row]]):
+    """The model, kept in the DuckDB database and read back per predicate on first use."""
+
+    def __init__(self, con: Any, kinds: dict[str, list[Kinds]]) -> None:
+        self._con = con
+        self._kinds = kinds
+        self._sets: dict[str, set[Row]] = {}
+
+    def __getitem__(self, pred: str) -> set[Row]:
+        if pred not in self._sets:
+            pred_kinds = self._kinds[pred]  # KeyError for an unknown predicate
+            if not pred_kinds:
+                (n,) = self._con.execute(f"SELECT count(*) FROM {_table(pred)}").fetchone()
+                self._sets[pred] = {()} if n else set()
+            else:
+                cols = self.columns(pred)
+                self._sets[pred] = set(zip(*(c.tolist() for c in cols), strict=True))
+        return self._sets[pred]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kinds)
+
+    def __len__(self) -> int:
+        return len(self._kinds)
+
+    def __contains__(self, pred: object) -> bool:
+        return pred in self._kinds
+
+    def columns(self, pred: str) -> tuple[np.ndarray, ...]:
+        """The rows of ``pred`` as numpy arrays, one per argument (mixed columns as object arrays)."""
+        pred_kinds = self._kinds[pred]
         if not pred_kinds:
-            (n,) = con.execute(f"SELECT count(*) FROM {_table(pred)}").fetchone()
-            return {()} if n else set()
-        arrays = con.execute(f"SELECT * FROM {_table(pred)}").fetchnumpy()
-        raw = [arrays[name].tolist() for name, _ in _columns(pred_kinds)]
-        values: list[list[object]] = []
+            return ()
+        arrays = self._con.execute(f"SELECT * FROM {_table(pred)}").fetchnumpy()
+        raw = [np.asarray(arrays[name]) for name, _ in _columns(pred_kinds)]
+        values: list[np.ndarray] = []
         pos = 0
         for k in pred_kinds:
             if _rep(k) == "m":
-                values.append([_decode(*parts) for parts in zip(*raw[pos : pos + 5], strict=True)])
+                decoded = [_decode(*parts) for parts in zip(*(r.tolist() for r in raw[pos : pos + 5]), strict=True)]
+                column = np.empty(len(decoded), dtype=object)
+                column[:] = decoded
+                values.append(column)
                 pos += 5
             else:
                 values.append(raw[pos])
                 pos += 1
-        return set(zip(*values, strict=True))
+        return tuple(values)
 
 
 def _decode(k: int, t: int, i: int, f: float, s: str) -> object:
@@ -545,6 +605,8 @@ def _insert_new(con: Any, target: str, selects: Sequence[str], existing: str) ->
 
 
 def _arrow_column(col: Iterable[object], rep: str) -> list[pa.Array]:
+    if isinstance(col, np.ndarray) and rep == "m":
+        col = col.tolist()  # numpy scalars are not Python ints/floats for the mixed encoding
     try:
         if rep == "b":
             return [pa.array(col, type=pa.bool_())]
