@@ -1,10 +1,23 @@
-"""Decisions in columns: outcomes for every provider and subject as one DataFrame, written fast.
+"""Decisions in columns: outcomes for every provider and subject as one DataFrame, written in blocks.
 
 The record path (:func:`credential.engine.records_for`) makes one pydantic model per decision,
-which is what an API user wants but costs too much for 100,000 providers × 20 subjects.  Here the
-outcomes come from the model's predicate sets with vectorised membership tests, and JSON lines are
-assembled from pre-escaped parts; the bytes are identical to serialising the records one by one
-(tested).  Proofs are not built here: ``--explain`` takes the record path.
+which is what an API user wants but costs too much for 100,000 providers × 20 subjects.  Here:
+
+- **outcomes** come from the model's columns (``Model.columns``): one membership test per
+  subject over integer positions, laid out provider by provider in the records' order, so no
+  sort is needed for one as-of date;
+- **missing values** of undetermined decisions come from :class:`ColumnarMissing` (one walk
+  of the policy over boolean arrays, not one per decision);
+- **JSON lines and CSV** are assembled from pieces encoded once per provider, per
+  subject/outcome/date and per missing list, joined in C (``str.join``) block by block, so a
+  writer streams them and memory does not grow with the output.  The bytes are identical to
+  serialising the records one by one (tested);
+- **proofs** (``--explain``) are built block by block as the lines are written, and the proof
+  builder forgets each block's parts before the next.
+
+The frame's ``provider``, ``subject``, ``outcome`` and ``as_of`` columns are categoricals whose
+categories are in sort order; ``missing`` holds a list per undetermined decision and ``()``
+elsewhere.
 """
 
 from __future__ import annotations
@@ -12,8 +25,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,53 +37,195 @@ if TYPE_CHECKING:
     from credential.engine import Evaluation
 
 COLUMNS = ["provider", "provider_name", "subject", "outcome", "as_of", "missing"]
+OUTCOMES = ["granted", "refused", "undetermined"]
+_GRANTED, _REFUSED, _UNDETERMINED = 0, 1, 2
+BLOCK_ROWS = 20_000  # decisions per written block (plain)
+EXPLAIN_BLOCK_ROWS = 2_000  # decisions per written block with proofs
 
 
 def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
+def _empty_missing(n: int) -> np.ndarray:
+    out = np.empty(n, dtype=object)
+    out.fill(())
+    return out
+
+
+def _positions(index: pd.Index, values: np.ndarray) -> np.ndarray:
+    if not len(values):
+        return np.zeros(0, dtype=np.intp)
+    pos = index.get_indexer(values)
+    return pos[pos >= 0]
+
+
 def decision_frame(ev: Evaluation) -> pd.DataFrame:
     """Every per-provider decision (and, with pairs, every granted/undetermined pair) of one evaluation."""
-    from credential.proofs.proof import ProofBuilder
+    from credential.proofs.missing import ColumnarMissing
 
     names = ev.inputs.bundle.provider_names()
     codes = np.array(sorted(names), dtype=object)
-    code_index = pd.Index(codes)
-    parts: list[pd.DataFrame] = []
-    for subject, c, p in ev.subjects():
-        # hash-based membership (np.isin on object arrays compares pairwise)
-        certain = code_index.isin({r[0] for r in ev.rel(c)})
-        possible = code_index.isin({r[0] for r in ev.rel(p)})
-        outcome = np.where(certain, "granted", np.where(possible, "undetermined", "refused"))
-        parts.append(pd.DataFrame({"provider": codes, "subject": subject, "outcome": outcome}))
+    names_arr = np.array([names[c] for c in codes] if len(codes) else [], dtype=object)
+    index = pd.Index(codes)
+    n = len(codes)
+    subjects = ev.subjects()
+    k = len(subjects)
+    outcome = np.full((n, k), _REFUSED, dtype=np.int8)
+    missing = _empty_missing(n * k)
+    miss = ColumnarMissing(ev, codes)
+    for j, (subject, c, p) in enumerate(subjects):
+        certain = np.zeros(n, dtype=bool)
+        certain[_positions(index, _first(ev, c))] = True
+        possible = np.zeros(n, dtype=bool)
+        possible[_positions(index, _first(ev, p))] = True
+        undetermined = possible & ~certain
+        outcome[certain, j] = _GRANTED
+        outcome[undetermined, j] = _UNDETERMINED
+        rows = np.flatnonzero(undetermined)
+        for i, labels in zip(rows, miss.lists(subject, rows), strict=True):
+            missing[i * k + j] = labels
+    rows_of = np.repeat(np.arange(n), k)
+    frame = pd.DataFrame(
+        {
+            "provider": pd.Categorical.from_codes(rows_of, categories=codes) if n else _cat([]),
+            "provider_name": names_arr[rows_of],
+            "subject": pd.Categorical.from_codes(np.tile(np.arange(k), n), categories=[s for s, _, _ in subjects])
+            if n and k
+            else _cat([]),
+            "outcome": pd.Categorical.from_codes(outcome.reshape(-1), categories=OUTCOMES),
+            "as_of": pd.Categorical.from_codes(np.zeros(n * k, dtype=np.int8), categories=[ev.as_of.isoformat()]),
+            "missing": missing,
+        }
+    )
     if ev.pairs:
-        rows = [(lead, f"pair:{form}:{lead}:{rec}", o.value) for form, lead, rec, o in ev.pair_outcomes()]
-        if rows:
-            parts.append(pd.DataFrame(rows, columns=["provider", "subject", "outcome"]))
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["provider", "subject", "outcome"])
-    frame = frame.sort_values(["provider", "subject"], kind="stable", ignore_index=True)
-    frame.insert(1, "provider_name", frame["provider"].map(names))
-    frame["as_of"] = ev.as_of.isoformat()
-    undetermined = np.flatnonzero((frame["outcome"] == "undetermined").to_numpy())
-    missing: list[list[str]] = [[] for _ in range(len(frame))]
-    if len(undetermined):
-        builder = ProofBuilder(ev)
-        subj = frame["subject"].to_numpy()
-        prov = frame["provider"].to_numpy()
-        for i in undetermined:
-            s = str(subj[i])
-            args = tuple(s.split(":")[2:4]) if s.startswith("pair:") else (str(prov[i]),)
-            missing[i] = builder.missing(s, args)
-    frame["missing"] = missing
+        frame = _with_pairs(ev, frame, names)
     return frame[COLUMNS]
 
 
+def _first(ev: Evaluation, pred: str) -> np.ndarray:
+    cols = ev.model.columns(pred)
+    return cols[0] if cols else np.zeros(0, dtype=object)
+
+
+def _cat(values: Sequence[str], categories: Sequence[str] | None = None) -> pd.Categorical:
+    cats = sorted(set(values)) if categories is None else list(categories)
+    return pd.Categorical(list(values), categories=cats)
+
+
+def _with_pairs(ev: Evaluation, frame: pd.DataFrame, names: dict[str, str | None]) -> pd.DataFrame:
+    """Add the granted/undetermined pairs, each after its lead's per-provider decisions."""
+    from credential.proofs.proof import ProofBuilder
+
+    builder: ProofBuilder | None = None
+    rows: list[tuple[str, str, str, Any]] = []
+    for form, lead, rec, o in ev.pair_outcomes():
+        subject = f"pair:{form}:{lead}:{rec}"
+        labels: Any = ()
+        if o.value == "undetermined":
+            builder = builder or ProofBuilder(ev)
+            labels = builder.missing(subject, (lead, rec))
+        rows.append((lead, subject, o.value, labels))
+    if not rows:
+        return frame
+    rows.sort(key=lambda r: (r[0], r[1]))
+    pair_missing = _empty_missing(len(rows))
+    for i, r in enumerate(rows):
+        pair_missing[i] = r[3]
+    pairs = pd.DataFrame(
+        {
+            "provider": pd.Categorical([r[0] for r in rows], categories=frame["provider"].cat.categories),
+            "provider_name": np.array([names.get(r[0]) for r in rows], dtype=object),
+            "subject": [r[1] for r in rows],
+            "outcome": pd.Categorical([r[2] for r in rows], categories=OUTCOMES),
+            "as_of": pd.Categorical([ev.as_of.isoformat()] * len(rows), categories=frame["as_of"].cat.categories),
+            "missing": pair_missing,
+        }
+    )
+    subjects = sorted({*frame["subject"].cat.categories, *pairs["subject"]})
+    frame = frame.assign(subject=frame["subject"].cat.set_categories(subjects))
+    pairs = pairs.assign(subject=pd.Categorical(pairs["subject"], categories=subjects))
+    both = pd.concat([frame, pairs], ignore_index=True)
+    # per-provider subjects sort before pair subjects ("credential:" < "form:" < "pair:"), so a
+    # stable sort by provider keeps each provider's decisions followed by its pairs, in order
+    order = np.argsort(both["provider"].cat.codes.to_numpy(), kind="stable")
+    return both.iloc[order].reset_index(drop=True)
+
+
 def sort_frames(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """One frame of several evaluations' decisions, sorted by provider, subject, as-of date."""
     if not frames:
-        return pd.DataFrame(columns=COLUMNS)
-    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    return out.sort_values(["provider", "subject", "as_of"], kind="stable", ignore_index=True)
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    if len(frames) == 1:
+        return frames[0]
+    from pandas.api.types import union_categoricals
+
+    columns: dict[str, Any] = {}
+    for col in ("provider", "subject", "as_of", "outcome"):
+        parts = [f[col] if isinstance(f[col].dtype, pd.CategoricalDtype) else f[col].astype("category") for f in frames]
+        joined = union_categoricals(parts, sort_categories=col != "outcome", ignore_order=True)
+        columns[col] = joined
+    columns["provider_name"] = np.concatenate([f["provider_name"].to_numpy(dtype=object) for f in frames])
+    columns["missing"] = np.concatenate([f["missing"].to_numpy(dtype=object) for f in frames])
+    out = pd.DataFrame(columns)[COLUMNS]
+    order = np.lexsort(
+        (
+            np.asarray(columns["as_of"].codes),
+            np.asarray(columns["subject"].codes),
+            np.asarray(columns["provider"].codes),
+        )
+    )
+    return out.iloc[order].reset_index(drop=True)
+
+
+# ============================================================================ writing
+
+
+def _codes(series: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    """Integer codes and the values they stand for (categoricals as they are, else factorised)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy(), list(series.cat.categories)
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    return codes, list(uniques)
+
+
+class _Pieces:
+    """A frame's decisions as per-row string pieces, each encoded once per distinct value."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.n = len(frame)
+        self.prov, self.prov_values = _codes(frame["provider"])
+        self.subj, self.subj_values = _codes(frame["subject"])
+        self.out, self.out_values = _codes(frame["outcome"])
+        self.date, self.date_values = _codes(frame["as_of"])
+        first = np.full(len(self.prov_values), -1, dtype=np.int64)
+        if self.n:
+            uniq, at = np.unique(self.prov, return_index=True)
+            first[uniq] = at
+        names = frame["provider_name"].to_numpy(dtype=object)
+        self.names = [names[i] if i >= 0 else None for i in first]
+        self.missing = frame["missing"].to_numpy(dtype=object)
+        nd, no = len(self.date_values), len(self.out_values)
+        self.mid_index = (self.subj.astype(np.int64) * no + self.out) * nd + self.date
+
+    def mids(self, encode: Any) -> np.ndarray:
+        out = np.empty(len(self.subj_values) * len(self.out_values) * len(self.date_values), dtype=object)
+        i = 0
+        for s in self.subj_values:
+            for o in self.out_values:
+                for d in self.date_values:
+                    out[i] = encode(s, o, d)
+                    i += 1
+        return out
+
+    def missing_pieces(self, start: int, stop: int, encode: Any, empty: str) -> np.ndarray:
+        block = self.missing[start:stop]
+        out = np.empty(len(block), dtype=object)
+        out.fill(empty)
+        for i in np.flatnonzero(np.fromiter((len(m) > 0 for m in block), dtype=bool, count=len(block))):
+            out[i] = encode(block[i])
+        return out
 
 
 def _tail(policy: dict[str, str], data: dict[str, str], backend: str) -> str:
@@ -80,58 +235,87 @@ def _tail(policy: dict[str, str], data: dict[str, str], backend: str) -> str:
     )
 
 
-def jsonl_lines(frame: pd.DataFrame, policy: dict[str, str], data: dict[str, str], backend: str) -> list[str]:
-    """The decision records as JSON lines, byte-identical to ``DecisionRecord.to_jsonl``."""
+def jsonl_chunks(
+    frame: pd.DataFrame,
+    policy: dict[str, str],
+    data: dict[str, str],
+    backend: str,
+    proofs: Any = None,
+    block_rows: int | None = None,
+) -> Iterator[str]:
+    """The decision records as JSON lines, in blocks; byte-identical to ``DecisionRecord.to_jsonl``.
+
+    ``proofs``, if given, is called with ``(start, stop)`` and returns the proofs (JSON-ready
+    dicts) of those rows, which are then written into the lines.
+    """
+    pieces = _Pieces(frame)
+    heads = np.array(
+        [
+            f'{{"provider": {_dumps(str(p))}, "provider_name": {_dumps(n if isinstance(n, str) else None)}, "subject": '
+            for p, n in zip(pieces.prov_values, pieces.names, strict=True)
+        ],
+        dtype=object,
+    )
+    mids = pieces.mids(lambda s, o, d: f'{_dumps(str(s))}, "outcome": "{o}", "as_of": {_dumps(str(d))}, "missing": ')
     tail = _tail(policy, data, backend)
-    prov = {c: _dumps(c) for c in frame["provider"].unique()}
-    names = {
-        c: _dumps(n if isinstance(n, str) else None)
-        for c, n in zip(frame["provider"], frame["provider_name"], strict=True)
-    }
-    subj = {s: _dumps(s) for s in frame["subject"].unique()}
-    dates = {d: _dumps(d) for d in frame["as_of"].unique()}
-    return [
-        f'{{"provider": {prov[p]}, "provider_name": {names[p]}, "subject": {subj[s]}, "outcome": "{o}", '
-        f'"as_of": {dates[d]}, "missing": {_dumps(m) if m else "[]"}{tail}'
-        for p, s, o, d, m in zip(
-            frame["provider"],
-            frame["subject"],
-            frame["outcome"],
-            frame["as_of"],
-            frame["missing"],
-            strict=True,
-        )
-    ]
+    per_row = 4 if proofs is None else 6
+    step = block_rows or (BLOCK_ROWS if proofs is None else EXPLAIN_BLOCK_ROWS)
+    for start in range(0, pieces.n, step):
+        stop = min(start + step, pieces.n)
+        out = np.empty((stop - start) * per_row, dtype=object)
+        out[0::per_row] = heads[pieces.prov[start:stop]]
+        out[1::per_row] = mids[pieces.mid_index[start:stop]]
+        out[2::per_row] = pieces.missing_pieces(start, stop, _dumps, "[]")
+        if proofs is None:
+            out[3::per_row] = tail + "\n"
+        else:
+            out[3::per_row] = tail[:-1] + ', "proof": '
+            out[4::per_row] = [_dumps(p) for p in proofs(start, stop)]
+            out[5::per_row] = "}\n"
+        yield "".join(out.tolist())
+
+
+def jsonl_lines(frame: pd.DataFrame, policy: dict[str, str], data: dict[str, str], backend: str) -> list[str]:
+    """The decision records as JSON lines (a list; see :func:`jsonl_chunks` for the streamed form)."""
+    text = "".join(jsonl_chunks(frame, policy, data, backend))
+    return text.split("\n")[:-1] if text else []
+
+
+def csv_field(value: str) -> str:
+    """One CSV field exactly as ``csv.writer`` writes it in a row (the csv module decides the quoting)."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([value, ""])
+    return buf.getvalue()[:-2]
+
+
+def csv_chunks(frame: pd.DataFrame, policy: dict[str, str], backend: str) -> Iterator[str]:
+    """The decisions as CSV (header first), in blocks; the bytes ``csv.writer`` would write."""
+    from credential.output import CSV_COLUMNS
+
+    yield ",".join(CSV_COLUMNS) + "\n"
+    pieces = _Pieces(frame)
+    heads = np.array(
+        [
+            f"{csv_field(str(p))},{csv_field(n if isinstance(n, str) else '')},"
+            for p, n in zip(pieces.prov_values, pieces.names, strict=True)
+        ],
+        dtype=object,
+    )
+    mids = pieces.mids(lambda s, o, d: f"{csv_field(str(s))},{csv_field(str(o))},{csv_field(str(d))},")
+    tail = (
+        ","
+        + ",".join(csv_field(v) for v in (policy["name"], policy["version"], policy["sha256"], __version__, backend))
+        + "\n"
+    )
+    for start in range(0, pieces.n, BLOCK_ROWS):
+        stop = min(start + BLOCK_ROWS, pieces.n)
+        out = np.empty((stop - start) * 4, dtype=object)
+        out[0::4] = heads[pieces.prov[start:stop]]
+        out[1::4] = mids[pieces.mid_index[start:stop]]
+        out[2::4] = pieces.missing_pieces(start, stop, lambda m: csv_field(";".join(m)), "")
+        out[3::4] = tail
+        yield "".join(out.tolist())
 
 
 def to_csv(frame: pd.DataFrame, policy: dict[str, str], backend: str) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    from credential.output import CSV_COLUMNS
-
-    w.writerow(CSV_COLUMNS)
-    for p, n, s, o, d, m in zip(
-        frame["provider"],
-        frame["provider_name"],
-        frame["subject"],
-        frame["outcome"],
-        frame["as_of"],
-        frame["missing"],
-        strict=True,
-    ):
-        w.writerow(
-            [
-                p,
-                n if isinstance(n, str) else "",
-                s,
-                o,
-                d,
-                ";".join(m),
-                policy["name"],
-                policy["version"],
-                policy["sha256"],
-                __version__,
-                backend,
-            ]
-        )
-    return buf.getvalue()
+    return "".join(csv_chunks(frame, policy, backend))

@@ -20,7 +20,7 @@ from credential.compile import names as pn
 from credential.compile.facts import FactBase, build_facts, fact_count
 from credential.data.bundle import Bundle
 from credential.datalog.evaluate import Model, evaluate_program
-from credential.decisions import DecisionRecord, Outcome, PolicyRef, Truth, outcome_of, sort_records, truth_of
+from credential.decisions import DecisionRecord, Outcome, PolicyRef, Truth, outcome_of, truth_of
 from credential.diagnostics import Diagnostic, DiagnosticError
 
 OnInvalid = Literal["reject", "quarantine"]
@@ -202,46 +202,68 @@ def records_for(
 
 @dataclass
 class RunResult:
-    """The decisions of a run: as a frame (plain runs) and as records (built on first use)."""
+    """The decisions of a run as a frame (``credential.batch``), and as records built on first use.
+
+    With ``explain`` the proofs are not built here: ``proofs(start, stop)`` builds those of a
+    block of the frame's rows (what a writer streams), and ``records`` builds them all.
+    """
 
     inputs: Inputs
     evaluations: list[Evaluation]
     frame: Any  # pandas DataFrame of every decision (credential.batch.COLUMNS), sorted
-    explained: list[DecisionRecord] | None = None  # the records with proofs, for --explain
+    explain: bool = False
     _records: list[DecisionRecord] | None = field(default=None, repr=False)
+    _builders: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def backend(self) -> str:
         return self.evaluations[0].backend if self.evaluations else "pydatalog"
 
+    def proofs(self, start: int, stop: int) -> list[dict[str, Any]]:
+        """The proofs of the frame's rows ``start:stop`` (the builders forget earlier blocks)."""
+        from credential.proofs.proof import ProofBuilder
+
+        if not self._builders:
+            self._builders = {ev.as_of.isoformat(): ProofBuilder(ev) for ev in self.evaluations}
+        for b in self._builders.values():
+            b.forget()
+        f = self.frame.iloc[start:stop]
+        out: list[dict[str, Any]] = []
+        for code, subject, as_of in zip(f["provider"], f["subject"], f["as_of"], strict=True):
+            subject = str(subject)
+            args = tuple(subject.split(":")[2:4]) if subject.startswith("pair:") else (str(code),)
+            out.append(self._builders[str(as_of)].proof(subject, args))
+        return out
+
     @property
     def records(self) -> list[DecisionRecord]:
-        if self.explained is not None:
-            return self.explained
         if self._records is None:
             pref = policy_ref(self.inputs.policy)
             data = dict(sorted(self.inputs.bundle.digests.items()))
             f = self.frame
+            proofs: list[dict[str, Any] | None] = self.proofs(0, len(f)) if self.explain else [None] * len(f)
             self._records = [
                 DecisionRecord(
-                    provider=p,
+                    provider=str(p),
                     provider_name=n if isinstance(n, str) else None,
-                    subject=s,
-                    outcome=Outcome(o),
-                    as_of=d,
+                    subject=str(s),
+                    outcome=Outcome(str(o)),
+                    as_of=str(d),
                     missing=list(m),
                     policy=pref,
                     data=data,
                     engine=__version__,
                     backend=self.backend,
+                    proof=proof,
                 )
-                for p, n, s, o, d, m in zip(
+                for p, n, s, o, d, m, proof in zip(
                     f["provider"],
                     f["provider_name"],
                     f["subject"],
                     f["outcome"],
                     f["as_of"],
                     f["missing"],
+                    proofs,
                     strict=True,
                 )
             ]
@@ -259,32 +281,20 @@ def run(
     backend: str = "pydatalog",
     progress: Callable[[str], None] | None = None,
 ) -> RunResult:
-    """Decide every subject for every provider on every as-of date (default: today)."""
+    """Decide every subject for every provider on every as-of date (default: today).
+
+    Proofs (``explain``) are built when the records or the output ask for them, block by block.
+    """
     from credential.batch import decision_frame, sort_frames
 
     inputs = load_inputs(policy, data, on_invalid)
-    dates = list(as_of) or [dt.date.today()]
+    dates = list(dict.fromkeys(as_of)) or [dt.date.today()]
     frames: list[Any] = []
-    explained: list[DecisionRecord] = []
     evaluations: list[Evaluation] = []
     for d in dates:
         if progress:
             progress(f"evaluating as of {d.isoformat()}")
         ev = evaluate_inputs(inputs, d, pairs=pairs, backend=backend)
         evaluations.append(ev)
-        if explain:
-            explained.extend(records_for(ev, explain=True))
-        else:
-            frames.append(decision_frame(ev))
-    if explain:
-        import pandas as pd
-
-        from credential.batch import COLUMNS
-
-        ordered = sort_records(explained)
-        frame = pd.DataFrame(
-            [(r.provider, r.provider_name, r.subject, r.outcome.value, r.as_of, r.missing) for r in ordered],
-            columns=COLUMNS,
-        )
-        return RunResult(inputs, evaluations, frame, explained=ordered)
-    return RunResult(inputs, evaluations, sort_frames(frames))
+        frames.append(decision_frame(ev))
+    return RunResult(inputs, evaluations, sort_frames(frames), explain=explain)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from credential.decisions import DecisionRecord
@@ -96,20 +96,38 @@ def to_table(result: RunResult, name_width: int = 32, form_width: int = 12) -> s
     return out.getvalue()
 
 
-def render(result: RunResult, fmt: str) -> str:
-    """A run's decisions in one of the formats of ``credential evaluate``."""
-    from credential.batch import jsonl_lines
-    from credential.batch import to_csv as frame_csv
+def render_chunks(result: RunResult, fmt: str) -> Iterator[str]:
+    """A run's decisions in one of the formats of ``credential evaluate``, in blocks to stream."""
+    from credential.batch import csv_chunks, jsonl_chunks
     from credential.engine import policy_ref
 
+    pref = policy_ref(result.inputs.policy).model_dump()
     if fmt in ("jsonl", "json"):
-        if result.explained is not None:
-            lines = [r.to_jsonl() for r in result.explained]
-        else:
-            pref = policy_ref(result.inputs.policy).model_dump()
-            data = dict(sorted(result.inputs.bundle.digests.items()))
-            lines = jsonl_lines(result.frame, pref, data, result.backend)
-        return wrap_json(lines) if fmt == "json" else "".join(line + "\n" for line in lines)
-    if fmt == "csv":
-        return frame_csv(result.frame, policy_ref(result.inputs.policy).model_dump(), result.backend)
-    return to_table(result)
+        data = dict(sorted(result.inputs.bundle.digests.items()))
+        proofs = result.proofs if result.explain else None
+        chunks = jsonl_chunks(result.frame, pref, data, result.backend, proofs=proofs)
+        if fmt == "jsonl":
+            yield from chunks
+            return
+        yield from _json_array(chunks)
+    elif fmt == "csv":
+        yield from csv_chunks(result.frame, pref, result.backend)
+    else:
+        yield to_table(result)
+
+
+def _json_array(chunks: Iterator[str]) -> Iterator[str]:
+    """JSON lines (each ending in a newline) as a JSON array with one record per line."""
+    first = True
+    for chunk in chunks:
+        if not chunk:
+            continue
+        # JSON text never holds a raw newline, so the only ones are the line ends
+        yield ("[\n" if first else ",\n") + chunk[:-1].replace("\n", ",\n")
+        first = False
+    yield "[]\n" if first else "\n]\n"
+
+
+def render(result: RunResult, fmt: str) -> str:
+    """A run's decisions in one of the formats of ``credential evaluate``, as one string."""
+    return "".join(render_chunks(result, fmt))

@@ -149,18 +149,50 @@ def test_every_command_has_help_with_an_example() -> None:
 
 
 def test_columnar_and_record_paths_write_the_same_bytes() -> None:
+    import csv
     import datetime as dt
+    import io
+    import json
 
-    from credential.engine import run
-    from credential.output import render, to_jsonl
+    from credential.decisions import sort_records
+    from credential.engine import records_for, run
+    from credential.output import CSV_COLUMNS, render, to_jsonl
 
     result = run(POLICY, DATA, [dt.date(2016, 4, 1), dt.date(2024, 6, 30)], pairs=True)
-    assert result.explained is None
-    # the lazily built records serialise to exactly what the columnar writer produced
-    assert render(result, "jsonl") == to_jsonl(result.records)
-    explained = run(POLICY, DATA, [dt.date(2016, 4, 1), dt.date(2024, 6, 30)], pairs=True, explain=True)
-    assert [r.model_copy(update={"proof": None}).to_jsonl() for r in explained.records] == [
-        r.to_jsonl() for r in result.records
+    # the record path (one walk per decision, ProofBuilder.missing) gives the frame's decisions
+    by_record = sort_records([r for ev in result.evaluations for r in records_for(ev)])
+    assert [r.to_jsonl() for r in by_record] == [r.to_jsonl() for r in result.records]
+    assert any(r.missing for r in by_record) and any(r.subject.startswith("pair:") for r in by_record)
+    # the columnar writer produces exactly what serialising the records one by one does
+    assert render(result, "jsonl") == to_jsonl(by_record)
+    assert json.loads(render(result, "json")) == [json.loads(r.to_jsonl()) for r in by_record]
+    rows = list(csv.reader(io.StringIO(render(result, "csv"))))
+    assert rows[0] == CSV_COLUMNS and len(rows) == len(by_record) + 1
+    assert [(r[0], r[2], r[3], r[5]) for r in rows[1:]] == [
+        (r.provider, r.subject, r.outcome.value, ";".join(r.missing)) for r in by_record
     ]
+    explained = run(POLICY, DATA, [dt.date(2016, 4, 1), dt.date(2024, 6, 30)], pairs=True, explain=True)
+    with_proofs = sort_records([r for ev in explained.evaluations for r in records_for(ev, explain=True)])
+    # proofs written block by block (blocks smaller than one provider's decisions) are the records' proofs
+    from credential.batch import jsonl_chunks
+    from credential.engine import policy_ref
+
+    pref = policy_ref(explained.inputs.policy).model_dump()
+    digests = dict(sorted(explained.inputs.bundle.digests.items()))
+    chunks = list(jsonl_chunks(explained.frame, pref, digests, explained.backend, explained.proofs, block_rows=7))
+    assert len(chunks) > 10
+    assert "".join(chunks) == to_jsonl(with_proofs) == render(explained, "jsonl") == to_jsonl(explained.records)
     assert render(explained, "table") == render(result, "table")
     assert render(explained, "csv") == render(result, "csv")
+
+
+def test_csv_fields_are_quoted_as_the_csv_module_does() -> None:
+    import csv
+    import io
+
+    from credential.batch import csv_field
+
+    for value in ["", "plain", "a,b", 'say "hi"', "two\nlines", "cr\r", " lead", "semi;colon", "é"]:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow([value, "x"])
+        assert buf.getvalue() == csv_field(value) + ",x\n"

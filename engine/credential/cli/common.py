@@ -6,7 +6,7 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar, cast
 
@@ -57,14 +57,21 @@ def load_policy_or_exit(path: str | Path, fmt: str = "text", strict: bool = Fals
     return policy
 
 
-def write_atomic(path: str | Path, data: str | bytes) -> None:
-    """Write a whole file or nothing: a temporary file in the same folder, then rename."""
+def write_atomic(path: str | Path, data: str | bytes | Iterable[str]) -> None:
+    """Write a whole file or nothing: a temporary file in the same folder, then rename.
+
+    ``data`` may be an iterable of text chunks, written as they come (streamed output).
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=str(target.parent))
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if isinstance(data, str | bytes):
+                fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            else:
+                for chunk in data:
+                    fh.write(chunk.encode("utf-8"))
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -59,7 +59,7 @@ def command(
       credential evaluate --policy my.cred --data bundle/ --as-of 2016-04-01 --format jsonl --output out.jsonl
     """
     from credential.engine import run
-    from credential.output import render, summary
+    from credential.output import render_chunks, summary
 
     progress = None
     if sys.stderr.isatty():
@@ -78,9 +78,10 @@ def command(
         progress=progress,
     )
     emit_diagnostics(result.inputs.diagnostics)
-    text = render(result, fmt)
+    chunks = render_chunks(result, fmt)
     if output:
-        write_atomic(output, text)
+        write_atomic(output, chunks)
         click.echo(f"wrote {len(result.frame)} records to {output}; {summary(result)}", err=True)
     else:
-        click.echo(text, nl=False)
+        for chunk in chunks:
+            click.echo(chunk, nl=False)

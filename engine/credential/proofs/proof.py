@@ -80,6 +80,13 @@ class ProofBuilder:
         self._q_rules: dict[tuple[str, str, bool], list[dict[str, Any]] | None] = {}
         self._missing_memo: dict[tuple[str, str, str], frozenset[str]] = {}
 
+    def forget(self) -> None:
+        """Drop the memoised proof parts (kept per provider): a writer calls this between blocks."""
+        self._pair_models.clear()
+        self._rule_nodes.clear()
+        self._q_rules.clear()
+        self._missing_memo.clear()
+
     # ---- model reads ------------------------------------------------------
     def preds(self, cond: ir.Cond, pair_form: str | None) -> NodePreds:
         return self.compiled.preds_of(cond, pair_form)
