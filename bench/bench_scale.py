@@ -106,7 +106,8 @@ def child_engine(policy: str, data: str, as_of: str, backend: str, explain: bool
     from credential.data.load import load_bundle
     from credential.data.validate import validate_bundle
     from credential.decisions import sort_records
-    from credential.output import render, to_jsonl
+    from credential.cli.common import write_atomic
+    from credential.output import render_chunks, to_jsonl
     from credential.policy import load_checked
 
     stages.done("import")
@@ -171,8 +172,10 @@ def child_engine(policy: str, data: str, as_of: str, backend: str, explain: bool
     total = time.perf_counter() - t
     emit("decisions", total - seen["evaluate_inputs_s"], records=n_records)
     stages.last = time.perf_counter()
-    text = render(run, "jsonl") if path == "cli" else to_jsonl(records)
-    Path(out).write_text(text, encoding="utf-8")
+    if path == "cli":  # as `credential evaluate --output F` writes: streamed, proofs built block by block
+        write_atomic(out, render_chunks(run, "jsonl"))
+    else:
+        Path(out).write_text(to_jsonl(records), encoding="utf-8")
     stages.done("write", bytes=Path(out).stat().st_size)
 
 

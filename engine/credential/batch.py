@@ -53,13 +53,6 @@ def _empty_missing(n: int) -> np.ndarray:
     return out
 
 
-def _positions(index: pd.Index, values: np.ndarray) -> np.ndarray:
-    if not len(values):
-        return np.zeros(0, dtype=np.intp)
-    pos = index.get_indexer(values)
-    return pos[pos >= 0]
-
-
 def decision_frame(ev: Evaluation) -> pd.DataFrame:
     """Every per-provider decision (and, with pairs, every granted/undetermined pair) of one evaluation."""
     from credential.proofs.missing import ColumnarMissing
@@ -67,18 +60,18 @@ def decision_frame(ev: Evaluation) -> pd.DataFrame:
     names = ev.inputs.bundle.provider_names()
     codes = np.array(sorted(names), dtype=object)
     names_arr = np.array([names[c] for c in codes] if len(codes) else [], dtype=object)
-    index = pd.Index(codes)
     n = len(codes)
     subjects = ev.subjects()
     k = len(subjects)
     outcome = np.full((n, k), _REFUSED, dtype=np.int8)
     missing = _empty_missing(n * k)
     miss = ColumnarMissing(ev, codes)
+    miss.prefetch([pred for _, c, p in subjects for pred in (c, p)])
+    undetermined_subjects = [s for s, c, p in subjects if (miss.member(p) & ~miss.member(c)).any()]
+    miss.prefetch([pred for s in undetermined_subjects for pred in miss.tree_preds(s)])
     for j, (subject, c, p) in enumerate(subjects):
-        certain = np.zeros(n, dtype=bool)
-        certain[_positions(index, _first(ev, c))] = True
-        possible = np.zeros(n, dtype=bool)
-        possible[_positions(index, _first(ev, p))] = True
+        certain = miss.member(c)
+        possible = miss.member(p)
         undetermined = possible & ~certain
         outcome[certain, j] = _GRANTED
         outcome[undetermined, j] = _UNDETERMINED
@@ -101,11 +94,6 @@ def decision_frame(ev: Evaluation) -> pd.DataFrame:
     if ev.pairs:
         frame = _with_pairs(ev, frame, names)
     return frame[COLUMNS]
-
-
-def _first(ev: Evaluation, pred: str) -> np.ndarray:
-    cols = ev.model.columns(pred)
-    return cols[0] if cols else np.zeros(0, dtype=object)
 
 
 def _cat(values: Sequence[str], categories: Sequence[str] | None = None) -> pd.Categorical:
@@ -206,6 +194,7 @@ class _Pieces:
         names = frame["provider_name"].to_numpy(dtype=object)
         self.names = [names[i] if i >= 0 else None for i in first]
         self.missing = frame["missing"].to_numpy(dtype=object)
+        self.undetermined = self.out_values.index("undetermined") if "undetermined" in self.out_values else -1
         nd, no = len(self.date_values), len(self.out_values)
         self.mid_index = (self.subj.astype(np.int64) * no + self.out) * nd + self.date
 
@@ -220,11 +209,16 @@ class _Pieces:
         return out
 
     def missing_pieces(self, start: int, stop: int, encode: Any, empty: str) -> np.ndarray:
+        """Encoded missing lists of rows ``start:stop`` (only undetermined decisions have any)."""
         block = self.missing[start:stop]
         out = np.empty(len(block), dtype=object)
         out.fill(empty)
-        for i in np.flatnonzero(np.fromiter((len(m) > 0 for m in block), dtype=bool, count=len(block))):
-            out[i] = encode(block[i])
+        cache: dict[tuple[str, ...], str] = {}
+        for i in np.flatnonzero(self.out[start:stop] == self.undetermined):
+            key = tuple(block[i])
+            if key:
+                hit = cache.get(key)
+                out[i] = hit if hit is not None else cache.setdefault(key, encode(list(key)))
         return out
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from credential.check import ir
 from credential.compile import NodePreds
@@ -32,25 +31,64 @@ class ColumnarMissing:
     def __init__(self, ev: Evaluation, codes: np.ndarray) -> None:
         self.ev = ev
         self.codes = codes
-        self.index = pd.Index(codes)
         self._member: dict[str, np.ndarray] = {}
         self._rules: dict[str, Labels] = {}
 
     def member(self, pred: str) -> np.ndarray:
-        """Providers whose code is the first argument of a row of ``pred`` (model or facts)."""
+        """Providers whose code is the first argument of a row of ``pred`` (in the model)."""
         if pred not in self._member:
             mask = np.zeros(len(self.codes), dtype=bool)
-            rows = self.ev.facts.relations.get(pred)
-            if rows is not None and hasattr(rows, "arrays"):
-                first = rows.arrays[0] if rows.arrays else None  # type: ignore[union-attr]
-            else:
-                cols = self.ev.model.columns(pred)
-                first = cols[0] if cols else None
-            if first is not None and len(first):
-                pos = self.index.get_indexer(first)
-                mask[pos[pos >= 0]] = True
+            mask[self.ev.model.positions(pred, self.codes)] = True
             self._member[pred] = mask
         return self._member[pred]
+
+    def prefetch(self, preds: list[str]) -> None:
+        """Read the masks of several predicates at once (one query on a columnar backend)."""
+        wanted = list(dict.fromkeys(p for p in preds if p not in self._member))
+        for pred, pos in self.ev.model.positions_many(wanted, self.codes).items():
+            mask = np.zeros(len(self.codes), dtype=bool)
+            mask[pos] = True
+            self._member[pred] = mask
+
+    def tree_preds(self, subject: str) -> list[str]:
+        """Every predicate the walk of ``subject`` may read (node truths and value presence)."""
+        out: list[str] = []
+        seen: set[str] = set()
+
+        def rule(r: ir.Rule) -> None:
+            if r.name in seen:
+                return
+            seen.add(r.name)
+            out.extend(pn.rule_preds(r.kind, r.name))
+            for part in (r.requires, r.unless):
+                if part is not None:
+                    cond(part)
+
+        def cond(c: ir.Cond) -> None:
+            preds = self.ev.compiled.preds_of(c, None)
+            out.extend((preds.certainly, preds.possibly))
+            if isinstance(c, ir.CRef):
+                rule(self.ev.policy.rule(c.name))
+            elif isinstance(c, ir.CAnd | ir.COr):
+                for item in c.items:
+                    cond(item)
+            elif isinstance(c, ir.CNot):
+                cond(c.item)
+            elif not isinstance(c, ir.CStatus):
+                from credential.proofs.proof import ProofBuilder
+
+                for v in ProofBuilder._operands(c):
+                    if not isinstance(v, ir.VConst | ir.VParam):
+                        out.append(pn.value_pred(pn.value_key(v)))
+
+        kind, _, rest = subject.partition(":")
+        if kind == "credential":
+            rule(self.ev.policy.credentials[rest])
+        else:
+            form_name, _, role = rest.partition(":")
+            form = self.ev.policy.forms[form_name]
+            cond(form.lead if role == "lead" else form.recipient)
+        return out
 
     def unknown(self, preds: NodePreds) -> np.ndarray:
         out: np.ndarray = self.member(preds.possibly) & ~self.member(preds.certainly)

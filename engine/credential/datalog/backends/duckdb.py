@@ -455,8 +455,10 @@ class DuckDBBackend:
             else:
                 for pred in comp.preds:
                     selects = [s for r in rules if r.head.pred == pred if (s := compiler.select(r, {}))]
-                    if selects:
+                    if selects and rows.get(pred):
                         _insert_new(con, _table(pred), selects, _table(pred))
+                    elif selects:  # the table is empty: the union (distinct rows) goes straight in
+                        con.execute(f"INSERT INTO {_table(pred)} {' UNION '.join(selects)}")
         for comp in components:
             for pred in comp.preds:
                 if comp.recursive:
@@ -547,6 +549,7 @@ class _Relations(Mapping[str, set[Row]]):
         self._con = con
         self._kinds = kinds
         self._sets: dict[str, set[Row]] = {}
+        self._codes: tuple[np.ndarray] | None = None
 
     def __getitem__(self, pred: str) -> set[Row]:
         if pred not in self._sets:
@@ -568,6 +571,46 @@ class _Relations(Mapping[str, set[Row]]):
     def __contains__(self, pred: object) -> bool:
         return pred in self._kinds
 
+    def positions(self, pred: str, codes: np.ndarray) -> np.ndarray:
+        """Positions in ``codes`` (distinct strings) of the first arguments of ``pred``'s rows."""
+        return self.positions_many([pred], codes)[pred]
+
+    def positions_many(self, preds: Sequence[str], codes: np.ndarray) -> dict[str, np.ndarray]:
+        """``positions`` of several predicates, by joins inside the database, one query per batch.
+
+        No string leaves the database; ``codes`` is loaded once per array.
+        """
+        out: dict[str, np.ndarray] = {}
+        joined: list[str] = []
+        for pred in preds:
+            pred_kinds = self._kinds[pred]
+            if not pred_kinds or _rep(pred_kinds[0]) != "s":
+                out[pred] = _positions_of(self.columns(pred), codes)
+            else:
+                joined.append(pred)
+        if not joined:
+            return out
+        if self._codes is None or self._codes[0] is not codes:
+            table = pa.table({"code": pa.array(codes, type=pa.string()), "pos": np.arange(len(codes), dtype=np.int64)})
+            self._con.register("_codes_in", table)
+            self._con.execute("CREATE OR REPLACE TEMP TABLE _codes AS SELECT * FROM _codes_in")
+            self._con.unregister("_codes_in")
+            self._codes = (codes,)
+        for start in range(0, len(joined), 64):
+            batch = joined[start : start + 64]
+            sql = " UNION ALL ".join(
+                f"SELECT CAST({q} AS SMALLINT) AS q, k.pos FROM {_table(pred)} AS t JOIN _codes AS k ON t.c0 = k.code"
+                for q, pred in enumerate(batch)
+            )
+            found = self._con.execute(sql).fetchnumpy()
+            q_col = np.asarray(found["q"], dtype=np.int64)
+            pos = np.asarray(found["pos"], dtype=np.int64)
+            order = np.argsort(q_col, kind="stable")
+            bounds = np.searchsorted(q_col[order], np.arange(len(batch) + 1))
+            for q, pred in enumerate(batch):
+                out[pred] = pos[order[bounds[q] : bounds[q + 1]]]
+        return out
+
     def columns(self, pred: str) -> tuple[np.ndarray, ...]:
         """The rows of ``pred`` as numpy arrays, one per argument (mixed columns as object arrays)."""
         pred_kinds = self._kinds[pred]
@@ -588,6 +631,15 @@ class _Relations(Mapping[str, set[Row]]):
                 values.append(raw[pos])
                 pos += 1
         return tuple(values)
+
+
+def _positions_of(columns: tuple[np.ndarray, ...], codes: np.ndarray) -> np.ndarray:
+    import pandas as pd
+
+    if not columns or not len(columns[0]):
+        return np.zeros(0, dtype=np.int64)
+    pos = pd.Index(codes).get_indexer(columns[0])
+    return np.asarray(pos[pos >= 0], dtype=np.int64)
 
 
 def _decode(k: int, t: int, i: int, f: float, s: str) -> object:
