@@ -84,9 +84,12 @@ def datalog_column(values: pd.Series, t: ValueType) -> tuple[np.ndarray, np.ndar
     present = values.notna().to_numpy(dtype=bool)
     kept = values[present]
     if isinstance(t, ScaleType):
-        ranks = {level: i for i, level in enumerate(t.levels)}
-        out = kept.astype(object).map(lambda v: ranks[v] if isinstance(v, str) else int(v))
-        return present, out.to_numpy(dtype=np.int64)
+        raw = kept.to_numpy(dtype=object)
+        ranks = asof.level_ranks(raw, t.levels)
+        if np.isnan(ranks).any():  # not levels (numbers already ranks)
+            by_level = {level: i for i, level in enumerate(t.levels)}
+            return present, np.array([by_level[v] if isinstance(v, str) else int(v) for v in raw], dtype=np.int64)
+        return present, ranks.astype(np.int64)
     if isinstance(t, EnumType | TextType):
         return present, kept.astype(object).to_numpy(dtype=object)
     if isinstance(t, BoolType):

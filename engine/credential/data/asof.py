@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -215,42 +215,80 @@ def _measure_type(bundle: Bundle, measure: str) -> ValueType:
         raise KeyError(f"measure {measure!r} is not declared by the policy") from None
 
 
+def _observation_index(bundle: Bundle) -> tuple[dict[str, np.ndarray], np.ndarray, pd.Categorical]:
+    """Once per bundle: the observation rows of each measure, each provider's index, the files.
+
+    Returns ``(rows by measure, pid per row, file per row as a categorical)``; a row whose code
+    is not a provider has pid -1.  One pass over the table serves every measure.
+    """
+    key = ("obs-index",)
+    cached = bundle._cache.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    obs = bundle.observations
+    measures = obs["measure"].astype("category")
+    mcodes = np.asarray(measures.cat.codes.to_numpy(), dtype=np.int64)
+    order = np.argsort(mcodes, kind="stable")
+    bounds = np.searchsorted(mcodes[order], np.arange(len(measures.cat.categories) + 1))
+    by_measure = {
+        str(m): order[bounds[i] : bounds[i + 1]] for i, m in enumerate(measures.cat.categories)
+    }
+    pid = _pid(_codes(bundle), obs["code"])
+    files = pd.Categorical(obs["file"].astype("category"))
+    out = (by_measure, pid, files)
+    bundle._cache[key] = out
+    return out
+
+
 def _observations(bundle: Bundle, measure: str) -> pd.DataFrame:
-    """One measure's observations: pid, pe (datetime64[s]), v (object), num (float), file, row;
-    sorted by (pid, pe, row)."""
+    """One measure's observations: pid, pe (datetime64[s]), v (object), num (float), file
+    (categorical), row; sorted by (pid, pe, row)."""
     key = ("obs", measure)
     cached = bundle._cache.get(key)
     if isinstance(cached, pd.DataFrame):
         return cached
     t = _measure_type(bundle, measure)
     obs = bundle.observations
-    sub = obs[(obs["measure"] == measure).to_numpy(dtype=bool)]
-    codes = _codes(bundle)
-    v = sub["value"].to_numpy(dtype=object)
+    by_measure, pid_all, files = _observation_index(bundle)
+    idx = by_measure.get(measure, np.zeros(0, dtype=np.int64))
+    idx = idx[pid_all[idx] >= 0]
+    pid = pid_all[idx]
+    pe = obs["period_end"].to_numpy(dtype=DATE_DTYPE)[idx]
+    row = obs["row"].to_numpy(dtype=np.int64)[idx]
+    order = np.lexsort((row, pe.astype(np.int64), pid))
+    idx, pid, pe, row = idx[order], pid[order], pe[order], row[order]
+    v = obs["value"].to_numpy(dtype=object)[idx]
     frame = pd.DataFrame(
         {
-            "pid": _pid(codes, sub["code"]),
-            "pe": sub["period_end"].to_numpy(dtype=DATE_DTYPE),
-            "v": v,
+            "pid": pid,
+            "pe": pe,
+            "v": pd.Series(v, dtype=object, copy=False),  # as it is: no inference to str
             "num": _numeric(v, t),
-            "file": sub["file"].astype(str).to_numpy(dtype=object),
-            "row": sub["row"].to_numpy(dtype=np.int64),
+            "file": pd.Categorical.from_codes(np.asarray(files.codes)[idx], categories=files.categories),
+            "row": row,
         }
     )
-    frame = frame[frame["pid"] >= 0].sort_values(["pid", "pe", "row"], kind="stable").reset_index(drop=True)
     bundle._cache[key] = frame
     return frame
 
 
 def _numeric(v: np.ndarray, t: ValueType) -> np.ndarray:
     """Values as floats for aggregation (a scale's levels as their rank); NaN when missing."""
-    s = pd.Series(v, dtype=object)
     if isinstance(t, NumberType | PercentType):
-        return np.asarray(s.astype("float64").to_numpy(), dtype=float)
+        return np.array(v, dtype=float)  # None -> NaN
     if isinstance(t, ScaleType):
-        ranks = {level: float(i) for i, level in enumerate(t.levels)}
-        return np.asarray(s.map(ranks).astype("float64").to_numpy(), dtype=float)
+        return level_ranks(v, t.levels)
     return np.full(len(v), np.nan)
+
+
+def level_ranks(v: np.ndarray, levels: Sequence[str]) -> np.ndarray:
+    """Each value's rank among ``levels`` as a float; NaN for a missing or unknown value."""
+    try:
+        found = pc.index_in(pa.array(v, type=pa.string()), value_set=pa.array(list(levels), type=pa.string()))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all strings: one by one
+        ranks = {level: float(i) for i, level in enumerate(levels)}
+        return np.fromiter((ranks.get(x, np.nan) if isinstance(x, str) else np.nan for x in v), float, len(v))
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=float)
 
 
 def _wild(s: pd.Series) -> np.ndarray:
@@ -289,13 +327,15 @@ def _result(
     vals = pd.DataFrame({"code": code_strings, "value": _typed(values, t)})
     parts = [e[["pid", "file", "row"]] for e in evidence if len(e)]
     if parts:
-        ev = pd.concat(parts, ignore_index=True)
-        files = pd.Categorical(ev["file"].to_numpy(dtype=object))  # categories sorted by name
+        from pandas.api.types import union_categoricals
+
+        # categories sorted by name
+        files = union_categoricals([_categorical(e["file"]) for e in parts], sort_categories=True)
         key = pd.DataFrame(
             {
-                "pid": ev["pid"].to_numpy(dtype=np.int64),
+                "pid": np.concatenate([e["pid"].to_numpy(dtype=np.int64) for e in parts]),
                 "f": np.asarray(files.codes, dtype=np.int64),
-                "row": ev["row"].to_numpy(dtype=np.int64),
+                "row": np.concatenate([e["row"].to_numpy(dtype=np.int64) for e in parts]),
             }
         )
         key = key.drop_duplicates().sort_values(["pid", "f", "row"], kind="stable")
@@ -315,6 +355,12 @@ def _result(
             }
         )
     return Derived(request, as_of, vals, ev_frame)
+
+
+def _categorical(s: pd.Series) -> pd.Categorical:
+    """File names as a categorical with plain ``object`` categories (so that parts can be united)."""
+    c = pd.Categorical(s) if isinstance(s.dtype, pd.CategoricalDtype) else pd.Categorical(s.astype(str))
+    return pd.Categorical.from_codes(c.codes, categories=pd.Index([str(x) for x in c.categories], dtype=object))
 
 
 def _q_evidence(q: pd.DataFrame, mask: np.ndarray, code_col: str, codes: pd.Index, hit: np.ndarray) -> pd.DataFrame:
