@@ -33,7 +33,7 @@ import pyarrow as pa
 
 from ..columns import Columns, column_kind
 from ..errors import DatalogError
-from ..ir import Atom, BinOp, Comparison, Const, Negation, Program, Rule, Term, Var
+from ..ir import BinOp, Const, Program, Term, Var
 from ..plan import AntiJoin, Bind, Component, Filter, PlannedRule, Scan, plan_program
 from ..values import Row, transpose
 
@@ -41,10 +41,7 @@ __all__ = ["BACKEND_FACTORY", "DuckDBBackend"]
 
 Kinds = frozenset[str]
 _NUM = frozenset({"i", "f"})
-# Strings are stored as the ENUM "_S" of every string of the evaluation (facts and program constants),
-# its values in code-point order: joins compare integers, and ENUM order is the strings' order.
-_STR = '"_S"'
-_SQL_TYPE = {"b": "BOOLEAN", "i": "BIGINT", "f": "DOUBLE", "s": _STR, "n": "BIGINT"}
+_SQL_TYPE = {"b": "BOOLEAN", "i": "BIGINT", "f": "DOUBLE", "s": "VARCHAR", "n": "BIGINT"}
 _PART_TYPES = (("k", "UTINYINT"), ("t", "UTINYINT"), ("i", "BIGINT"), ("f", "DOUBLE"), ("s", "VARCHAR"))
 _INT64 = (-(2**63), 2**63 - 1)
 _CLASS = {"b": "b", "i": "n", "f": "n", "s": "s"}
@@ -88,10 +85,6 @@ def _literal(value: object) -> str:
     if isinstance(value, float):
         return f"CAST('{value!r}' AS DOUBLE)"
     assert isinstance(value, str)
-    return f"CAST({_varchar(value)} AS {_STR})"
-
-
-def _varchar(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
@@ -149,8 +142,8 @@ class SV:
         if rep == "f":
             whole = f"(CASE WHEN {x} = trunc({x}) AND abs({x}) < 9.2e18 THEN CAST({x} AS BIGINT) ELSE 0 END)"
             return ("1", "2", whole, x, "''")
-        if rep == "s":  # the mixed encoding keeps strings as VARCHAR (byte order = code-point order)
-            return ("3", "3", "CAST(0 AS BIGINT)", "CAST(0 AS DOUBLE)", f"CAST({x} AS VARCHAR)")
+        if rep == "s":
+            return ("3", "3", "CAST(0 AS BIGINT)", "CAST(0 AS DOUBLE)", x)
         return ("NULL", "NULL", "NULL", "NULL", "NULL")
 
     def numeric(self) -> tuple[str, str, str, str]:
@@ -448,11 +441,6 @@ class DuckDBBackend:
             else:
                 columns[p] = transpose(r, arity[p]) if r else []
         kinds = infer_kinds(components, columns, arity)
-        universe = _strings(program, columns, kinds)
-        order = np.arange(len(universe), dtype=np.int64)
-        con.register("_s_in", pa.table({"v": pa.array(universe, type=pa.string()), "i": order}))
-        con.execute(f"CREATE TYPE {_STR} AS ENUM (SELECT v FROM _s_in ORDER BY i)")
-        con.unregister("_s_in")
         for pred in arity:
             self._load(con, pred, kinds[pred], columns.get(pred, []), bool(rows.get(pred)))
         compiler = _Compiler(kinds)
@@ -476,7 +464,7 @@ class DuckDBBackend:
                 if comp.recursive:
                     for prefix in ("d", "n"):
                         con.execute(f"DROP TABLE IF EXISTS {_table(pred, prefix)}")
-        return _Relations(con, {pred: kinds[pred] for pred in arity}, universe)
+        return _Relations(con, {pred: kinds[pred] for pred in arity})
 
     @staticmethod
     def _linear(con: Any, compiler: _Compiler, pred: str, rules: list[PlannedRule]) -> None:
@@ -557,12 +545,11 @@ class DuckDBBackend:
 class _Relations(Mapping[str, set[Row]]):
     """The model, kept in the DuckDB database and read back per predicate on first use."""
 
-    def __init__(self, con: Any, kinds: dict[str, list[Kinds]], universe: np.ndarray) -> None:
+    def __init__(self, con: Any, kinds: dict[str, list[Kinds]]) -> None:
         self._con = con
         self._kinds = kinds
-        self._universe = universe  # the ENUM's strings, in order
         self._sets: dict[str, set[Row]] = {}
-        self._lookup: tuple[np.ndarray, np.ndarray] | None = None  # (codes, position of each ENUM value)
+        self._codes: tuple[np.ndarray] | None = None
 
     def __getitem__(self, pred: str) -> set[Row]:
         if pred not in self._sets:
@@ -589,10 +576,9 @@ class _Relations(Mapping[str, set[Row]]):
         return self.positions_many([pred], codes)[pred]
 
     def positions_many(self, preds: Sequence[str], codes: np.ndarray) -> dict[str, np.ndarray]:
-        """``positions`` of several predicates, one query per batch of predicates.
+        """``positions`` of several predicates, by joins inside the database, one query per batch.
 
-        No string leaves the database: a string column holds ENUM codes, mapped to positions in
-        ``codes`` by a lookup array built once per ``codes``.
+        No string leaves the database; ``codes`` is loaded once per array.
         """
         out: dict[str, np.ndarray] = {}
         joined: list[str] = []
@@ -604,25 +590,25 @@ class _Relations(Mapping[str, set[Row]]):
                 joined.append(pred)
         if not joined:
             return out
-        if self._lookup is None or self._lookup[0] is not codes:
-            import pandas as pd
-
-            self._lookup = (codes, np.asarray(pd.Index(codes).get_indexer(self._universe), dtype=np.int64))
-        lookup = self._lookup[1]
+        if self._codes is None or self._codes[0] is not codes:
+            table = pa.table({"code": pa.array(codes, type=pa.string()), "pos": np.arange(len(codes), dtype=np.int64)})
+            self._con.register("_codes_in", table)
+            self._con.execute("CREATE OR REPLACE TEMP TABLE _codes AS SELECT * FROM _codes_in")
+            self._con.unregister("_codes_in")
+            self._codes = (codes,)
         for start in range(0, len(joined), 64):
             batch = joined[start : start + 64]
             sql = " UNION ALL ".join(
-                f"SELECT CAST({q} AS SMALLINT) AS q, enum_code(c0) AS e FROM {_table(pred)}"
+                f"SELECT CAST({q} AS SMALLINT) AS q, k.pos FROM {_table(pred)} AS t JOIN _codes AS k ON t.c0 = k.code"
                 for q, pred in enumerate(batch)
             )
             found = self._con.execute(sql).fetchnumpy()
             q_col = np.asarray(found["q"], dtype=np.int64)
-            pos = lookup[np.asarray(found["e"], dtype=np.int64)]
+            pos = np.asarray(found["pos"], dtype=np.int64)
             order = np.argsort(q_col, kind="stable")
             bounds = np.searchsorted(q_col[order], np.arange(len(batch) + 1))
             for q, pred in enumerate(batch):
-                found_pos = pos[order[bounds[q] : bounds[q + 1]]]
-                out[pred] = found_pos[found_pos >= 0]
+                out[pred] = pos[order[bounds[q] : bounds[q + 1]]]
         return out
 
     def columns(self, pred: str) -> tuple[np.ndarray, ...]:
@@ -645,42 +631,6 @@ class _Relations(Mapping[str, set[Row]]):
                 values.append(raw[pos])
                 pos += 1
         return tuple(values)
-
-
-def _strings(
-    program: Program, columns: Mapping[str, Sequence[Sequence[object]]], kinds: Mapping[str, list[Kinds]]
-) -> np.ndarray:
-    """Every string of the evaluation (in facts and in the program), distinct, in code-point order."""
-    import pandas as pd
-
-    found: set[str] = set()
-    for pred, cols in columns.items():
-        for j, col in enumerate(cols):
-            if "s" not in kinds[pred][j]:
-                continue
-            if isinstance(col, np.ndarray):
-                found.update(pd.unique(col) if col.dtype.kind == "O" else ())
-            else:
-                found.update(v for v in col if isinstance(v, str))
-    stack: list[object] = list(program.rules)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Const):
-            if isinstance(node.value, str):
-                found.add(node.value)
-        elif isinstance(node, Rule):
-            stack.append(node.head)
-            stack.extend(node.body)
-        elif isinstance(node, Atom):
-            stack.extend(node.args)
-        elif isinstance(node, Negation):
-            stack.append(node.atom)
-        elif isinstance(node, Comparison | BinOp):
-            stack.extend((node.left, node.right))
-    found = {v for v in found if isinstance(v, str)}
-    universe = np.empty(len(found) or 1, dtype=object)
-    universe[:] = sorted(found) or [""]  # an ENUM needs a value
-    return universe
 
 
 def _positions_of(columns: tuple[np.ndarray, ...], codes: np.ndarray) -> np.ndarray:
