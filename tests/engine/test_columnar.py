@@ -103,3 +103,20 @@ def test_columns_reject_what_is_not_a_datalog_value() -> None:
     for backend in ("pydatalog", "duckdb"):
         assert evaluate(rows, program, backend) == evaluate(cols, program, backend)
         assert evaluate(cols, program, backend)["q"] == {("b", 2)}
+
+
+def test_string_order_and_equality_hold_with_many_strings() -> None:
+    """Strings compare by code point on both backends, with quotes and non-ASCII, at any size."""
+    from credential.datalog import evaluate
+
+    rng = np.random.default_rng(5)
+    alphabet = list("abAB\u00e9\u4e2d'\"0 ")
+    words = sorted({"".join(rng.choice(alphabet, size=int(rng.integers(0, 6)))) for _ in range(120)})
+    program = 'lt(X, Y) :- w(X), w(Y), X < Y. eq(X) :- w(X), X = "ab".'
+    for backend in ("pydatalog", "duckdb"):
+        got = evaluate({"w": [(w,) for w in words]}, program, backend)
+        assert got["lt"] == {(x, y) for x in words for y in words if x < y}, backend
+        assert got["eq"] == ({("ab",)} if "ab" in words else set()), backend
+    many = [f"w{i:06d}" for i in range(150_000)]
+    big = evaluate({"big": Columns([np.array(many, dtype=object)])}, 'n(X) :- big(X), X >= "w149990".', "duckdb")
+    assert big["n"] == {(w,) for w in many if w >= "w149990"}
