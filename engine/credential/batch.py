@@ -8,8 +8,8 @@ which is what an API user wants but costs too much for 100,000 providers × 20 s
   sort is needed for one as-of date;
 - **missing values** of undetermined decisions come from :class:`ColumnarMissing` (one walk
   of the policy over boolean arrays, not one per decision);
-- **JSON lines and CSV** are assembled from pieces encoded once per provider, per
-  subject/outcome/date and per missing list, joined in C (``str.join``) block by block, so a
+- **JSON lines and CSV** are assembled from UTF-8 pieces encoded once per provider, per
+  subject/outcome/date and per missing list, joined in C (``bytes.join``) block by block, so a
   writer streams them and memory does not grow with the output.  The bytes are identical to
   serialising the records one by one (tested);
 - **proofs** (``--explain``) are built block by block as the lines are written, and the proof
@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -39,12 +40,20 @@ if TYPE_CHECKING:
 COLUMNS = ["provider", "provider_name", "subject", "outcome", "as_of", "missing"]
 OUTCOMES = ["granted", "refused", "undetermined"]
 _GRANTED, _REFUSED, _UNDETERMINED = 0, 1, 2
-BLOCK_ROWS = 20_000  # decisions per written block (plain)
+BLOCK_ROWS = 50_000  # decisions per written block (plain)
 EXPLAIN_BLOCK_ROWS = 2_000  # decisions per written block with proofs
 
 
 def _dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\]')
+
+
+def _jstr(value: str) -> str:
+    """A string as JSON text, as ``_dumps`` writes it (quick when there is nothing to escape)."""
+    return f'"{value}"' if _NEEDS_ESCAPE.search(value) is None else _dumps(value)
 
 
 def _empty_missing(n: int) -> np.ndarray:
@@ -82,7 +91,7 @@ def decision_frame(ev: Evaluation) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "provider": pd.Categorical.from_codes(rows_of, categories=codes) if n else _cat([]),
-            "provider_name": names_arr[rows_of],
+            "provider_name": pd.Series(names_arr[rows_of], dtype=object),  # no inference to str
             "subject": pd.Categorical.from_codes(np.tile(np.arange(k), n), categories=[s for s, _, _ in subjects])
             if n and k
             else _cat([]),
@@ -188,9 +197,7 @@ class _Pieces:
         self.out, self.out_values = _codes(frame["outcome"])
         self.date, self.date_values = _codes(frame["as_of"])
         first = np.full(len(self.prov_values), -1, dtype=np.int64)
-        if self.n:
-            uniq, at = np.unique(self.prov, return_index=True)
-            first[uniq] = at
+        first[self.prov[::-1]] = np.arange(self.n - 1, -1, -1)  # the last write (the first row) wins
         names = frame["provider_name"].to_numpy(dtype=object)
         self.names = [names[i] if i >= 0 else None for i in first]
         self.missing = frame["missing"].to_numpy(dtype=object)
@@ -208,17 +215,17 @@ class _Pieces:
                     i += 1
         return out
 
-    def missing_pieces(self, start: int, stop: int, encode: Any, empty: str) -> np.ndarray:
+    def missing_pieces(self, start: int, stop: int, encode: Any, empty: bytes) -> np.ndarray:
         """Encoded missing lists of rows ``start:stop`` (only undetermined decisions have any)."""
         block = self.missing[start:stop]
         out = np.empty(len(block), dtype=object)
         out.fill(empty)
-        cache: dict[tuple[str, ...], str] = {}
+        cache: dict[tuple[str, ...], bytes] = {}
         for i in np.flatnonzero(self.out[start:stop] == self.undetermined):
             key = tuple(block[i])
             if key:
                 hit = cache.get(key)
-                out[i] = hit if hit is not None else cache.setdefault(key, encode(list(key)))
+                out[i] = hit if hit is not None else cache.setdefault(key, encode(list(key)).encode())
         return out
 
 
@@ -236,8 +243,8 @@ def jsonl_chunks(
     backend: str,
     proofs: Any = None,
     block_rows: int | None = None,
-) -> Iterator[str]:
-    """The decision records as JSON lines, in blocks; byte-identical to ``DecisionRecord.to_jsonl``.
+) -> Iterator[bytes]:
+    """The decision records as JSON lines (UTF-8), in blocks; byte-identical to ``DecisionRecord.to_jsonl``.
 
     ``proofs``, if given, is called with ``(start, stop)`` and returns the proofs (JSON-ready
     dicts) of those rows, which are then written into the lines.
@@ -245,13 +252,16 @@ def jsonl_chunks(
     pieces = _Pieces(frame)
     heads = np.array(
         [
-            f'{{"provider": {_dumps(str(p))}, "provider_name": {_dumps(n if isinstance(n, str) else None)}, "subject": '
+            f'{{"provider": {_jstr(str(p))}, "provider_name": {_jstr(n) if isinstance(n, str) else "null"}, '
+            '"subject": '.encode()
             for p, n in zip(pieces.prov_values, pieces.names, strict=True)
         ],
         dtype=object,
     )
-    mids = pieces.mids(lambda s, o, d: f'{_dumps(str(s))}, "outcome": "{o}", "as_of": {_dumps(str(d))}, "missing": ')
-    tail = _tail(policy, data, backend)
+    mids = pieces.mids(
+        lambda s, o, d: f'{_dumps(str(s))}, "outcome": "{o}", "as_of": {_dumps(str(d))}, "missing": '.encode()
+    )
+    tail = _tail(policy, data, backend).encode()
     per_row = 4 if proofs is None else 6
     step = block_rows or (BLOCK_ROWS if proofs is None else EXPLAIN_BLOCK_ROWS)
     for start in range(0, pieces.n, step):
@@ -259,19 +269,19 @@ def jsonl_chunks(
         out = np.empty((stop - start) * per_row, dtype=object)
         out[0::per_row] = heads[pieces.prov[start:stop]]
         out[1::per_row] = mids[pieces.mid_index[start:stop]]
-        out[2::per_row] = pieces.missing_pieces(start, stop, _dumps, "[]")
+        out[2::per_row] = pieces.missing_pieces(start, stop, _dumps, b"[]")
         if proofs is None:
-            out[3::per_row] = tail + "\n"
+            out[3::per_row] = tail + b"\n"
         else:
-            out[3::per_row] = tail[:-1] + ', "proof": '
-            out[4::per_row] = [_dumps(p) for p in proofs(start, stop)]
-            out[5::per_row] = "}\n"
-        yield "".join(out.tolist())
+            out[3::per_row] = tail[:-1] + b', "proof": '
+            out[4::per_row] = [_dumps(p).encode() for p in proofs(start, stop)]
+            out[5::per_row] = b"}\n"
+        yield b"".join(out.tolist())
 
 
 def jsonl_lines(frame: pd.DataFrame, policy: dict[str, str], data: dict[str, str], backend: str) -> list[str]:
     """The decision records as JSON lines (a list; see :func:`jsonl_chunks` for the streamed form)."""
-    text = "".join(jsonl_chunks(frame, policy, data, backend))
+    text = b"".join(jsonl_chunks(frame, policy, data, backend)).decode()
     return text.split("\n")[:-1] if text else []
 
 
@@ -282,34 +292,31 @@ def csv_field(value: str) -> str:
     return buf.getvalue()[:-2]
 
 
-def csv_chunks(frame: pd.DataFrame, policy: dict[str, str], backend: str) -> Iterator[str]:
-    """The decisions as CSV (header first), in blocks; the bytes ``csv.writer`` would write."""
+def csv_chunks(frame: pd.DataFrame, policy: dict[str, str], backend: str) -> Iterator[bytes]:
+    """The decisions as CSV (UTF-8, header first), in blocks; the bytes ``csv.writer`` would write."""
     from credential.output import CSV_COLUMNS
 
-    yield ",".join(CSV_COLUMNS) + "\n"
+    yield (",".join(CSV_COLUMNS) + "\n").encode()
     pieces = _Pieces(frame)
     heads = np.array(
         [
-            f"{csv_field(str(p))},{csv_field(n if isinstance(n, str) else '')},"
+            f"{csv_field(str(p))},{csv_field(n if isinstance(n, str) else '')},".encode()
             for p, n in zip(pieces.prov_values, pieces.names, strict=True)
         ],
         dtype=object,
     )
-    mids = pieces.mids(lambda s, o, d: f"{csv_field(str(s))},{csv_field(str(o))},{csv_field(str(d))},")
-    tail = (
-        ","
-        + ",".join(csv_field(v) for v in (policy["name"], policy["version"], policy["sha256"], __version__, backend))
-        + "\n"
-    )
+    mids = pieces.mids(lambda s, o, d: f"{csv_field(str(s))},{csv_field(str(o))},{csv_field(str(d))},".encode())
+    fields = (policy["name"], policy["version"], policy["sha256"], __version__, backend)
+    tail = ("," + ",".join(csv_field(v) for v in fields) + "\n").encode()
     for start in range(0, pieces.n, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, pieces.n)
         out = np.empty((stop - start) * 4, dtype=object)
         out[0::4] = heads[pieces.prov[start:stop]]
         out[1::4] = mids[pieces.mid_index[start:stop]]
-        out[2::4] = pieces.missing_pieces(start, stop, lambda m: csv_field(";".join(m)), "")
+        out[2::4] = pieces.missing_pieces(start, stop, lambda m: csv_field(";".join(m)), b"")
         out[3::4] = tail
-        yield "".join(out.tolist())
+        yield b"".join(out.tolist())
 
 
 def to_csv(frame: pd.DataFrame, policy: dict[str, str], backend: str) -> str:
-    return "".join(csv_chunks(frame, policy, backend))
+    return b"".join(csv_chunks(frame, policy, backend)).decode()

@@ -96,8 +96,8 @@ def to_table(result: RunResult, name_width: int = 32, form_width: int = 12) -> s
     return out.getvalue()
 
 
-def render_chunks(result: RunResult, fmt: str) -> Iterator[str]:
-    """A run's decisions in one of the formats of ``credential evaluate``, in blocks to stream."""
+def render_chunks(result: RunResult, fmt: str) -> Iterator[bytes]:
+    """A run's decisions in one of the formats of ``credential evaluate``, as UTF-8 blocks to stream."""
     from credential.batch import csv_chunks, jsonl_chunks
     from credential.engine import policy_ref
 
@@ -113,21 +113,21 @@ def render_chunks(result: RunResult, fmt: str) -> Iterator[str]:
     elif fmt == "csv":
         yield from csv_chunks(result.frame, pref, result.backend)
     else:
-        yield to_table(result)
+        yield to_table(result).encode()
 
 
-def _json_array(chunks: Iterator[str]) -> Iterator[str]:
+def _json_array(chunks: Iterator[bytes]) -> Iterator[bytes]:
     """JSON lines (each ending in a newline) as a JSON array with one record per line."""
     first = True
     for chunk in chunks:
         if not chunk:
             continue
-        # JSON text never holds a raw newline, so the only ones are the line ends
-        yield ("[\n" if first else ",\n") + chunk[:-1].replace("\n", ",\n")
+        # JSON text never holds a raw newline (nor does UTF-8 make one), so the only ones are line ends
+        yield (b"[\n" if first else b",\n") + chunk[:-1].replace(b"\n", b",\n")
         first = False
-    yield "[]\n" if first else "\n]\n"
+    yield b"[]\n" if first else b"\n]\n"
 
 
 def render(result: RunResult, fmt: str) -> str:
     """A run's decisions in one of the formats of ``credential evaluate``, as one string."""
-    return "".join(render_chunks(result, fmt))
+    return b"".join(render_chunks(result, fmt)).decode()

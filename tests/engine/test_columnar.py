@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from credential.compile import names as pn
 from credential.compile.facts import build_facts
@@ -120,3 +122,10 @@ def test_string_order_and_equality_hold_with_many_strings() -> None:
     many = [f"w{i:06d}" for i in range(150_000)]
     big = evaluate({"big": Columns([np.array(many, dtype=object)])}, 'n(X) :- big(X), X >= "w149990".', "duckdb")
     assert big["n"] == {(w,) for w in many if w >= "w149990"}
+
+
+@given(st.text())
+def test_quick_json_strings_equal_json_dumps(value: str) -> None:
+    from credential.batch import _dumps, _jstr
+
+    assert _jstr(value) == _dumps(value)

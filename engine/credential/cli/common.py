@@ -57,10 +57,10 @@ def load_policy_or_exit(path: str | Path, fmt: str = "text", strict: bool = Fals
     return policy
 
 
-def write_atomic(path: str | Path, data: str | bytes | Iterable[str]) -> None:
+def write_atomic(path: str | Path, data: str | bytes | Iterable[str | bytes]) -> None:
     """Write a whole file or nothing: a temporary file in the same folder, then rename.
 
-    ``data`` may be an iterable of text chunks, written as they come (streamed output).
+    ``data`` may be an iterable of chunks (text, or UTF-8 bytes), written as they come (streamed).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +71,7 @@ def write_atomic(path: str | Path, data: str | bytes | Iterable[str]) -> None:
                 fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             else:
                 for chunk in data:
-                    fh.write(chunk.encode("utf-8"))
+                    fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
