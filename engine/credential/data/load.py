@@ -189,7 +189,7 @@ def _read_csv_fast(data: bytes, header: list[str]) -> pd.DataFrame | None:
             read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=True),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={h: pa.string() for h in header},
+                column_types={h: pa.large_string() for h in header},
                 null_values=[""],
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
@@ -226,7 +226,7 @@ def _read_csv_bytes(data: bytes, text: str, file: str, name: str) -> RawTable:
         header, _positions, dups = _unique_header([h.strip() for h in first])
         # A lone carriage return is a line break to the csv module but not to pyarrow: such
         # files take the csv path so row numbers agree.
-        bare_cr = data.count(b"\r") != data.count(b"\r\n")
+        bare_cr = b"\r" in data and data.count(b"\r") != data.count(b"\r\n")
         if not dups and not bare_cr:
             fast = _read_csv_fast(data, header)
             if fast is not None:

@@ -14,6 +14,7 @@ import difflib
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -25,8 +26,9 @@ from credential.data.load import REQUIRED_COLUMNS
 from credential.data.parse import (
     CODE_PATTERN,
     DATE_PATTERN,
-    as_arrow,
+    encode,
     is_code,
+    isin,
     levels_of,
     parse_bool,
     parse_date,
@@ -64,15 +66,25 @@ class TableSchema:
 
 @dataclass(frozen=True)
 class Known:
-    """The provider codes other tables may name, sorted, and as a pyarrow lookup set."""
+    """The provider codes other tables may name: a sorted pyarrow lookup set (and, when a
+    did-you-mean needs them, as Python strings)."""
 
-    codes: tuple[str, ...]
     value_set: pa_arrow.Array
 
+    @cached_property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(self.value_set.to_pylist())
+
     @staticmethod
-    def of(codes: Collection[str]) -> Known:
-        ordered = tuple(sorted(set(codes)))
-        return Known(ordered, pa_arrow.array(ordered, type=pa_arrow.large_string()))
+    def of(codes: Collection[str] | pa_arrow.Array | pa_arrow.ChunkedArray) -> Known:
+        if isinstance(codes, pa_arrow.Array | pa_arrow.ChunkedArray):
+            distinct = pc.unique(pc.drop_null(codes.cast(pa_arrow.large_string())))
+            if isinstance(distinct, pa_arrow.ChunkedArray):  # pragma: no cover - unique gives an Array
+                distinct = distinct.combine_chunks()
+            # byte order of UTF-8 is code point order: the order sorted() gives
+            return Known(distinct.take(pc.sort_indices(distinct)))
+        ordered = sorted(set(codes))
+        return Known(pa_arrow.array(ordered, type=pa_arrow.large_string()))
 
 
 # --------------------------------------------------------------------------- wording
@@ -245,7 +257,7 @@ def _value_checks(column: str, t: ValueType, tag: str, rules: dict[str, Rule], w
             allowed = list(levels)
             add(
                 "not-a-level",
-                lambda s: ~_present(s) | s.isin(allowed).astype(bool),
+                lambda s: ~_present(s) | isin(s, allowed),
                 Rule("data.not-a-level", column, _per_value(column, _level_words(t, what))),
             )
     return checks
@@ -258,16 +270,17 @@ def _code_column(table: str, column: str, rules: dict[str, Rule], known: Known |
     checks.append(pa.Check(lambda s: is_code(s), name=f"{tag}:bad-code", ignore_na=True))
     if known is not None:
         value_set = known.value_set
-        choices = known.codes
 
         def in_providers(s: pd.Series) -> pd.Series:
             if s.empty:
                 return pd.Series(np.zeros(0, dtype=bool), index=s.index)
-            arr = as_arrow(s)
-            inside = np.asarray(pc.is_in(arr, value_set=value_set).to_numpy(zero_copy_only=False), dtype=bool)
-            return pd.Series(inside, index=s.index) | ~is_code(s)
+            enc = encode(s)  # each distinct code is looked up once
+            inside = np.asarray(pc.is_in(enc.uniques, value_set=value_set).to_numpy(zero_copy_only=False), dtype=bool)
+            # a missing cell is not in the set (False), as pyarrow's is_in says of a null
+            return pd.Series(enc.expand(inside, False), index=s.index) | ~is_code(s)
 
         def unknown_words(value: str) -> tuple[str, str | None]:
+            choices = known.codes
             s = difflib.get_close_matches(value, choices, n=1, cutoff=0.6) if len(choices) <= 5000 else []
             hint = f"did you mean '{s[0]}'? " if s else ""
             return (
@@ -379,7 +392,7 @@ def observations_schema(spec: BundleSpec, known: Known | None) -> TableSchema:
     def in_group(df: pd.DataFrame, names: list[str]) -> pd.Series:
         if not names or "measure" not in df or "value" not in df:
             return pd.Series(False, index=df.index)
-        return df["measure"].isin(names).astype(bool) & df["value"].notna()
+        return isin(df["measure"], names) & df["value"].notna()
 
     def value_rule(code: str, words: Callable[[str, str], tuple[str, str | None]]) -> Rule:
         def describe(frame: pd.DataFrame, rows: Sequence[int]) -> list[tuple[str, str | None]]:
@@ -443,23 +456,20 @@ def observations_schema(spec: BundleSpec, known: Known | None) -> TableSchema:
         )
     if groups["level"]:
         lv = groups["level"]
-        pairs = sorted({f"{m}\x1f{level}" for m in lv for level in (levels_of(measures[m]) or ())})
-        pair_set = pa_arrow.array(pairs, type=pa_arrow.large_string())
+        # Measures that share a list of levels are checked together, each distinct value once.
+        by_levels: dict[tuple[str, ...], list[str]] = {}
+        for m in lv:
+            by_levels.setdefault(levels_of(measures[m]) or (), []).append(m)
 
         def level_ok(df: pd.DataFrame) -> pd.Series:
             sel = in_group(df, lv)
             if not sel.any():
                 return pd.Series(True, index=df.index)
-            key = pc.binary_join_element_wise(
-                as_arrow(df["measure"]),
-                as_arrow(_value(df)),
-                pa_arrow.scalar("\x1f", pa_arrow.large_string()),
-            )
-            ok = np.asarray(
-                pc.fill_null(pc.is_in(key, value_set=pair_set), False).to_numpy(zero_copy_only=False),
-                dtype=bool,
-            )
-            return ~sel | pd.Series(ok, index=df.index)
+            value = _value(df)
+            bad = np.zeros(len(df), dtype=bool)
+            for levels, names in by_levels.items():
+                bad |= (isin(df["measure"], names) & ~isin(value, levels)).to_numpy(dtype=bool)
+            return ~(sel & pd.Series(bad, index=df.index))
 
         add(
             "not-a-level",
@@ -478,6 +488,42 @@ def observations_schema(spec: BundleSpec, known: Known | None) -> TableSchema:
     )
 
 
+def _each_distinct(s: pd.Series, fn: Callable[[pd.Series], list[str | None]]) -> np.ndarray:
+    """``fn`` applied to each distinct cell of ``s`` once, as an object array per cell (None
+    where the cell is missing)."""
+    enc = encode(s)
+    per = np.empty(len(enc.uniques), dtype=object)
+    per[:] = fn(enc.series())
+    return enc.expand(per, None)
+
+
+def _number_text(s: pd.Series) -> list[str | None]:
+    return [None if np.isnan(x) else repr(float(x)) for x in parse_number(s)]
+
+
+def _bool_text(s: pd.Series) -> list[str | None]:
+    return [None if pd.isna(x) else str(bool(x)) for x in parse_bool(s)]
+
+
+def _duplicated(keys: np.ndarray) -> np.ndarray:
+    """True for every element whose key occurs more than once (``duplicated(keep=False)``), by
+    sorting: a sort of int64 keys is several times faster than hashing them."""
+    out = np.zeros(len(keys), dtype=bool)
+    if len(keys) < 2:
+        return out
+    ordered = np.sort(keys)
+    if not (ordered[1:] == ordered[:-1]).any():
+        return out
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    same = ordered[1:] == ordered[:-1]
+    dup = np.zeros(len(keys), dtype=bool)
+    dup[1:] |= same
+    dup[:-1] |= same
+    out[order] = dup
+    return out
+
+
 def normalised_values(df: pd.DataFrame, spec: BundleSpec) -> pd.Series:
     """Each observation's value in a comparable form: equal values compare equal ("0.9" and
     "0.90"); an empty cell is ``"\\x00missing"``; a malformed value or undeclared measure NA."""
@@ -486,11 +532,10 @@ def normalised_values(df: pd.DataFrame, spec: BundleSpec) -> pd.Series:
     out = pd.Series(pd.NA, index=df.index, dtype=object)
     numeric = measure.isin(groups["number"] + groups["percent"]).astype(bool)
     if numeric.any():
-        nums = parse_number(value[numeric])
-        out[numeric] = nums.map(lambda x: None if np.isnan(x) else repr(float(x))).astype(object)
+        out[numeric] = _each_distinct(value[numeric], _number_text)
     bools = measure.isin(groups["bool"]).astype(bool)
     if bools.any():
-        out[bools] = parse_bool(value[bools]).map(lambda x: None if pd.isna(x) else str(bool(x))).astype(object)
+        out[bools] = _each_distinct(value[bools], _bool_text)
     dates = measure.isin(groups["date"]).astype(bool)
     if dates.any():
         d = parse_date(value[dates])
@@ -511,14 +556,22 @@ def add_conflict(spec: BundleSpec, rules: dict[str, Rule], checks: list[pa.Check
         ok = pd.Series(True, index=df.index)
         if any(k not in df for k in [*keys, "value"]) or df.empty:
             return ok
-        # One int64 key per row from the factorised columns: far faster than hashing strings.
+        # One int64 key per row from the encoded columns (each column's distinct values
+        # numbered, 0 for a missing cell): far faster than hashing strings.
         combined = np.zeros(len(df), dtype=np.int64)
+        size = 1
         complete = np.ones(len(df), dtype=bool)
         for k in keys:
-            codes, uniques = pd.factorize(df[k])
-            complete &= codes >= 0
-            combined = combined * (len(uniques) + 1) + (codes + 1)
-        dup = pd.Series(pd.Series(combined).duplicated(keep=False).to_numpy() & complete, index=df.index)
+            enc = encode(df[k])
+            width = len(enc.uniques) + 1
+            if size * width >= 1 << 62:  # renumber the keys so far densely, so as not to overflow
+                _, combined = np.unique(combined, return_inverse=True)
+                combined = combined.astype(np.int64).reshape(-1)
+                size = int(combined.max()) + 1
+            complete &= enc.codes >= 0
+            combined = combined * width + (enc.codes.astype(np.int64) + 1)
+            size *= width
+        dup = pd.Series(_duplicated(combined) & complete, index=df.index)
         if not dup.any():
             return ok
         sub = df[dup]
@@ -591,9 +644,11 @@ def arrangements_schema(known: Known | None) -> TableSchema:
     )
 
 
-def bundle_schemas(spec: BundleSpec, provider_codes: Collection[str] | None = None) -> dict[str, TableSchema]:
-    """The four table schemas for ``spec``; with ``provider_codes``, codes in the other tables
-    must be among them (``data.unknown-provider``)."""
+def bundle_schemas(
+    spec: BundleSpec, provider_codes: Collection[str] | pa_arrow.Array | pa_arrow.ChunkedArray | None = None
+) -> dict[str, TableSchema]:
+    """The four table schemas for ``spec``; with ``provider_codes`` (strings, or a pyarrow
+    array of them), codes in the other tables must be among them (``data.unknown-provider``)."""
     known = Known.of(provider_codes) if provider_codes is not None else None
     return {
         "providers": providers_schema(spec),

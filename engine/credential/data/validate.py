@@ -23,10 +23,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pa_arrow
 
 from credential.data.bundle import Bundle, Quarantine
 from credential.data.load import TABLES, RawBundle, RawTable
-from credential.data.parse import is_code, memo, parse_date, python_values, typed_column
+from credential.data.parse import as_arrow, is_code, isin, memo, parse_date, python_values, typed_column
 from credential.data.schema import TableSchema, bundle_schemas, expected_columns, suggest
 from credential.diagnostics import Diagnostic, Severity, sort_diagnostics
 from credential.types import BundleSpec, ValueType
@@ -232,7 +233,7 @@ def _undeclared(table: RawTable, column: str, declared: frozenset[str] | set[str
     if column not in frame.columns or frame.empty:
         return []
     values = frame[column]
-    bad = values.notna() & ~values.isin(sorted(declared)).astype(bool)
+    bad = values.notna() & ~isin(values, declared)
     if not bad.any():
         return []
     sub = values[bad]
@@ -267,10 +268,17 @@ def _str_col(s: pd.Series) -> pd.Series:
     return s.astype("string")
 
 
+def _repeated(text: str, n: int) -> pd.Series:
+    """A ``string`` Series of ``n`` copies of ``text``, built as one Arrow buffer."""
+    data = text.encode("utf-8")
+    offsets = np.arange(n + 1, dtype=np.int64) * len(data)
+    arr = pa_arrow.LargeStringArray.from_buffers(n, pa_arrow.py_buffer(offsets), pa_arrow.py_buffer(data * n))
+    return pd.Series(pd.array(pa_arrow.chunked_array([arr]), dtype="string"))
+
+
 def _provenance(rows: pd.Index, file: str) -> dict[str, pd.Series]:
-    n = len(rows)
     return {
-        "file": pd.Series([file] * n, dtype="string"),
+        "file": _repeated(file, len(rows)),
         "row": pd.Series(np.asarray(rows, dtype="int64")),
     }
 
@@ -299,7 +307,7 @@ def _typed_providers(t: RawTable, spec: BundleSpec) -> pd.DataFrame:
             continue
         data[attr] = typed_column(_col(f, attr), ty).reset_index(drop=True)
     data.update(_provenance(f.index, t.file))
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, copy=False)
 
 
 def _typed_values(values: pd.Series, measures: pd.Series, spec: BundleSpec) -> np.ndarray:
@@ -309,15 +317,17 @@ def _typed_values(values: pd.Series, measures: pd.Series, spec: BundleSpec) -> n
     for m, ty in spec.measures.items():
         by_type.setdefault(ty, []).append(m)
     for ty, names in by_type.items():
-        mask = measures.isin(names).to_numpy(dtype=bool)
+        mask = isin(measures, names).to_numpy(dtype=bool)
         if mask.any():
-            out[mask] = python_values(values[mask], ty)
+            out[mask] = python_values(values, ty, where=mask)
     return out
 
 
 def _typed_observations(t: RawTable, spec: BundleSpec) -> pd.DataFrame:
     f = t.frame
-    f = f[_col(f, "measure").isin(list(spec.measures)).to_numpy(dtype=bool)]
+    declared = isin(_col(f, "measure"), spec.measures).to_numpy(dtype=bool)
+    if not declared.all():  # undeclared measures are left out (the rows kept share the columns otherwise)
+        f = f[declared]
     data: dict[str, object] = {
         "code": _str_col(_col(f, "code")).reset_index(drop=True),
         "measure": _str_col(_col(f, "measure")).reset_index(drop=True),
@@ -325,7 +335,7 @@ def _typed_observations(t: RawTable, spec: BundleSpec) -> pd.DataFrame:
         "value": pd.Series(_typed_values(_col(f, "value"), _col(f, "measure"), spec), dtype=object),
     }
     data.update(_provenance(f.index, t.file))
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, copy=False)
 
 
 def _typed_intervals(t: RawTable, keys: Sequence[str]) -> pd.DataFrame:
@@ -334,7 +344,7 @@ def _typed_intervals(t: RawTable, keys: Sequence[str]) -> pd.DataFrame:
     data["start"] = parse_date(_col(f, "start")).reset_index(drop=True)
     data["end"] = parse_date(_col(f, "end")).reset_index(drop=True)
     data.update(_provenance(f.index, t.file))
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, copy=False)
 
 
 def _code_or_na(s: pd.Series) -> pd.Series:
@@ -454,11 +464,11 @@ def _validate(raw: RawBundle, spec: BundleSpec, on_invalid: OnInvalid) -> Valida
                 help="providers.csv (or providers.parquet, or a 'providers' list in JSON) is required",
             )
         )
-        known: set[str] | None = None
+        known: pa_arrow.ChunkedArray | None = None
     else:
         if "code" in providers.columns:
             codes = providers.frame["code"]
-            known = set(codes[is_code(codes).to_numpy(dtype=bool)].astype(str))
+            known = as_arrow(codes).filter(pa_arrow.array(is_code(codes).to_numpy(dtype=bool)))
         else:  # reported as a missing column; checking references against nothing would only add noise
             known = None
     schemas = bundle_schemas(spec, known)
