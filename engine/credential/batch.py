@@ -67,14 +67,14 @@ def decision_frame(ev: Evaluation) -> pd.DataFrame:
     from credential.proofs.missing import ColumnarMissing
 
     names = ev.inputs.bundle.provider_names()
-    codes = np.array(sorted(names), dtype=object)
+    codes = ev.codes
     names_arr = np.array([names[c] for c in codes] if len(codes) else [], dtype=object)
     n = len(codes)
     subjects = ev.subjects()
     k = len(subjects)
     outcome = np.full((n, k), _REFUSED, dtype=np.int8)
     missing = _empty_missing(n * k)
-    miss = ColumnarMissing(ev, codes)
+    miss = ColumnarMissing(ev)
     miss.prefetch([pred for _, c, p in subjects for pred in (c, p)])
     undetermined_subjects = [s for s, c, p in subjects if (miss.member(p) & ~miss.member(c)).any()]
     miss.prefetch([pred for s in undetermined_subjects for pred in miss.tree_preds(s)])

@@ -85,6 +85,10 @@ class Evaluation:
     pairs: bool
     backend: str
     _sets: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict, repr=False)
+    _masks: dict[str, Any] = field(default_factory=dict, repr=False)
+    _flags: dict[str, list[bool]] = field(default_factory=dict, repr=False)
+    _codes: Any = field(default=None, repr=False)
+    _pos: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def policy(self) -> CheckedPolicy:
@@ -99,11 +103,50 @@ class Evaluation:
             self._sets[pred] = self.model.get(pred)
         return self._sets[pred]
 
+    @property
+    def codes(self) -> Any:
+        """The bundle's provider codes, sorted (a numpy object array): the positions of ``mask``."""
+        if self._codes is None:
+            import numpy as np
+
+            self._codes = np.array(sorted(self.inputs.bundle.provider_names()), dtype=object)
+            self._pos = {str(c): i for i, c in enumerate(self._codes)}
+        return self._codes
+
+    def prefetch(self, preds: Sequence[str]) -> None:
+        """Read the provider masks of several unary predicates at once (one query on DuckDB)."""
+        import numpy as np
+
+        codes = self.codes
+        wanted = list(dict.fromkeys(p for p in preds if p not in self._masks))
+        for pred, pos in self.model.positions_many(wanted, codes).items():
+            mask = np.zeros(len(codes), dtype=bool)
+            mask[pos] = True
+            self._masks[pred] = mask
+
+    def mask(self, pred: str) -> Any:
+        """Which providers (by position in ``codes``) are the first argument of a row of ``pred``."""
+        if pred not in self._masks:
+            self.prefetch([pred])
+        return self._masks[pred]
+
+    def holds(self, pred: str, args: tuple[str, ...]) -> bool:
+        if len(args) == 1:
+            if self._codes is None:
+                self.codes
+            i = self._pos.get(args[0])
+            if i is not None:
+                flags = self._flags.get(pred)
+                if flags is None:
+                    flags = self._flags[pred] = self.mask(pred).tolist()  # list indexing: no numpy scalar
+                return flags[i]  # type: ignore[no-any-return]
+        return args in self.rel(pred)
+
     def truth(self, preds: NodePreds, args: tuple[str, ...]) -> Truth:
-        return truth_of(args in self.rel(preds.certainly), args in self.rel(preds.possibly))
+        return truth_of(self.holds(preds.certainly, args), self.holds(preds.possibly, args))
 
     def outcome(self, certainly: str, possibly: str, args: tuple[str, ...]) -> Outcome:
-        return outcome_of(args in self.rel(certainly), args in self.rel(possibly))
+        return outcome_of(self.holds(certainly, args), self.holds(possibly, args))
 
     def subjects(self) -> list[tuple[str, str, str]]:
         """(subject, certainly predicate, possibly predicate) for every per-provider subject."""

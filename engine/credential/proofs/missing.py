@@ -28,27 +28,19 @@ Labels = dict[str, np.ndarray]  # label -> boolean mask over providers
 class ColumnarMissing:
     """Missing-value labels per provider for the per-provider subjects of one evaluation."""
 
-    def __init__(self, ev: Evaluation, codes: np.ndarray) -> None:
+    def __init__(self, ev: Evaluation) -> None:
         self.ev = ev
-        self.codes = codes
-        self._member: dict[str, np.ndarray] = {}
+        self.codes = ev.codes
         self._rules: dict[str, Labels] = {}
 
     def member(self, pred: str) -> np.ndarray:
-        """Providers whose code is the first argument of a row of ``pred`` (in the model)."""
-        if pred not in self._member:
-            mask = np.zeros(len(self.codes), dtype=bool)
-            mask[self.ev.model.positions(pred, self.codes)] = True
-            self._member[pred] = mask
-        return self._member[pred]
+        """Providers (by position in ``ev.codes``) whose code is the first argument of a row of ``pred``."""
+        mask: np.ndarray = self.ev.mask(pred)
+        return mask
 
     def prefetch(self, preds: list[str]) -> None:
         """Read the masks of several predicates at once (one query on a columnar backend)."""
-        wanted = list(dict.fromkeys(p for p in preds if p not in self._member))
-        for pred, pos in self.ev.model.positions_many(wanted, self.codes).items():
-            mask = np.zeros(len(self.codes), dtype=bool)
-            mask[pos] = True
-            self._member[pred] = mask
+        self.ev.prefetch(preds)
 
     def tree_preds(self, subject: str) -> list[str]:
         """Every predicate the walk of ``subject`` may read (node truths and value presence)."""

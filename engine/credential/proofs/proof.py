@@ -79,6 +79,8 @@ class ProofBuilder:
         self._rule_nodes: dict[tuple[str, str, str | None], Node] = {}
         self._q_rules: dict[tuple[str, str, bool], list[dict[str, Any]] | None] = {}
         self._missing_memo: dict[tuple[str, str, str], frozenset[str]] = {}
+        self._preds: dict[tuple[int, str | None], NodePreds] = {}
+        self._keep: list[ir.Cond] = []  # the conditions whose ids key _preds stay alive
 
     def forget(self) -> None:
         """Drop the memoised proof parts (kept per provider): a writer calls this between blocks."""
@@ -89,7 +91,14 @@ class ProofBuilder:
 
     # ---- model reads ------------------------------------------------------
     def preds(self, cond: ir.Cond, pair_form: str | None) -> NodePreds:
-        return self.compiled.preds_of(cond, pair_form)
+        # keyed by identity: the policy's conditions live as long as the builder, and hashing a
+        # condition hashes its whole tree
+        key = (id(cond), pair_form)
+        hit = self._preds.get(key)
+        if hit is None:
+            hit = self._preds[key] = self.compiled.preds_of(cond, pair_form)
+            self._keep.append(cond)
+        return hit
 
     def truth(self, cond: ir.Cond, args: Args, pair_form: str | None) -> Truth:
         if pair_form is not None and args not in self.ev.rel(pn.pair_domain(pair_form)):
