@@ -596,12 +596,12 @@ class _Relations(Mapping[str, set[Row]]):
             self._con.execute("CREATE OR REPLACE TEMP TABLE _codes AS SELECT * FROM _codes_in")
             self._con.unregister("_codes_in")
             self._codes = (codes,)
-        for start in range(0, len(joined), 64):
-            batch = joined[start : start + 64]
-            sql = " UNION ALL ".join(
-                f"SELECT CAST({q} AS SMALLINT) AS q, k.pos FROM {_table(pred)} AS t JOIN _codes AS k ON t.c0 = k.code"
-                for q, pred in enumerate(batch)
+        for start in range(0, len(joined), 256):
+            batch = joined[start : start + 256]
+            union = " UNION ALL ".join(
+                f"SELECT CAST({q} AS SMALLINT) AS q, c0 FROM {_table(pred)}" for q, pred in enumerate(batch)
             )
+            sql = f"SELECT u.q, k.pos FROM ({union}) AS u JOIN _codes AS k ON u.c0 = k.code"  # one hash table
             found = self._con.execute(sql).fetchnumpy()
             q_col = np.asarray(found["q"], dtype=np.int64)
             pos = np.asarray(found["pos"], dtype=np.int64)
