@@ -113,7 +113,13 @@ class Bundle:
         raise KeyError(file)
 
     def provider_names(self) -> dict[str, str | None]:
-        names: dict[str, str | None] = {c: None for c in self.quarantine.providers["code"].astype(str)}
-        for code, name in zip(self.providers["code"], self.providers["name"], strict=True):
-            names[str(code)] = None if pd.isna(name) else str(name)
-        return names
+        """Each provider's name (None when empty or quarantined); built once, a copy each call."""
+        cached = self._cache.get("provider_names")
+        if not isinstance(cached, dict):
+            cached = {c: None for c in self.quarantine.providers["code"].astype(str).tolist()}
+            codes = self.providers["code"].astype(str).tolist()
+            names = self.providers["name"].astype(object).tolist()
+            for code, name in zip(codes, names, strict=True):
+                cached[code] = None if name is None or name is pd.NA or name != name else str(name)
+            self._cache["provider_names"] = cached
+        return dict(cached)

@@ -441,24 +441,40 @@ class DuckDBBackend:
             else:
                 columns[p] = transpose(r, arity[p]) if r else []
         kinds = infer_kinds(components, columns, arity)
+        # statements without results are sent in batches (one call, statements in order)
+        pending: list[str] = []
+
+        def flush() -> None:
+            if pending:
+                con.execute(";\n".join(pending))
+                pending.clear()
+
         for pred in arity:
-            self._load(con, pred, kinds[pred], columns.get(pred, []), bool(rows.get(pred)))
+            names = _columns(kinds[pred])
+            pending.append(f"CREATE TABLE {_table(pred)} ({', '.join(f'{n} {t}' for n, t in names)})")
+        flush()
+        for pred in arity:
+            if rows.get(pred):
+                self._load(con, pred, kinds[pred], columns.get(pred, []))
         compiler = _Compiler(kinds)
         for comp in components:
             rules = [r for r in comp.rules if not r.is_ground_fact and not r.never]
             if not rules:
                 continue
             if comp.recursive and len(comp.preds) == 1 and all(_recursive_scans(r, comp) <= 1 for r in rules):
+                flush()
                 self._linear(con, compiler, comp.preds[0], rules)
             elif comp.recursive:
+                flush()
                 self._recursive(con, compiler, comp, rules)
             else:
                 for pred in comp.preds:
                     selects = [s for r in rules if r.head.pred == pred if (s := compiler.select(r, {}))]
                     if selects and rows.get(pred):
-                        _insert_new(con, _table(pred), selects, _table(pred))
+                        pending.append(_insert_new_sql(_table(pred), selects, _table(pred)))
                     elif selects:  # the table is empty: the union (distinct rows) goes straight in
-                        con.execute(f"INSERT INTO {_table(pred)} {' UNION '.join(selects)}")
+                        pending.append(f"INSERT INTO {_table(pred)} {' UNION '.join(selects)}")
+        flush()
         for comp in components:
             for pred in comp.preds:
                 if comp.recursive:
@@ -522,13 +538,9 @@ class DuckDBBackend:
             plans = delta_plans
 
     @staticmethod
-    def _load(
-        con: Any, pred: str, pred_kinds: Sequence[Kinds], columns: Sequence[Sequence[object]], any_row: bool
-    ) -> None:
+    def _load(con: Any, pred: str, pred_kinds: Sequence[Kinds], columns: Sequence[Sequence[object]]) -> None:
+        """Insert the facts of ``pred`` (its table exists) from Arrow arrays."""
         names = _columns(pred_kinds)
-        con.execute(f"CREATE TABLE {_table(pred)} ({', '.join(f'{n} {t}' for n, t in names)})")
-        if not any_row:
-            return
         if not pred_kinds:
             con.execute(f"INSERT INTO {_table(pred)} VALUES (TRUE)")
             return
@@ -652,8 +664,12 @@ def _recursive_scans(rule: PlannedRule, comp: Component) -> int:
 
 def _insert_new(con: Any, target: str, selects: Sequence[str], existing: str) -> None:
     """Insert into ``target`` the rows of the union of ``selects`` that ``existing`` lacks."""
+    con.execute(_insert_new_sql(target, selects, existing))
+
+
+def _insert_new_sql(target: str, selects: Sequence[str], existing: str) -> str:
     union = " UNION ".join(selects)
-    con.execute(f"INSERT INTO {target} SELECT * FROM ({union}) EXCEPT SELECT * FROM {existing}")
+    return f"INSERT INTO {target} SELECT * FROM ({union}) EXCEPT SELECT * FROM {existing}"
 
 
 def _arrow_column(col: Iterable[object], rep: str) -> list[pa.Array]:
