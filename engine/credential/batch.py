@@ -44,8 +44,12 @@ BLOCK_ROWS = 50_000  # decisions per written block (plain)
 EXPLAIN_BLOCK_ROWS = 2_000  # decisions per written block with proofs
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))  # built once: dumps builds one per call
+
+
 def _dumps(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    """JSON text as ``json.dumps(value, ensure_ascii=False, separators=(", ", ": "))`` writes it."""
+    return _ENCODER.encode(value)
 
 
 _NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\]')
