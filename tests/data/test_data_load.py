@@ -107,6 +107,49 @@ def test_non_utf8_is_a_coded_diagnostic(tmp_path: Path) -> None:
     assert d.help and "UTF-8" in d.help
 
 
+_BIG_BODY = b"".join(b"R%04d,Trust %d\n" % (i % 10000, i) for i in range(40000))  # about 600 KB
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"code,na\xe9me\nRM3,Salford\n",  # in the header
+        b"code,name\nRM3,\"Sal\xe9ford, Greater\"\nRW6,x\n",  # in a quoted value
+        b"code,name\nRM3,Salford \xed\xa0\x80\n",  # an encoded surrogate
+        b"code,name\nRM3,Salford \xc0\xaf\n",  # an overlong form
+        b"\xef\xbb\xbfcode,name\nRM3,\xe9\n",  # after a byte-order mark
+        b"code,name\nRM3,Salford,extra \xe9\n",  # on a ragged row (the csv-module path)
+        b"code,name\n" + _BIG_BODY + b"RM3,far \xe9\n" + _BIG_BODY,  # far beyond the start
+        b"code,name," + b"x" * (300 * 1024) + b"\xe9\nRM3,a,b\n",  # in a header longer than the start read
+    ],
+    ids=["header", "quoted", "surrogate", "overlong", "bom", "ragged", "far", "long-header"],
+)
+def test_non_utf8_anywhere_is_reported_at_its_first_bad_byte(tmp_path: Path, data: bytes) -> None:
+    write(tmp_path, "providers.csv", data)
+    with pytest.raises(DiagnosticError) as exc:
+        load_bundle(tmp_path)
+    (d,) = exc.value.diagnostics
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        offset = e.start
+    assert d.code == "data.encoding"
+    assert (d.file, d.row) == ("providers.csv", data.count(b"\n", 0, offset) + 1)
+    assert f"at offset {offset} cannot be decoded" in d.message
+
+
+def test_utf8_across_the_start_read_loads(tmp_path: Path) -> None:
+    # a multi-byte character straddling the end of the part read as text for the header
+    head = b"code,name\n" + b"RM3,x\n" * 40000
+    pad = 4 * 65536 - len(head) - 5
+    data = head + b"RW6," + b"y" * pad + "\u20ac".encode() + b"\nR0A,\xc3\xa9\n"
+    assert data[4 * 65536 - 1 : 4 * 65536 + 1] == "\u20ac".encode()[:2]
+    t = load_bundle(write(tmp_path, "providers.csv", data).parent).tables["providers"]
+    assert t.frame["name"].iloc[-2] == "y" * pad + "\u20ac"
+    assert t.frame["name"].iloc[-1] == "\u00e9"
+    assert len(t.frame) == 40000 + 2
+
+
 def test_missing_path_and_ambiguous_files(tmp_path: Path) -> None:
     with pytest.raises(DiagnosticError) as exc:
         load_bundle(tmp_path / "nope")

@@ -16,6 +16,7 @@ starts on.  Both give the same table.  The SHA-256 of every file read is kept.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -135,6 +136,26 @@ def _decode(data: bytes, file: str) -> str:
         ) from None
 
 
+_HEAD_CHARS = 1 << 16
+"""How much of a CSV file's start is read as text to find its header."""
+
+
+def _decode_head(data: bytes, file: str) -> str:
+    """The first ``_HEAD_CHARS`` characters of the decoded file (as ``_decode(data)[:_HEAD_CHARS]``),
+    decoding only as many bytes as that can take; the fast CSV path leaves the rest to pyarrow,
+    which checks that every value is UTF-8 (anything it rejects goes back to ``_decode``)."""
+    prefix = data[: 4 * _HEAD_CHARS]  # at most 4 bytes a character
+    whole = len(prefix) == len(data)
+    try:
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(prefix, final=whole)
+    except UnicodeDecodeError:
+        _decode(data, file)  # raises the diagnostic for the first bad byte
+        raise  # pragma: no cover - _decode raised
+    if b"\n" not in prefix and not whole:  # a header line longer than the prefix: check it all
+        _decode(data, file)
+    return text[:_HEAD_CHARS]
+
+
 def _blank_to_na(frame: pd.DataFrame) -> pd.DataFrame:
     """Empty strings become missing; every column gets dtype ``str``."""
     out = {}
@@ -187,7 +208,9 @@ def _read_csv_fast(data: bytes, header: list[str]) -> pd.DataFrame | None:
         table = pacsv.read_csv(
             pa.BufferReader(buf),
             read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=True),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            # Without a quote character no value can hold a line break, and pyarrow can split
+            # the text into blocks at any line end (much faster).
+            parse_options=pacsv.ParseOptions(newlines_in_values=b'"' in data, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={h: pa.large_string() for h in header},
                 null_values=[""],
@@ -214,10 +237,10 @@ def _read_csv_fast(data: bytes, header: list[str]) -> pd.DataFrame | None:
     return frame.astype(_STR) if len(frame.columns) else frame
 
 
-def _read_csv_bytes(data: bytes, text: str, file: str, name: str) -> RawTable:
+def _read_csv_bytes(data: bytes, file: str, name: str) -> RawTable:
     # The header alone first (from the start of the text): if it is one simple line, pyarrow
-    # can read the body straight from the bytes.
-    head = csv.reader(io.StringIO(text[: 1 << 16], newline=""))
+    # can read the body straight from the bytes (and checks that it is UTF-8 as it goes).
+    head = csv.reader(io.StringIO(_decode_head(data, file), newline=""))
     try:
         first = next(head, None)
     except csv.Error:
@@ -231,7 +254,7 @@ def _read_csv_bytes(data: bytes, text: str, file: str, name: str) -> RawTable:
             fast = _read_csv_fast(data, header)
             if fast is not None:
                 return RawTable(name, file, fast)
-    return _read_csv_text(text, file, name)
+    return _read_csv_text(_decode(data, file), file, name)
 
 
 def _read_csv_text(text: str, file: str, name: str) -> RawTable:
@@ -272,8 +295,7 @@ def _read_csv_text(text: str, file: str, name: str) -> RawTable:
 def read_csv_table(path: Path, name: str) -> tuple[RawTable, str]:
     """One CSV file as a raw table, and its SHA-256."""
     data = path.read_bytes()
-    text = _decode(data, path.name)
-    return _read_csv_bytes(data, text, path.name, name), sha256_hex(data)
+    return _read_csv_bytes(data, path.name, name), sha256_hex(data)
 
 
 # --------------------------------------------------------------------------- Parquet
