@@ -114,7 +114,7 @@ _BIG_BODY = b"".join(b"R%04d,Trust %d\n" % (i % 10000, i) for i in range(40000))
     "data",
     [
         b"code,na\xe9me\nRM3,Salford\n",  # in the header
-        b"code,name\nRM3,\"Sal\xe9ford, Greater\"\nRW6,x\n",  # in a quoted value
+        b'code,name\nRM3,"Sal\xe9ford, Greater"\nRW6,x\n',  # in a quoted value
         b"code,name\nRM3,Salford \xed\xa0\x80\n",  # an encoded surrogate
         b"code,name\nRM3,Salford \xc0\xaf\n",  # an overlong form
         b"\xef\xbb\xbfcode,name\nRM3,\xe9\n",  # after a byte-order mark
