@@ -615,12 +615,10 @@ class _Relations(Mapping[str, set[Row]]):
             )
             sql = f"SELECT u.q, k.pos FROM ({union}) AS u JOIN _codes AS k ON u.c0 = k.code"  # one hash table
             found = self._con.execute(sql).fetchnumpy()
-            q_col = np.asarray(found["q"], dtype=np.int64)
-            pos = np.asarray(found["pos"], dtype=np.int64)
-            order = np.argsort(q_col, kind="stable")
-            bounds = np.searchsorted(q_col[order], np.arange(len(batch) + 1))
+            hit = np.zeros((len(batch), len(codes)), dtype=bool)  # a mask per predicate: no sort needed
+            hit[np.asarray(found["q"], dtype=np.int64), np.asarray(found["pos"], dtype=np.int64)] = True
             for q, pred in enumerate(batch):
-                out[pred] = pos[order[bounds[q] : bounds[q + 1]]]
+                out[pred] = np.flatnonzero(hit[q])
         return out
 
     def columns(self, pred: str) -> tuple[np.ndarray, ...]:
