@@ -129,3 +129,12 @@ def test_quick_json_strings_equal_json_dumps(value: str) -> None:
     from credential.batch import _dumps, _jstr
 
     assert _jstr(value) == _dumps(value)
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(0, 3)), max_size=30))
+def test_sorted_by_agrees_with_lexsort(rows: list[tuple[int, int, int]]) -> None:
+    from credential.data.asof import _sorted_by
+
+    keys = [np.array([r[j] for r in rows], dtype=np.int64) for j in range(3)]
+    order = np.lexsort((keys[2], keys[1], keys[0])) if rows else np.zeros(0, dtype=np.int64)
+    assert _sorted_by(*keys) == bool((order == np.arange(len(rows))).all())

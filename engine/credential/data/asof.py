@@ -255,8 +255,9 @@ def _observations(bundle: Bundle, measure: str) -> pd.DataFrame:
     pid = pid_all[idx]
     pe = obs["period_end"].to_numpy(dtype=DATE_DTYPE)[idx]
     row = obs["row"].to_numpy(dtype=np.int64)[idx]
-    order = np.lexsort((row, pe.astype(np.int64), pid))
-    idx, pid, pe, row = idx[order], pid[order], pe[order], row[order]
+    if not _sorted_by(pid, pe.astype(np.int64), row):
+        order = np.lexsort((row, pe.astype(np.int64), pid))
+        idx, pid, pe, row = idx[order], pid[order], pe[order], row[order]
     v = obs["value"].to_numpy(dtype=object)[idx]
     frame = pd.DataFrame(
         {
@@ -270,6 +271,19 @@ def _observations(bundle: Bundle, measure: str) -> pd.DataFrame:
     )
     bundle._cache[key] = frame
     return frame
+
+
+def _sorted_by(*keys: np.ndarray) -> bool:
+    """Whether rows are already in lexicographic order of ``keys`` (checked in one pass)."""
+    if len(keys[0]) < 2:
+        return True
+    undecided = np.ones(len(keys[0]) - 1, dtype=bool)
+    for key in keys:
+        step = np.diff(key)
+        if (undecided & (step < 0)).any():
+            return False
+        undecided &= step == 0
+    return True
 
 
 def _numeric(v: np.ndarray, t: ValueType) -> np.ndarray:

@@ -90,7 +90,9 @@ class Bundle:
         cached = self._cache.get("provider_codes")
         if isinstance(cached, list):
             return list(cached)
-        codes = set(self.providers["code"].astype(str)) | set(self.quarantine.providers["code"].astype(str))
+        codes = set(self.providers["code"].astype(str).tolist()) | set(
+            self.quarantine.providers["code"].astype(str).tolist()
+        )
         ordered = sorted(codes)
         self._cache["provider_codes"] = ordered
         return list(ordered)
