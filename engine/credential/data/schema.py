@@ -396,12 +396,9 @@ def observations_schema(spec: BundleSpec, known: Known | None) -> TableSchema:
 
     def value_rule(code: str, words: Callable[[str, str], tuple[str, str | None]]) -> Rule:
         def describe(frame: pd.DataFrame, rows: Sequence[int]) -> list[tuple[str, str | None]]:
-            out = []
-            for r in rows:
-                m = str(frame.at[r, "measure"])
-                v = frame.at[r, "value"]
-                out.append(words("" if pd.isna(v) else str(v), m))
-            return out
+            rows = list(rows)
+            measures, values = frame["measure"].loc[rows], frame["value"].loc[rows]
+            return [words("" if pd.isna(v) else str(v), str(m)) for m, v in zip(measures, values, strict=True)]
 
         return Rule(code, "value", describe)
 

@@ -89,11 +89,11 @@ def _diag(
     return Diagnostic(code, severity, text, help=help, file=file, row=row, column=column, value=value)
 
 
-def _raw(frame: pd.DataFrame, row: int, column: str) -> str:
+def _raw(frame: pd.DataFrame, rows: list[int], column: str) -> list[str]:
+    """The cells of ``column`` on ``rows`` as written ("" for an empty cell), fetched at once."""
     if column not in frame.columns:
-        return ""
-    v = frame.at[row, column]
-    return "" if pd.isna(v) else str(v)
+        return [""] * len(rows)
+    return ["" if pd.isna(v) else str(v) for v in frame[column].loc[rows]]
 
 
 def _translate(table: RawTable, ts: TableSchema, failure_cases: pd.DataFrame) -> list[Diagnostic]:
@@ -155,8 +155,9 @@ def _translate(table: RawTable, ts: TableSchema, failure_cases: pd.DataFrame) ->
             for r in rows:
                 out.append(_diag("data.invalid", table.file, r, None, f"check {check} failed"))
             continue
-        for r, (message, hint) in zip(rows, rule.describe(frame, rows), strict=True):
-            out.append(_diag(rule.code, table.file, r, rule.column, message, _raw(frame, r, rule.column), help=hint))
+        cells = _raw(frame, rows, rule.column)
+        for r, (message, hint), cell in zip(rows, rule.describe(frame, rows), cells, strict=True):
+            out.append(_diag(rule.code, table.file, r, rule.column, message, cell, help=hint))
     return out
 
 
