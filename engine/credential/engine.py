@@ -99,33 +99,38 @@ class Evaluation:
         return self.inputs.compiled
 
     def rel(self, pred: str) -> set[tuple[Any, ...]]:
+        """The rows of ``pred``, providers as codes (the model holds their ids)."""
         if pred not in self._sets:
-            self._sets[pred] = self.model.get(pred)
+            rows = self.model.get(pred)
+            cols = pn.provider_columns(pred, len(next(iter(rows))) if rows else 0)
+            if cols:
+                codes = self.codes
+                rows = {tuple(codes[v] if j in cols else v for j, v in enumerate(r)) for r in rows}
+            self._sets[pred] = rows
         return self._sets[pred]
 
     @property
     def codes(self) -> Any:
-        """The bundle's provider codes, sorted (a numpy object array): the positions of ``mask``."""
+        """The bundle's provider codes, sorted (a numpy object array): a provider's id is its position."""
         if self._codes is None:
-            import numpy as np
-
-            self._codes = np.array(sorted(self.inputs.bundle.provider_names()), dtype=object)
+            self._codes = self.facts.codes
             self._pos = {str(c): i for i, c in enumerate(self._codes)}
         return self._codes
 
-    def prefetch(self, preds: Sequence[str]) -> None:
-        """Read the provider masks of several unary predicates at once (one query on DuckDB)."""
-        import numpy as np
+    def ids(self, codes: Sequence[str]) -> tuple[int, ...]:
+        """The Datalog ids of providers (raises KeyError for a code the bundle does not have)."""
+        self.codes
+        return tuple(self._pos[c] for c in codes)
 
-        codes = self.codes
+    def prefetch(self, preds: Sequence[str]) -> None:
+        """Read the provider masks of several predicates at once (one query on DuckDB)."""
         wanted = list(dict.fromkeys(p for p in preds if p not in self._masks))
-        for pred, pos in self.model.positions_many(wanted, codes).items():
-            mask = np.zeros(len(codes), dtype=bool)
-            mask[pos] = True
-            self._masks[pred] = mask
+        if wanted:
+            for pred, mask in zip(wanted, self.model.masks(wanted, len(self.codes)), strict=True):
+                self._masks[pred] = mask
 
     def mask(self, pred: str) -> Any:
-        """Which providers (by position in ``codes``) are the first argument of a row of ``pred``."""
+        """Which providers (by id, i.e. position in ``codes``) are the first argument of a row of ``pred``."""
         if pred not in self._masks:
             self.prefetch([pred])
         return self._masks[pred]

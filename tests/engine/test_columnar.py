@@ -47,38 +47,48 @@ def test_facts_in_columns_equal_to_datalog_on_python_values(case: str, synthetic
     inputs = load_inputs(policy, data)
     for day in DATES:
         facts = build_facts(inputs.compiled, inputs.bundle, day)
+        codes = facts.codes
+        assert list(codes) == sorted(inputs.bundle.provider_codes)
+        assert facts.relations[pn.PROVIDER].rows() == [(i,) for i in range(len(codes))]
         for pred, derived in facts.derived.items():
             t = inputs.compiled.values[pred].type
             expected = [(c, pn.to_datalog(v, t)) for c, v in derived.to_dict().items() if v is not None]
             got = facts.relations[pred]
             assert isinstance(got, Columns)
-            rows = got.rows()
+            rows = [(codes[i], v) for i, v in got.rows()]  # providers enter as ids: positions in codes
             assert rows == expected, pred
-            assert [tuple(map(type, r)) for r in rows] == [tuple(map(type, r)) for r in expected], pred
+            assert [type(v) for _, v in rows] == [type(v) for _, v in expected], pred
+            assert all(type(i) is int for i, _ in got.rows())
         for name, derived in facts.status_derived.items():
             values = derived.to_dict()
-            assert facts.relations[pn.status_pred(name)].rows() == [(c,) for c, v in values.items() if v is True]
-            assert facts.relations[pn.status_unknown_pred(name)].rows() == [
-                (c,) for c, v in values.items() if v is None
-            ]
+            active = facts.relations[pn.status_pred(name)].rows()
+            assert [(codes[i],) for (i,) in active] == [(c,) for c, v in values.items() if v is True]
+            unknown = facts.relations[pn.status_unknown_pred(name)].rows()
+            assert [(codes[i],) for (i,) in unknown] == [(c,) for c, v in values.items() if v is None]
 
 
-def test_model_columns_and_positions_agree_across_backends(synthetic: Path) -> None:
+def test_model_columns_masks_and_relations_agree_across_backends(synthetic: Path) -> None:
     inputs = load_inputs(ROOT / "policies" / "dalton_2014.cred", synthetic)
     a = evaluate_inputs(inputs, DATES[1], pairs=True, backend="pydatalog")
     b = evaluate_inputs(inputs, DATES[1], pairs=True, backend="duckdb")
-    codes = np.array(sorted(inputs.bundle.provider_codes), dtype=object)
     preds = sorted(set(a.model.relations))
     assert preds == sorted(set(b.model.relations))
-    many = b.model.positions_many(preds, codes)
+    unary = [p for p in preds if pn.provider_columns(p, 1) == (0,) and not p.startswith("v_")]
+    n = len(a.codes)
+    masks_a, masks_b = a.model.masks(unary, n), b.model.masks(unary, n)
     for pred in preds:
         assert a.model.get(pred) == b.model.get(pred), pred
         cols = b.model.columns(pred)
         assert set(zip(*(c.tolist() for c in cols), strict=True)) == a.model.get(pred) if cols else not a.model.get(pred)
-        expected = sorted({int(np.flatnonzero(codes == r[0])[0]) for r in a.model.get(pred) if r and r[0] in codes})
-        assert sorted(set(a.model.positions(pred, codes).tolist())) == expected, pred
-        assert sorted(set(b.model.positions(pred, codes).tolist())) == expected, pred
-        assert sorted(set(many[pred].tolist())) == expected, pred
+        # relations read through the evaluation name providers by code, on both backends
+        assert a.rel(pred) == b.rel(pred), pred
+        if pred.startswith(("c_", "p_", "pcand_")) and a.rel(pred):
+            assert all(isinstance(v, str) for row in a.rel(pred) for v in row), pred
+    for i, pred in enumerate(unary):
+        expected = np.zeros(n, dtype=bool)
+        expected[[r[0] for r in a.model.get(pred)]] = True
+        assert (masks_a[i] == expected).all() and (masks_b[i] == expected).all(), pred
+        assert {a.codes[j] for j in np.flatnonzero(expected)} == {r[0] for r in a.rel(pred)}, pred
 
 
 @pytest.mark.parametrize("backend", ["pydatalog", "duckdb"])

@@ -4,7 +4,8 @@ Latest values, window aggregates, active statuses and arrangement counts are der
 the data layer (:mod:`credential.data.asof`, vectorised pandas) rather than in Datalog:
 pyDatalog's aggregates collapse equal rows (facts are sets), date arithmetic on calendar
 months is awkward in Datalog, and the same derivation gives the explainer its evidence
-rows.  Datalog then sees one fact per provider and value: ``v_latest_cqc_overall("RM3", 3)``.
+rows.  Datalog then sees one fact per provider and value: ``v_latest_cqc_overall(17, 3)``, where
+17 is the provider's id (its position in ``FactBase.codes``; see ``names.provider_columns``).
 A missing value is simply no fact, which the ``known_*`` predicates turn into *unknown*.
 """
 
@@ -47,6 +48,7 @@ class FactBase:
     requests: dict[str, Any]  # value predicate -> the asof request it was derived from
     params: dict[str, tuple[Any, dt.date | None]]  # name -> (value, since)
     status_derived: dict[str, Any] = field(default_factory=dict)
+    codes: Any = None  # the provider codes, sorted (numpy object array): a provider's id is its position
 
 
 def _months(within: ir.Within | None, params: dict[str, tuple[Any, dt.date | None]]) -> int | None:
@@ -104,8 +106,14 @@ def datalog_column(values: pd.Series, t: ValueType) -> tuple[np.ndarray, np.ndar
     raise TypeError(f"no Datalog representation for {t}")  # pragma: no cover
 
 
-def _codes(derived: asof.Derived) -> np.ndarray:
-    return derived.values["code"].to_numpy(dtype=object)
+def _ids(derived: asof.Derived, codes: np.ndarray, check: bool = False) -> np.ndarray:
+    """Provider ids of a derived column (its rows are the bundle's providers, in code order)."""
+    same = len(derived.values) == len(codes)
+    if same and check:
+        same = bool((derived.values["code"].to_numpy(dtype=object) == codes).all())
+    if not same:  # pragma: no cover - asof answers one row per provider, in code order
+        raise AssertionError("a derived value column must have one row per provider, in code order")
+    return np.arange(len(codes), dtype=np.int64)
 
 
 def build_facts(compiled: CompiledPolicy, bundle: Bundle, as_of: dt.date) -> FactBase:
@@ -115,29 +123,30 @@ def build_facts(compiled: CompiledPolicy, bundle: Bundle, as_of: dt.date) -> Fac
     requests = {pred: request_for(v, params) for pred, v in sorted(compiled.values.items())}
     status_requests = {name: asof.StatusActive(name) for name in sorted(compiled.statuses)}
     results = asof.derive(bundle, [*requests.values(), *status_requests.values()], as_of)
+    codes = np.array(bundle.provider_codes, dtype=object)  # sorted; a provider's id is its position
     relations: dict[str, Columns | list[tuple[Any, ...]]] = {
-        names.PROVIDER: Columns([np.array(bundle.provider_codes, dtype=object)]),
+        names.PROVIDER: Columns([np.arange(len(codes), dtype=np.int64)]),
     }
     derived: dict[str, Any] = {}
-    for pred, req in requests.items():
+    for i, (pred, req) in enumerate(requests.items()):
         d = results[req]
         derived[pred] = d
         present, values = datalog_column(d.values["value"], compiled.values[pred].type)
-        relations[pred] = Columns([_codes(d)[present], values])
+        relations[pred] = Columns([_ids(d, codes, check=i == 0)[present], values])
     status_derived: dict[str, Any] = {}
     for name, req in status_requests.items():
         d = results[req]
         status_derived[name] = d
-        codes = _codes(d)
+        ids = _ids(d, codes)
         value = d.values["value"]
         known = value.notna().to_numpy(dtype=bool)
         active = known & value.fillna(False).to_numpy(dtype=bool)
-        relations[names.status_pred(name)] = Columns([codes[active]])
-        relations[names.status_unknown_pred(name)] = Columns([codes[~known]])
+        relations[names.status_pred(name)] = Columns([ids[active]])
+        relations[names.status_unknown_pred(name)] = Columns([ids[~known]])
     for name in sorted(compiled.params):
         p = policy.params[name]
         relations[names.param_pred(name)] = [(names.to_datalog(params[name][0], p.type),)]
-    return FactBase(as_of, relations, derived, requests, params, status_derived)
+    return FactBase(as_of, relations, derived, requests, params, status_derived, codes)
 
 
 def fact_count(facts: FactBase) -> int:

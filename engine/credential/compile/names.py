@@ -12,6 +12,11 @@ date          proleptic ordinal (int), so dates compare
 number        float
 percent       float (a fraction)
 ============  ===========================================
+
+Providers enter Datalog as integer ids (their position in the bundle's sorted provider codes,
+``FactBase.codes``): the language never compares a provider's code with anything, so only
+equality matters, and integer joins are cheaper than string joins.  ``provider_columns`` says
+which arguments hold ids; ``credential.engine.Evaluation`` turns them back into codes.
 """
 
 from __future__ import annotations
@@ -70,6 +75,20 @@ def status_unknown_pred(name: str) -> str:
 
 def param_pred(name: str) -> str:
     return f"param_{name}"
+
+
+def provider_columns(pred: str, arity: int) -> tuple[int, ...]:
+    """The argument positions of ``pred`` that hold a provider (an id in facts and models).
+
+    Parameters hold values only; a value predicate ``v_*`` holds (provider, value); every other
+    predicate the compiler makes (conditions, rules, roles, pairs, statuses, ``known_*``,
+    ``provider``) holds providers only.
+    """
+    if pred.startswith("param_"):
+        return ()
+    if pred.startswith("v_"):
+        return (0,)
+    return tuple(range(arity))
 
 
 def value_key(v: ir.ProviderValue) -> ir.ProviderValue:

@@ -88,8 +88,11 @@ class Columns:
         """The rows where ``mask`` (a boolean array) is true."""
         return Columns([a[mask] for a in self.arrays], int(mask.sum()))
 
-    def first_in(self, keep: set[str] | frozenset[str]) -> Columns:
+    def first_in(self, keep: set[Any] | frozenset[Any]) -> Columns:
         """The rows whose first argument is in ``keep``."""
         if not self.arrays:
             return self
-        return self.take(np.fromiter((v in keep for v in self.arrays[0]), dtype=bool, count=self.length))
+        first = self.arrays[0]
+        if first.dtype.kind == "O":
+            return self.take(np.fromiter((v in keep for v in first), dtype=bool, count=self.length))
+        return self.take(np.isin(first, np.array(sorted(keep), dtype=first.dtype)))

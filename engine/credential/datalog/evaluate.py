@@ -68,6 +68,20 @@ class Model:
         pos = pd.Index(codes).get_indexer(cols[0])
         return np.asarray(pos[pos >= 0], dtype=np.int64)
 
+    def masks(self, preds: Sequence[str], size: int) -> np.ndarray:
+        """For predicates whose first argument is an integer id in ``range(size)``: a boolean matrix,
+        row ``i`` true at the ids that are a first argument of ``preds[i]`` (one query on DuckDB)."""
+        reader = getattr(self.relations, "masks", None)
+        if reader is not None and all(p in self.relations for p in preds):
+            found: np.ndarray = reader(preds, size)
+            return found
+        out = np.zeros((len(preds), size), dtype=bool)
+        for i, pred in enumerate(preds):
+            cols = self.columns(pred)
+            if cols and len(cols[0]):
+                out[i, np.asarray(cols[0], dtype=np.int64)] = True
+        return out
+
     def positions_many(self, preds: Sequence[str], codes: np.ndarray) -> dict[str, np.ndarray]:
         """``positions`` of several predicates (a columnar backend answers in one query)."""
         reader = getattr(self.relations, "positions_many", None)

@@ -120,14 +120,15 @@ class ProofBuilder:
 
             from credential.datalog.columns import Columns
 
-            keep = set(args)
+            ids = self.ev.ids(args)
+            keep = set(ids)
             facts: dict[str, Any] = {
                 pred: rows.first_in(keep)
                 if isinstance(rows, Columns)
                 else [row for row in rows if pred.startswith("param_") or row[0] in keep]
                 for pred, rows in self.ev.facts.relations.items()
             }
-            facts[pn.pair_domain(form)] = [args]
+            facts[pn.pair_domain(form)] = [ids]
             model = evaluate_program(self.compiled.program(pairs=True), facts, backend=self.ev.backend)
             self._pair_models[key] = Evaluation(
                 self.ev.inputs, self.ev.as_of, self.ev.facts, model, True, self.ev.backend

@@ -621,6 +621,22 @@ class _Relations(Mapping[str, set[Row]]):
                 out[pred] = np.flatnonzero(hit[q])
         return out
 
+    def masks(self, preds: Sequence[str], size: int) -> np.ndarray:
+        """``Model.masks``: integer first arguments of many predicates, one query per batch."""
+        out = np.zeros((len(preds), size), dtype=bool)
+        direct = [(i, p) for i, p in enumerate(preds) if self._kinds[p] and _rep(self._kinds[p][0]) == "i"]
+        for i, pred in enumerate(preds):
+            if (i, pred) not in direct:
+                cols = self.columns(pred)
+                if cols and len(cols[0]):
+                    out[i, np.asarray(cols[0], dtype=np.int64)] = True
+        for start in range(0, len(direct), 256):
+            batch = direct[start : start + 256]
+            sql = " UNION ALL ".join(f"SELECT CAST({i} AS INTEGER) AS q, c0 FROM {_table(p)}" for i, p in batch)
+            found = self._con.execute(sql).fetchnumpy()
+            out[np.asarray(found["q"], dtype=np.int64), np.asarray(found["c0"], dtype=np.int64)] = True
+        return out
+
     def columns(self, pred: str) -> tuple[np.ndarray, ...]:
         """The rows of ``pred`` as numpy arrays, one per argument (mixed columns as object arrays)."""
         pred_kinds = self._kinds[pred]
