@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -196,3 +197,31 @@ def test_csv_fields_are_quoted_as_the_csv_module_does() -> None:
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow([value, "x"])
         assert buf.getvalue() == csv_field(value) + ",x\n"
+
+
+def test_streamed_writes_are_whole_or_nothing(tmp_path: Path) -> None:
+    import io
+
+    import pytest
+
+    from credential.cli.common import _write_chunks, write_atomic
+
+    target = tmp_path / "out.jsonl"
+    write_atomic(target, (f"{i}\n".encode() if i % 2 else f"{i}\n" for i in range(10_000)))
+    assert target.read_text() == "".join(f"{i}\n" for i in range(10_000))
+
+    def failing() -> Iterator[bytes]:
+        yield b"partial\n"
+        raise RuntimeError("stopped")
+
+    with pytest.raises(RuntimeError, match="stopped"):
+        write_atomic(tmp_path / "never.jsonl", failing())
+    assert not (tmp_path / "never.jsonl").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]  # no temporary file left behind
+
+    class Full(io.BytesIO):
+        def write(self, b: object) -> int:
+            raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        _write_chunks(Full(), (b"x" for _ in range(100)))

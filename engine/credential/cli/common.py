@@ -60,7 +60,9 @@ def load_policy_or_exit(path: str | Path, fmt: str = "text", strict: bool = Fals
 def write_atomic(path: str | Path, data: str | bytes | Iterable[str | bytes]) -> None:
     """Write a whole file or nothing: a temporary file in the same folder, then rename.
 
-    ``data`` may be an iterable of chunks (text, or UTF-8 bytes), written as they come (streamed).
+    ``data`` may be an iterable of chunks (text, or UTF-8 bytes), written as they come (streamed):
+    a writer thread writes one chunk while the next is being made (file writes release the GIL),
+    with at most a few chunks waiting, so memory stays bounded.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -70,13 +72,41 @@ def write_atomic(path: str | Path, data: str | bytes | Iterable[str | bytes]) ->
             if isinstance(data, str | bytes):
                 fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             else:
-                for chunk in data:
-                    fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+                _write_chunks(fh, data)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _write_chunks(fh: Any, chunks: Iterable[str | bytes]) -> None:
+    import queue
+    import threading
+
+    pending: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+    failed: list[BaseException] = []
+
+    def writer() -> None:
+        while (chunk := pending.get()) is not None:
+            if not failed:
+                try:
+                    fh.write(chunk)
+                except BaseException as e:  # reported by the producer
+                    failed.append(e)
+
+    thread = threading.Thread(target=writer, name="credential-writer", daemon=True)
+    thread.start()
+    try:
+        for chunk in chunks:
+            if failed:
+                break
+            pending.put(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+    finally:
+        pending.put(None)
+        thread.join()
+    if failed:
+        raise failed[0]
 
 
 class IsoDate(click.ParamType):  # type: ignore[type-arg,unused-ignore]
