@@ -81,7 +81,7 @@ def decision_frame(ev: Evaluation) -> pd.DataFrame:
     miss = ColumnarMissing(ev)
     miss.prefetch([pred for _, c, p in subjects for pred in (c, p)])
     undetermined_subjects = [s for s, c, p in subjects if (miss.member(p) & ~miss.member(c)).any()]
-    miss.prefetch([pred for s in undetermined_subjects for pred in miss.tree_preds(s)])
+    miss.prefetch_tree(undetermined_subjects)
     for j, (subject, c, p) in enumerate(subjects):
         certain = miss.member(c)
         possible = miss.member(p)

@@ -84,6 +84,12 @@ def test_model_columns_masks_and_relations_agree_across_backends(synthetic: Path
         assert a.rel(pred) == b.rel(pred), pred
         if pred.startswith(("c_", "p_", "pcand_")) and a.rel(pred):
             assert all(isinstance(v, str) for row in a.rel(pred) for v in row), pred
+    pairs = [(p, "c_" + p[2:]) for p in unary if p.startswith("p_") and "c_" + p[2:] in unary]
+    assert len(pairs) > 50
+    minus_a, minus_b = a.model.masks_minus(pairs, n), b.model.masks_minus(pairs, n)
+    for i, (pp, cc) in enumerate(pairs):
+        expected_minus = masks_a[unary.index(pp)] & ~masks_a[unary.index(cc)]
+        assert (minus_a[i] == expected_minus).all() and (minus_b[i] == expected_minus).all(), pp
     for i, pred in enumerate(unary):
         expected = np.zeros(n, dtype=bool)
         expected[[r[0] for r in a.model.get(pred)]] = True

@@ -82,6 +82,17 @@ class Model:
                 out[i, np.asarray(cols[0], dtype=np.int64)] = True
         return out
 
+    def masks_minus(self, pairs: Sequence[tuple[str, str]], size: int) -> np.ndarray:
+        """Like ``masks``, row ``i`` for the ids in the first of ``pairs[i]`` that are not in the second
+        (on DuckDB an anti-join inside the database, so only the difference comes back)."""
+        reader = getattr(self.relations, "masks_minus", None)
+        if reader is not None and all(a in self.relations and b in self.relations for a, b in pairs):
+            found: np.ndarray = reader(pairs, size)
+            return found
+        both = self.masks([p for pair in pairs for p in pair], size)
+        out: np.ndarray = both[0::2] & ~both[1::2]
+        return out
+
     def positions_many(self, preds: Sequence[str], codes: np.ndarray) -> dict[str, np.ndarray]:
         """``positions`` of several predicates (a columnar backend answers in one query)."""
         reader = getattr(self.relations, "positions_many", None)

@@ -32,6 +32,7 @@ class ColumnarMissing:
         self.ev = ev
         self.codes = ev.codes
         self._rules: dict[str, Labels] = {}
+        self._unknown: dict[tuple[str, str], np.ndarray] = {}
 
     def member(self, pred: str) -> np.ndarray:
         """Providers (by position in ``ev.codes``) whose code is the first argument of a row of ``pred``."""
@@ -42,23 +43,38 @@ class ColumnarMissing:
         """Read the masks of several predicates at once (one query on a columnar backend)."""
         self.ev.prefetch(preds)
 
-    def tree_preds(self, subject: str) -> list[str]:
-        """Every predicate the walk of ``subject`` may read (node truths and value presence)."""
-        out: list[str] = []
+    def prefetch_tree(self, subjects: list[str]) -> None:
+        """Read what the walks of ``subjects`` need at once: unknown masks and value presence."""
+        nodes: list[tuple[str, str]] = []
+        values: list[str] = []
+        for subject in subjects:
+            n, v = self.tree_preds(subject)
+            nodes.extend(n)
+            values.extend(v)
+        wanted = list(dict.fromkeys(p for p in nodes if p not in self._unknown))
+        if wanted:
+            found = self.ev.model.masks_minus([(p, c) for c, p in wanted], len(self.codes))
+            self._unknown.update(zip(wanted, found, strict=True))
+        self.ev.prefetch(values)
+
+    def tree_preds(self, subject: str) -> tuple[list[tuple[str, str]], list[str]]:
+        """What the walk of ``subject`` may read: (certainly, possibly) of each node, value predicates."""
+        out: list[tuple[str, str]] = []
+        values: list[str] = []
         seen: set[str] = set()
 
         def rule(r: ir.Rule) -> None:
             if r.name in seen:
                 return
             seen.add(r.name)
-            out.extend(pn.rule_preds(r.kind, r.name))
+            out.append(pn.rule_preds(r.kind, r.name))
             for part in (r.requires, r.unless):
                 if part is not None:
                     cond(part)
 
         def cond(c: ir.Cond) -> None:
             preds = self.ev.compiled.preds_of(c, None)
-            out.extend((preds.certainly, preds.possibly))
+            out.append((preds.certainly, preds.possibly))
             if isinstance(c, ir.CRef):
                 rule(self.ev.policy.rule(c.name))
             elif isinstance(c, ir.CAnd | ir.COr):
@@ -71,7 +87,7 @@ class ColumnarMissing:
 
                 for v in ProofBuilder._operands(c):
                     if not isinstance(v, ir.VConst | ir.VParam):
-                        out.append(pn.value_pred(pn.value_key(v)))
+                        values.append(pn.value_pred(pn.value_key(v)))
 
         kind, _, rest = subject.partition(":")
         if kind == "credential":
@@ -80,11 +96,13 @@ class ColumnarMissing:
             form_name, _, role = rest.partition(":")
             form = self.ev.policy.forms[form_name]
             cond(form.lead if role == "lead" else form.recipient)
-        return out
+        return out, values
 
     def unknown(self, preds: NodePreds) -> np.ndarray:
-        out: np.ndarray = self.member(preds.possibly) & ~self.member(preds.certainly)
-        return out
+        key = (preds.certainly, preds.possibly)
+        if key not in self._unknown:
+            self._unknown[key] = self.member(preds.possibly) & ~self.member(preds.certainly)
+        return self._unknown[key]
 
     # ---- the walk (mirrors ProofBuilder._missing_rule / _missing_cond) -------------------
     def rule(self, rule: ir.Rule) -> Labels:
@@ -137,7 +155,12 @@ class ColumnarMissing:
         if not names or not len(rows):
             return [[] for _ in range(len(rows))]
         bits = np.stack([labels[n][rows] for n in names], axis=1)
-        patterns, inverse = np.unique(bits, axis=0, return_inverse=True)
+        if len(names) <= 62:  # each row's labels as one integer: a 1-D unique is much cheaper
+            keys = bits.astype(np.int64) @ (np.int64(1) << np.arange(len(names), dtype=np.int64))
+            uniq, inverse = np.unique(keys, return_inverse=True)
+            patterns = ((uniq[:, None] >> np.arange(len(names), dtype=np.int64)) & 1).astype(bool)
+        else:
+            patterns, inverse = np.unique(bits, axis=0, return_inverse=True)
         choices = [[n for n, b in zip(names, pattern, strict=True) if b] for pattern in patterns]
         return [choices[i] for i in np.asarray(inverse).reshape(-1)]
 

@@ -637,6 +637,27 @@ class _Relations(Mapping[str, set[Row]]):
             out[np.asarray(found["q"], dtype=np.int64), np.asarray(found["c0"], dtype=np.int64)] = True
         return out
 
+    def masks_minus(self, pairs: Sequence[tuple[str, str]], size: int) -> np.ndarray:
+        """``Model.masks_minus``: an anti-join per pair, one query per batch of pairs."""
+        out = np.zeros((len(pairs), size), dtype=bool)
+        direct: list[tuple[int, str, str]] = []
+        for i, (a, b) in enumerate(pairs):
+            ka, kb = self._kinds[a], self._kinds[b]
+            if len(ka) == 1 and len(kb) == 1 and _rep(ka[0]) == "i" and _rep(kb[0]) in ("i", "n"):
+                direct.append((i, a, b))
+            else:
+                both = self.masks([a, b], size)
+                out[i] = both[0] & ~both[1]
+        for start in range(0, len(direct), 128):
+            sql = " UNION ALL ".join(
+                f"SELECT CAST({i} AS INTEGER) AS q, c0 FROM {_table(a)} AS x "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {_table(b)} AS y WHERE y.c0 = x.c0)"
+                for i, a, b in direct[start : start + 128]
+            )
+            found = self._con.execute(sql).fetchnumpy()
+            out[np.asarray(found["q"], dtype=np.int64), np.asarray(found["c0"], dtype=np.int64)] = True
+        return out
+
     def columns(self, pred: str) -> tuple[np.ndarray, ...]:
         """The rows of ``pred`` as numpy arrays, one per argument (mixed columns as object arrays)."""
         pred_kinds = self._kinds[pred]
