@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -214,6 +215,23 @@ def test_typed_parquet_becomes_text(tmp_path: Path) -> None:
         2: ["RM3", "ae_4h", "2016-01-31", "0.92", "true", "3"],
         3: ["RW6", "ae_4h", None, "1e-05", "false", None],
     }
+
+
+@pytest.mark.parametrize("type_", [pa.float64(), pa.float32(), pa.float16()])
+def test_parquet_floats_are_written_as_python_repr(type_: pa.DataType) -> None:
+    from credential.data.load import _arrow_to_strings
+
+    special = [0.0, -0.0, float("nan"), float("inf"), -float("inf"), 5e-324, 1e300, 0.1, 1e-05, 1e16, 2.5]
+    rng = np.random.default_rng(5)
+    values = np.concatenate([rng.choice(np.array(special), 500), np.round(rng.normal(0, 1, 500), 3)])
+    mask = rng.random(len(values)) < 0.1
+    col = pa.chunked_array([pa.array(values[:400], mask=mask[:400]), pa.array(values[400:], mask=mask[400:])]).cast(
+        type_, safe=False
+    )
+    expected = [None if v is None else repr(float(v)) for v in col.to_pylist()]
+    assert _arrow_to_strings(col).to_pylist() == expected
+    assert _arrow_to_strings(pa.chunked_array([], type=type_)).to_pylist() == []
+    assert _arrow_to_strings(pa.chunked_array([pa.array([None, None], type=type_)])).to_pylist() == [None, None]
 
 
 def test_digests_are_sha256_of_the_bytes(tmp_path: Path) -> None:

@@ -316,14 +316,24 @@ def _arrow_to_strings(col: pa.ChunkedArray) -> pa.ChunkedArray:
     if pa.types.is_dictionary(t):
         return _arrow_to_strings(col.cast(t.value_type))
     if pa.types.is_floating(t):
-        # Shortest round-trip text, as Python's repr writes it.
-        values = [None if v is None else repr(float(v)) for v in col.to_pylist()]
-        return pa.chunked_array([pa.array(values, type=pa.string())])
+        return _float_texts(col)
     try:
         return col.cast(pa.string())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         values = [None if v is None else json.dumps(v, default=str) for v in col.to_pylist()]
         return pa.chunked_array([pa.array(values, type=pa.string())])
+
+
+def _float_texts(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Floats as the shortest round-trip text Python's ``repr`` writes, each distinct value
+    (by its bits, so ``-0.0`` stays apart from ``0.0``) written once; nulls stay null."""
+    whole = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+    valid = np.asarray(whole.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    values = np.asarray(whole.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+    encoded = pc.dictionary_encode(pa.array(values.view(np.int64), mask=~valid))
+    distinct = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=np.int64).view(np.float64)
+    texts = pa.array([repr(float(v)) for v in distinct], type=pa.string())
+    return pa.chunked_array([pa.DictionaryArray.from_arrays(encoded.indices, texts).cast(pa.string())])
 
 
 def read_parquet_table(path: Path, name: str) -> tuple[RawTable, str]:
