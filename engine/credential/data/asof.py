@@ -215,27 +215,33 @@ def _measure_type(bundle: Bundle, measure: str) -> ValueType:
         raise KeyError(f"measure {measure!r} is not declared by the policy") from None
 
 
-def _observation_index(bundle: Bundle) -> tuple[dict[str, np.ndarray], np.ndarray, pd.Categorical]:
+def _observation_index(
+    bundle: Bundle,
+) -> tuple[dict[str, np.ndarray], np.ndarray, pd.Categorical, dict[str, np.ndarray]]:
     """Once per bundle: the observation rows of each measure, each provider's index, the files.
 
-    Returns ``(rows by measure, pid per row, file per row as a categorical)``; a row whose code
-    is not a provider has pid -1.  One pass over the table serves every measure.
+    Returns ``(rows by measure, pid per row, file per row as a categorical, the period end, row
+    and value columns as numpy arrays)``; a row whose code is not a provider has pid -1.  One
+    pass over the table serves every measure.
     """
     key = ("obs-index",)
     cached = bundle._cache.get(key)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     obs = bundle.observations
-    measures = obs["measure"].astype("category")
-    mcodes = np.asarray(measures.cat.codes.to_numpy(), dtype=np.int64)
+    measures = pd.Categorical(obs["measure"])
+    mcodes = np.asarray(measures.codes, dtype=np.int64)
     order = np.argsort(mcodes, kind="stable")
-    bounds = np.searchsorted(mcodes[order], np.arange(len(measures.cat.categories) + 1))
-    by_measure = {
-        str(m): order[bounds[i] : bounds[i + 1]] for i, m in enumerate(measures.cat.categories)
-    }
+    bounds = np.searchsorted(mcodes[order], np.arange(len(measures.categories) + 1))
+    by_measure = {str(m): order[bounds[i] : bounds[i + 1]] for i, m in enumerate(measures.categories)}
     pid = _pid(_codes(bundle), obs["code"])
-    files = pd.Categorical(obs["file"].astype("category"))
-    out = (by_measure, pid, files)
+    files = pd.Categorical(obs["file"])
+    columns = {
+        "pe": obs["period_end"].to_numpy(dtype=DATE_DTYPE),
+        "row": obs["row"].to_numpy(dtype=np.int64),
+        "value": obs["value"].to_numpy(dtype=object),
+    }
+    out = (by_measure, pid, files, columns)
     bundle._cache[key] = out
     return out
 
@@ -248,17 +254,16 @@ def _observations(bundle: Bundle, measure: str) -> pd.DataFrame:
     if isinstance(cached, pd.DataFrame):
         return cached
     t = _measure_type(bundle, measure)
-    obs = bundle.observations
-    by_measure, pid_all, files = _observation_index(bundle)
+    by_measure, pid_all, files, columns = _observation_index(bundle)
     idx = by_measure.get(measure, np.zeros(0, dtype=np.int64))
     idx = idx[pid_all[idx] >= 0]
     pid = pid_all[idx]
-    pe = obs["period_end"].to_numpy(dtype=DATE_DTYPE)[idx]
-    row = obs["row"].to_numpy(dtype=np.int64)[idx]
+    pe = columns["pe"][idx]
+    row = columns["row"][idx]
     if not _sorted_by(pid, pe.astype(np.int64), row):
         order = np.lexsort((row, pe.astype(np.int64), pid))
         idx, pid, pe, row = idx[order], pid[order], pe[order], row[order]
-    v = obs["value"].to_numpy(dtype=object)[idx]
+    v = columns["value"][idx]
     frame = pd.DataFrame(
         {
             "pid": pid,
@@ -319,6 +324,11 @@ def _spread(codes: pd.Index, code_col: pd.Series, mask: np.ndarray) -> tuple[np.
 
 def _typed(values: np.ndarray, t: ValueType | str) -> pd.Series:
     """An object array of Python values (None = missing) in the result's nullable dtype."""
+    if t == "count" or isinstance(t, NumberType | PercentType):
+        try:  # None -> NaN -> NA, without a Python conversion per value
+            return pd.Series(pd.array(np.array(values, dtype=float), dtype="Float64"))
+        except (TypeError, ValueError):
+            pass
     s = pd.Series(values, dtype=object)
     if t == "count" or isinstance(t, NumberType | PercentType):
         return s.astype("Float64")
