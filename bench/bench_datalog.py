@@ -92,9 +92,7 @@ def run_one(size: int, backend: str, timeout: float) -> dict[str, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000, 300_000])
     parser.add_argument("--backends", nargs="+", default=["pydatalog", "duckdb"])
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per run")

@@ -102,11 +102,11 @@ def child_engine(policy: str, data: str, as_of: str, backend: str, explain: bool
     """
     stages = _Stages(time.perf_counter())
     import credential.engine as engine
+    from credential.cli.common import write_atomic
     from credential.compile import compile_policy
     from credential.data.load import load_bundle
     from credential.data.validate import validate_bundle
     from credential.decisions import sort_records
-    from credential.cli.common import write_atomic
     from credential.output import render_chunks, to_jsonl
     from credential.policy import load_checked
 

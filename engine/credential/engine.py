@@ -119,7 +119,7 @@ class Evaluation:
 
     def ids(self, codes: Sequence[str]) -> tuple[int, ...]:
         """The Datalog ids of providers (raises KeyError for a code the bundle does not have)."""
-        self.codes
+        _ = self.codes  # builds the code -> id table
         return tuple(self._pos[c] for c in codes)
 
     def prefetch(self, preds: Sequence[str]) -> None:
@@ -138,13 +138,13 @@ class Evaluation:
     def holds(self, pred: str, args: tuple[str, ...]) -> bool:
         if len(args) == 1:
             if self._codes is None:
-                self.codes
+                _ = self.codes  # builds the code -> id table
             i = self._pos.get(args[0])
             if i is not None:
                 flags = self._flags.get(pred)
                 if flags is None:
                     flags = self._flags[pred] = self.mask(pred).tolist()  # list indexing: no numpy scalar
-                return flags[i]  # type: ignore[no-any-return]
+                return bool(flags[i])
         return args in self.rel(pred)
 
     def truth(self, preds: NodePreds, args: tuple[str, ...]) -> Truth:
@@ -289,7 +289,7 @@ class RunResult:
             pref = policy_ref(self.inputs.policy)
             data = dict(sorted(self.inputs.bundle.digests.items()))
             f = self.frame
-            proofs: list[dict[str, Any] | None] = self.proofs(0, len(f)) if self.explain else [None] * len(f)
+            proofs: list[dict[str, Any] | None] = [*self.proofs(0, len(f))] if self.explain else [None] * len(f)
             self._records = [
                 DecisionRecord(
                     provider=str(p),

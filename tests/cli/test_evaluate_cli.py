@@ -182,7 +182,8 @@ def test_columnar_and_record_paths_write_the_same_bytes() -> None:
     digests = dict(sorted(explained.inputs.bundle.digests.items()))
     chunks = list(jsonl_chunks(explained.frame, pref, digests, explained.backend, explained.proofs, block_rows=7))
     assert len(chunks) > 10
-    assert b"".join(chunks).decode() == to_jsonl(with_proofs) == render(explained, "jsonl") == to_jsonl(explained.records)
+    written = b"".join(chunks).decode()
+    assert written == to_jsonl(with_proofs) == render(explained, "jsonl") == to_jsonl(explained.records)
     assert render(explained, "table") == render(result, "table")
     assert render(explained, "csv") == render(result, "csv")
 

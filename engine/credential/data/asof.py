@@ -227,7 +227,7 @@ def _observation_index(
     key = ("obs-index",)
     cached = bundle._cache.get(key)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached  # type: ignore[return-value]
     obs = bundle.observations
     measures = pd.Categorical(obs["measure"])
     mcodes = np.asarray(measures.codes, dtype=np.int64)

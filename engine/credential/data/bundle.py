@@ -116,12 +116,13 @@ class Bundle:
 
     def provider_names(self) -> dict[str, str | None]:
         """Each provider's name (None when empty or quarantined); built once, a copy each call."""
-        cached = self._cache.get("provider_names")
-        if not isinstance(cached, dict):
-            cached = {c: None for c in self.quarantine.providers["code"].astype(str).tolist()}
-            codes = self.providers["code"].astype(str).tolist()
-            names = self.providers["name"].astype(object).tolist()
-            for code, name in zip(codes, names, strict=True):
-                cached[code] = None if name is None or name is pd.NA or name != name else str(name)
-            self._cache["provider_names"] = cached
-        return dict(cached)
+        hit = self._cache.get("provider_names")
+        if isinstance(hit, dict):
+            return dict(hit)
+        names: dict[str, str | None] = {c: None for c in self.quarantine.providers["code"].astype(str).tolist()}
+        codes = self.providers["code"].astype(str).tolist()
+        values = self.providers["name"].astype(object).tolist()
+        for code, name in zip(codes, values, strict=True):
+            names[code] = None if name is None or name is pd.NA or name != name else str(name)
+        self._cache["provider_names"] = names
+        return dict(names)

@@ -16,6 +16,7 @@ import importlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
+from .columns import Columns
 from .errors import DatalogError
 from .ir import Program
 from .values import Row
@@ -29,7 +30,7 @@ class Backend(Protocol):
 
     name: str
 
-    def run(self, program: Program, facts: Mapping[str, Sequence[Row]]) -> Mapping[str, set[Row]]:
+    def run(self, program: Program, facts: Mapping[str, Sequence[Row] | Columns]) -> Mapping[str, set[Row]]:
         """Every predicate (given and derived) mapped to its rows."""
         ...
 

@@ -115,10 +115,9 @@ class ProofBuilder:
         """
         key = (form, *args)
         if key not in self._pair_models:
+            from credential.datalog.columns import Columns
             from credential.datalog.evaluate import evaluate_program
             from credential.engine import Evaluation
-
-            from credential.datalog.columns import Columns
 
             ids = self.ev.ids(args)
             keep = set(ids)

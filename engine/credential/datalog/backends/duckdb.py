@@ -434,7 +434,7 @@ class DuckDBBackend:
                     values = tuple(a.value for a in planned.head.args if isinstance(a, Const))
                     given = rows.get(planned.head.pred, [])
                     rows[planned.head.pred] = [*(given.rows() if isinstance(given, Columns) else given), values]
-        columns: dict[str, Sequence[Sequence[object]]] = {}
+        columns: dict[str, Sequence[Any]] = {}  # per predicate: its columns (numpy arrays or lists)
         for p, r in rows.items():
             if isinstance(r, Columns):
                 columns[p] = list(r.arrays) if r else []
@@ -551,7 +551,6 @@ class DuckDBBackend:
         con.register("_facts", table)
         con.execute(f"INSERT INTO {_table(pred)} SELECT DISTINCT * FROM _facts")
         con.unregister("_facts")
-
 
 
 class _Relations(Mapping[str, set[Row]]):
