@@ -8,10 +8,11 @@ provider, generated once into a temporary folder) it runs, each in a fresh subpr
   ``import`` (Python modules), ``compile`` (``load_checked`` + ``compile_policy``),
   ``load`` (``load_bundle``), ``validate`` (``validate_bundle``), ``facts`` (``build_facts``),
   ``evaluate`` (Datalog: ``evaluate_program``, with ``auto``'s choice), ``decisions`` (what
-  ``engine.run`` does after that: the decision frame, or with ``--explain`` ``records_for`` with
-  proofs) and ``write`` (``render(result, "jsonl")`` to a file), i.e. the path of
-  ``credential evaluate --format jsonl --output F``; ``--path records`` measures the API's
-  record path instead (``records_for`` + ``to_jsonl``);
+  ``engine.run`` does after that: the decision frame, outcomes and missing-value lists, with or
+  without ``--explain``) and ``write`` (``render_chunks(result, "jsonl")`` streamed to a file by
+  ``write_atomic``; with ``--explain`` the proofs are built here, block by block, while writing),
+  i.e. the path of ``credential evaluate --format jsonl --output F``; ``--path records`` measures
+  the API's record path instead (``records_for`` + ``to_jsonl``);
 * ``bench/pandas_baseline.py``: ``import``, ``read+derive`` (CSV to per-provider values),
   ``decide`` (three-valued rules to outcomes) and ``write`` (CSV).
 
@@ -96,8 +97,9 @@ def child_engine(policy: str, data: str, as_of: str, backend: str, explain: bool
     """One engine run, stage by stage.
 
     ``path="cli"`` does what ``credential evaluate --format jsonl --output F`` does after loading:
-    ``engine.run`` (facts, Datalog, then the decision frame, or with ``--explain`` the records with
-    proofs) and ``output.render(result, "jsonl")`` written to a file.  ``path="records"`` takes the
+    ``engine.run`` (facts, Datalog, then the decision frame) and ``output.render_chunks(result,
+    "jsonl")`` streamed to a file by ``write_atomic`` (with ``--explain`` the proofs are built
+    there, block by block, so they count in ``write``).  ``path="records"`` takes the
     API's record path instead: ``records_for`` (one pydantic record per decision) and ``to_jsonl``.
     """
     stages = _Stages(time.perf_counter())
@@ -523,8 +525,9 @@ def main(argv: list[str] | None = None) -> None:
         "--path",
         choices=["cli", "records"],
         default="cli",
-        help="cli: what `credential evaluate --format jsonl` runs (decision frame; records with "
-        "proofs for --explain); records: the API's record path (records_for + to_jsonl)",
+        help="cli: what `credential evaluate --format jsonl` runs (decision frame, then JSON lines "
+        "streamed to the file; with --explain proofs built while writing); records: the API's record "
+        "path (records_for + to_jsonl)",
     )
     ap.add_argument("--obs", type=int, default=32, help="observations per provider")
     ap.add_argument("--seed", type=int, default=42)
