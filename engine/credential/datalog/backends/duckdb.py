@@ -449,9 +449,15 @@ class DuckDBBackend:
                 con.execute(";\n".join(pending))
                 pending.clear()
 
+        copies = _copies(components, kinds, rows)
         for pred in arity:
-            names = _columns(kinds[pred])
-            pending.append(f"CREATE TABLE {_table(pred)} ({', '.join(f'{n} {t}' for n, t in names)})")
+            if pred not in copies:
+                names = _columns(kinds[pred])
+                pending.append(f"CREATE TABLE {_table(pred)} ({', '.join(f'{n} {t}' for n, t in names)})")
+        for comp in components:  # in dependency order, so a view's source exists before it
+            for pred in comp.preds:
+                if pred in copies:
+                    pending.append(f"CREATE VIEW {_table(pred)} AS SELECT * FROM {_table(copies[pred])}")
         flush()
         for pred in arity:
             if rows.get(pred):
@@ -469,6 +475,8 @@ class DuckDBBackend:
                 self._recursive(con, compiler, comp, rules)
             else:
                 for pred in comp.preds:
+                    if pred in copies:
+                        continue
                     selects = [s for r in rules if r.head.pred == pred if (s := compiler.select(r, {}))]
                     if selects and rows.get(pred):
                         pending.append(_insert_new_sql(_table(pred), selects, _table(pred)))
@@ -690,6 +698,40 @@ def _positions_of(columns: tuple[np.ndarray, ...], codes: np.ndarray) -> np.ndar
 
 def _decode(k: int, t: int, i: int, f: float, s: str) -> object:
     return bool(i) if t == 0 else i if t == 1 else f if t == 2 else s
+
+
+def _copies(
+    components: Sequence[Component], kinds: Mapping[str, list[Kinds]], rows: Mapping[str, object]
+) -> dict[str, str]:
+    """Predicates that are exact copies of another (``h(X, Y) :- s(X, Y).`` and nothing else, no
+    facts, not recursive), mapped to their source: they become views instead of tables.
+
+    A policy compiles to many such copies (a criterion's predicates copy its condition's), and a
+    view costs no statement to fill.
+    """
+    out: dict[str, str] = {}
+    for comp in components:
+        if comp.recursive:
+            continue
+        for pred in comp.preds:
+            defining = [r for r in comp.rules if r.head.pred == pred and not r.never]
+            if len(defining) != 1 or rows.get(pred):
+                continue
+            steps = defining[0].steps
+            if len(steps) != 1 or not isinstance(steps[0], Scan):
+                continue
+            atom, head = steps[0].atom, defining[0].head
+            names = [a.name for a in head.args if isinstance(a, Var)]
+            if (
+                atom.pred != pred
+                and atom.args == head.args
+                and len(names) == len(head.args)
+                and len(set(names)) == len(names)
+                and "_" not in names
+                and kinds[atom.pred] == kinds[pred]
+            ):
+                out[pred] = atom.pred
+    return out
 
 
 def _recursive_scans(rule: PlannedRule, comp: Component) -> int:
