@@ -88,6 +88,7 @@ class ProofBuilder:
         self._rule_nodes.clear()
         self._q_rules.clear()
         self._missing_memo.clear()
+        self._rows.cache.clear()
 
     # ---- model reads ------------------------------------------------------
     def preds(self, cond: ir.Cond, pair_form: str | None) -> NodePreds:
