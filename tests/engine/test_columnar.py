@@ -155,3 +155,36 @@ def test_sorted_by_agrees_with_lexsort(rows: list[tuple[int, int, int]]) -> None
     keys = [np.array([r[j] for r in rows], dtype=np.int64) for j in range(3)]
     order = np.lexsort((keys[2], keys[1], keys[0])) if rows else np.zeros(0, dtype=np.int64)
     assert _sorted_by(*keys) == bool((order == np.arange(len(rows))).all())
+
+
+def test_row_index_reads_cells_as_pandas_does() -> None:
+    """Proof evidence cells come from Arrow lazily; equal to reading the frame row by row."""
+    import pandas as pd
+
+    from credential.proofs.values import RowIndex
+
+    class Table:
+        def __init__(self, file: str, frame: pd.DataFrame) -> None:
+            self.file, self.frame = file, frame
+
+    class Raw:
+        def __init__(self, *tables: Table) -> None:
+            self.tables = {t.file: t for t in tables}
+
+    class Bundle:
+        def __init__(self, raw: Raw) -> None:
+            self.raw = raw
+
+    text = pd.DataFrame(
+        {"code": pd.array(["A", "B", None, "é"], dtype="string"), "n": [1.5, None, 3.0, 4.0]}, index=[2, 3, 5, 9]
+    )
+    shuffled = text.iloc[[2, 0, 3, 1]]
+    index = RowIndex(Bundle(Raw(Table("sorted.csv", text), Table("shuffled.csv", shuffled))))
+    for file, frame in (("sorted.csv", text), ("shuffled.csv", shuffled)):
+        for row in frame.index:
+            expected = {c: ("" if pd.isna(frame.loc[row, c]) else str(frame.loc[row, c])) for c in frame.columns}
+            assert index.values(file, int(row)) == expected
+        with pytest.raises(KeyError):
+            index.values(file, 4)
+    with pytest.raises(KeyError):
+        index.values("other.csv", 2)

@@ -101,39 +101,70 @@ class DerivedIndex:
 
 
 class RowIndex:
-    """The raw cells of source rows, looked up by (file, row) without per-row pandas indexing."""
+    """The raw cells of source rows, looked up by (file, row) without per-row pandas indexing.
+
+    Text columns stay in Arrow and a cell becomes a Python string only when a proof cites its
+    row, so a batch's proofs do not hold every cell of the bundle as Python objects; rows are
+    found by binary search in the (sorted) row numbers.  ``cache`` keeps the rows already shown
+    (a proof writer clears it between blocks).
+    """
 
     def __init__(self, bundle: Any):
         self.bundle = bundle
-        self.tables: dict[str, tuple[dict[int, int], list[str], list[list[Any]]]] = {}
+        self.tables: dict[str, tuple[Any, list[str], list[Any]] | None] = {}
         self.cache: dict[tuple[str, int], dict[str, str]] = {}
 
-    def _table(self, file: str) -> tuple[dict[int, int], list[str], list[list[Any]]] | None:
+    def _table(self, file: str) -> tuple[Any, list[str], list[Any]] | None:
         if file not in self.tables:
+            self.tables[file] = None
             for table in self.bundle.raw.tables.values():
                 if table.file == file:
-                    frame = table.frame
-                    pos = {int(r): i for i, r in enumerate(frame.index.tolist())}
-                    cols = [str(c) for c in frame.columns]
-                    data = [frame[c].tolist() for c in frame.columns]
-                    self.tables[file] = (pos, cols, data)
+                    self.tables[file] = _row_table(table.frame)
                     break
-            else:
-                return None
         return self.tables[file]
 
     def values(self, file: str, row: int) -> dict[str, str]:
         key = (file, row)
         if key not in self.cache:
             found = self._table(file)
-            if found is None or row not in found[0]:
+            i = None if found is None else _position(found[0], row)
+            if found is None or i is None:
                 raise KeyError(f"{file}:{row}")
-            pos, cols, data = found
-            i = pos[row]
-            self.cache[key] = {
-                c: ("" if is_missing(col[i]) else str(col[i])) for c, col in zip(cols, data, strict=True)
-            }
+            _, cols, data = found
+            self.cache[key] = {c: _cell(col, i) for c, col in zip(cols, data, strict=True)}
         return self.cache[key]
+
+
+def _row_table(frame: pd.DataFrame) -> tuple[Any, list[str], list[Any]]:
+    import numpy as np
+    import pyarrow as pa
+
+    rows = np.asarray(frame.index.to_numpy(), dtype=np.int64)
+    index: Any = rows if bool((np.diff(rows) > 0).all()) else {int(r): i for i, r in enumerate(rows.tolist())}
+    data: list[Any] = []
+    for c in frame.columns:
+        column = frame[c]
+        arrow = None
+        if pd.api.types.is_string_dtype(column.dtype) and not pd.api.types.is_object_dtype(column.dtype):
+            with_arrow = pa.array(column)
+            arrow = with_arrow.combine_chunks() if isinstance(with_arrow, pa.ChunkedArray) else with_arrow
+        data.append(arrow if arrow is not None else column.tolist())
+    return index, [str(c) for c in frame.columns], data
+
+
+def _position(index: Any, row: int) -> int | None:
+    if isinstance(index, dict):
+        found: int | None = index.get(row)
+        return found
+    import numpy as np
+
+    i = int(np.searchsorted(index, row))
+    return i if i < len(index) and int(index[i]) == row else None
+
+
+def _cell(column: Any, i: int) -> str:
+    v = column[i].as_py() if not isinstance(column, list) else column[i]
+    return "" if is_missing(v) else str(v)
 
 
 def is_missing(v: Any) -> bool:
