@@ -86,7 +86,7 @@ class Evaluation:
     backend: str
     _sets: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict, repr=False)
     _masks: dict[str, Any] = field(default_factory=dict, repr=False)
-    _flags: dict[str, list[bool]] = field(default_factory=dict, repr=False)
+    _flags: dict[str, bytes] = field(default_factory=dict, repr=False)
     _codes: Any = field(default=None, repr=False)
     _pos: dict[str, int] = field(default_factory=dict, repr=False)
 
@@ -143,8 +143,9 @@ class Evaluation:
             if i is not None:
                 flags = self._flags.get(pred)
                 if flags is None:
-                    flags = self._flags[pred] = self.mask(pred).tolist()  # list indexing: no numpy scalar
-                return bool(flags[i])
+                    # bytes: indexing gives a plain int (no numpy scalar), one byte a provider
+                    flags = self._flags[pred] = self.mask(pred).tobytes()
+                return flags[i] != 0
         return args in self.rel(pred)
 
     def truth(self, preds: NodePreds, args: tuple[str, ...]) -> Truth:
