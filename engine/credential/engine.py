@@ -178,17 +178,30 @@ class Evaluation:
 AUTO_MAX_PYDATALOG_FACTS = 5_000
 
 
-def choose_backend(backend: str, n_facts: int) -> str:
-    """The backend that runs: ``auto`` picks by the number of facts."""
+def choose_backend(backend: str, n_facts: int, one_key: bool = False) -> str:
+    """The backend that runs: ``auto`` picks by the number of facts.
+
+    Up to ``AUTO_MAX_PYDATALOG_FACTS`` pyDatalog (the reference); above, ``masks`` when the program
+    is one the masks backend evaluates (``one_key``: every derived predicate a mask over the
+    providers, as a policy's plain run is), DuckDB otherwise (e.g. with ``--pairs``).
+    """
     if backend != "auto":
         return backend
-    return "pydatalog" if n_facts <= AUTO_MAX_PYDATALOG_FACTS else "duckdb"
+    if n_facts <= AUTO_MAX_PYDATALOG_FACTS:
+        return "pydatalog"
+    return "masks" if one_key else "duckdb"
 
 
 def evaluate_inputs(inputs: Inputs, as_of: dt.date, pairs: bool = False, backend: str = "pydatalog") -> Evaluation:
     facts = build_facts(inputs.compiled, inputs.bundle, as_of)
-    chosen = choose_backend(backend, fact_count(facts))
-    model = evaluate_program(inputs.compiled.program(pairs), facts.relations, backend=chosen)
+    program = inputs.compiled.program(pairs)
+    one_key = False
+    if backend == "auto":
+        from credential.datalog.backends.masks import supports
+
+        one_key = supports(program, facts.relations)
+    chosen = choose_backend(backend, fact_count(facts), one_key)
+    model = evaluate_program(program, facts.relations, backend=chosen)
     return Evaluation(inputs, as_of, facts, model, pairs, chosen)
 
 

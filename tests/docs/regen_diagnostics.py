@@ -71,7 +71,8 @@ Raised as `credential.datalog.DatalogError` (attribute `.code`) by the Datalog l
 before any backend sees a program (see [datalog.md](datalog.md)): `datalog.parse`,
 `datalog.unsafe-variable`, `datalog.arity-mismatch`, `datalog.unstratifiable`,
 `datalog.invalid-name`, `datalog.invalid-value`, `datalog.unknown-backend`,
-`datalog.runtime` (a backend failed while evaluating).
+`datalog.runtime` (a backend failed while evaluating), `datalog.unsupported` (the `masks` backend
+was asked for a program outside its fragment).
 """
 
 

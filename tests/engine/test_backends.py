@@ -50,6 +50,34 @@ def test_explained_records_identical_on_both_backends() -> None:
 def test_auto_chooses_by_size_and_records_it() -> None:
     assert choose_backend("auto", AUTO_MAX_PYDATALOG_FACTS) == "pydatalog"
     assert choose_backend("auto", AUTO_MAX_PYDATALOG_FACTS + 1) == "duckdb"
+    assert choose_backend("auto", AUTO_MAX_PYDATALOG_FACTS + 1, one_key=True) == "masks"
+    assert choose_backend("auto", AUTO_MAX_PYDATALOG_FACTS, one_key=True) == "pydatalog"
     assert choose_backend("duckdb", 10) == "duckdb"
     small = run(FIX / "spec_example.cred", FIX / "hand_bundle", [dt.date(2016, 4, 1)], backend="auto")
     assert {r.backend for r in small.records} == {"pydatalog"}
+
+
+@pytest.mark.parametrize("seed", [5, 23])
+def test_masks_backend_gives_the_same_records(tmp_path: Path, seed: int) -> None:
+    """Plain runs (no pairs) on the masks backend: byte-identical to pyDatalog but for the backend field."""
+    policy = load_policy(ROOT / "policies" / "dalton_2014.cred")
+    write_bundle(generate_bundle(70, seed, spec=policy.bundle_spec()), tmp_path / "b", "csv")
+    dates = [dt.date(2025, 6, 30), dt.date(2026, 11, 22)]
+    a = run(policy, tmp_path / "b", dates, backend="pydatalog")
+    b = run(policy, tmp_path / "b", dates, backend="masks", explain=True)
+    assert render(a, "jsonl").replace('"backend": "pydatalog"', '"backend": "masks"') == "".join(
+        line.split(', "proof": ')[0] + "}\n" for line in render(b, "jsonl").splitlines()
+    )
+    a_explained = run(policy, tmp_path / "b", dates, backend="pydatalog", explain=True)
+    assert without_backend(render(a_explained, "jsonl")) == without_backend(render(b, "jsonl"))
+
+
+def test_auto_takes_masks_for_large_plain_runs_and_duckdb_with_pairs(tmp_path: Path) -> None:
+    policy = load_policy(ROOT / "policies" / "dalton_2014.cred")
+    write_bundle(generate_bundle(300, 9, spec=policy.bundle_spec()), tmp_path / "b", "csv")
+    plain = run(policy, tmp_path / "b", [dt.date(2026, 11, 22)], backend="auto")
+    assert {r.backend for r in plain.records} == {"masks"}
+    pairs = run(policy, tmp_path / "b", [dt.date(2026, 11, 22)], backend="auto", pairs=True)
+    assert {r.backend for r in pairs.records} == {"duckdb"}
+    singles = [r for r in pairs.records if not r.subject.startswith("pair:")]
+    assert [r.model_copy(update={"backend": "masks"}) for r in singles] == plain.records

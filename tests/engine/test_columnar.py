@@ -91,6 +91,15 @@ def test_model_columns_masks_and_relations_agree_across_backends(synthetic: Path
     for i, (pp, cc) in enumerate(pairs):
         expected_minus = masks_a[unary.index(pp)] & ~masks_a[unary.index(cc)]
         assert (minus_a[i] == expected_minus).all() and (minus_b[i] == expected_minus).all(), pp
+    # the masks backend (plain program, no pairs) agrees with pyDatalog on every predicate
+    plain_a = evaluate_inputs(inputs, DATES[1], backend="pydatalog")
+    plain_m = evaluate_inputs(inputs, DATES[1], backend="masks")
+    plain_preds = sorted(plain_a.model.relations)
+    assert plain_preds == sorted(plain_m.model.relations)
+    for pred in plain_preds:
+        assert plain_a.model.get(pred) == plain_m.model.get(pred), pred
+    plain_unary = [p for p in unary if p in plain_a.model.relations]
+    assert (plain_m.model.masks(plain_unary, n) == plain_a.model.masks(plain_unary, n)).all()
     for i, pred in enumerate(unary):
         expected = np.zeros(n, dtype=bool)
         expected[[r[0] for r in a.model.get(pred)]] = True

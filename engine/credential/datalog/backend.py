@@ -39,6 +39,7 @@ _FACTORIES: dict[str, Callable[[], Backend]] = {}
 _BUILTIN = {
     "pydatalog": "credential.datalog.backends.pydatalog",
     "duckdb": "credential.datalog.backends.duckdb",
+    "masks": "credential.datalog.backends.masks",
 }
 
 

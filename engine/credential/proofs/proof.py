@@ -129,7 +129,9 @@ class ProofBuilder:
                 for pred, rows in self.ev.facts.relations.items()
             }
             facts[pn.pair_domain(form)] = [ids]
-            model = evaluate_program(self.compiled.program(pairs=True), facts, backend=self.ev.backend)
+            # the pair program is outside the masks backend's fragment: DuckDB runs the sub-model then
+            backend = "duckdb" if self.ev.backend == "masks" else self.ev.backend
+            model = evaluate_program(self.compiled.program(pairs=True), facts, backend=backend)
             self._pair_models[key] = Evaluation(
                 self.ev.inputs, self.ev.as_of, self.ev.facts, model, True, self.ev.backend
             )
