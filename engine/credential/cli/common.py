@@ -177,7 +177,7 @@ BACKEND_OPTION = click.option(
     type=click.Choice(["pydatalog", "duckdb", "auto"]),
     default="pydatalog",
     show_default=True,
-    help="Datalog backend (auto: pyDatalog for small bundles, DuckDB for large ones)",
+    help="Datalog backend (auto: pyDatalog for small bundles; for large ones numpy masks, or DuckDB with --pairs)",
 )
 
 
