@@ -208,6 +208,26 @@ def _pid(codes: pd.Index, s: pd.Series) -> np.ndarray:
     return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
+def _table_pid(bundle: Bundle, table: str, column: str) -> np.ndarray:
+    """``_pid`` of a column of one of the bundle's tables, computed once per bundle."""
+    key = ("pid", table, column)
+    cached = bundle._cache.get(key)
+    if not isinstance(cached, np.ndarray):
+        cached = _pid(_codes(bundle), getattr(bundle, table)[column])
+        bundle._cache[key] = cached
+    return cached
+
+
+def _table_files(bundle: Bundle, table: str) -> pd.Categorical:
+    """The ``file`` column of one of the bundle's tables as a categorical, built once per bundle."""
+    key = ("files", table)
+    cached = bundle._cache.get(key)
+    if not isinstance(cached, pd.Categorical):
+        cached = pd.Categorical(getattr(bundle, table)["file"].astype(str))
+        bundle._cache[key] = cached
+    return cached
+
+
 def _measure_type(bundle: Bundle, measure: str) -> ValueType:
     try:
         return bundle.spec.measures[measure]
@@ -439,7 +459,7 @@ def _attribute(bundle: Bundle, req: AttributeValue, as_of: dt.date) -> Derived:
     if req.name not in p.columns or req.name in ("file", "row"):
         raise KeyError(f"attribute {req.name!r} is not declared by the policy")
     t: ValueType = bundle.spec.attributes.get(req.name, TextType())
-    pid = _pid(codes, p["code"])
+    pid = _table_pid(bundle, "providers", "code")
     values = np.empty(len(codes), dtype=object)
     values[:] = None
     col = p[req.name]
@@ -449,7 +469,7 @@ def _attribute(bundle: Bundle, req: AttributeValue, as_of: dt.date) -> Derived:
     else:
         py = col.astype(object).where(col.notna(), None).to_numpy(dtype=object)
     values[pid[present]] = py[present]
-    ev = pd.DataFrame({"pid": pid, "file": p["file"].astype(str).to_numpy(dtype=object), "row": p["row"].to_numpy()})
+    ev = pd.DataFrame({"pid": pid, "file": _table_files(bundle, "providers"), "row": p["row"].to_numpy()})
     qp = bundle.quarantine.providers
     qev = pd.DataFrame(
         {
@@ -607,12 +627,12 @@ def _arrangements(bundle: Bundle, req: ArrangementCount, as_of: dt.date) -> Deri
         mask &= (a["form"] == req.form).fillna(False).to_numpy(dtype=bool)
     if cutoff is not None:
         mask &= start > cutoff
-    pid = _pid(codes, a[req.role])
+    pid = _table_pid(bundle, "arrangements", req.role)
     sel = mask & (pid >= 0)
     frame = pd.DataFrame(
         {
             "pid": pid[sel],
-            "file": a["file"].astype(str).to_numpy(dtype=object)[sel],
+            "file": _table_files(bundle, "arrangements")[sel],
             "row": a["row"].to_numpy()[sel],
         }
     )
