@@ -50,24 +50,6 @@ class Model:
         arity = len(next(iter(rows)))
         return tuple(_array([r[j] for r in rows]) for j in range(arity))
 
-    def positions(self, pred: str, codes: np.ndarray) -> np.ndarray:
-        """Positions in ``codes`` (an array of distinct values) of the first arguments of ``pred``'s rows.
-
-        What a caller needs to turn a relation into a mask over a known list (providers); a
-        columnar backend answers inside its database.  Values not in ``codes`` are ignored.
-        """
-        reader = getattr(self.relations, "positions", None)
-        if reader is not None and pred in self.relations:
-            out: np.ndarray = reader(pred, codes)
-            return out
-        cols = self.columns(pred)
-        if not cols or not len(cols[0]):
-            return np.zeros(0, dtype=np.int64)
-        import pandas as pd
-
-        pos = pd.Index(codes).get_indexer(cols[0])
-        return np.asarray(pos[pos >= 0], dtype=np.int64)
-
     def masks(self, preds: Sequence[str], size: int) -> np.ndarray:
         """For predicates whose first argument is an integer id in ``range(size)``: a boolean matrix,
         row ``i`` true at the ids that are a first argument of ``preds[i]`` (one query on DuckDB)."""
@@ -92,14 +74,6 @@ class Model:
         both = self.masks([p for pair in pairs for p in pair], size)
         out: np.ndarray = both[0::2] & ~both[1::2]
         return out
-
-    def positions_many(self, preds: Sequence[str], codes: np.ndarray) -> dict[str, np.ndarray]:
-        """``positions`` of several predicates (a columnar backend answers in one query)."""
-        reader = getattr(self.relations, "positions_many", None)
-        if reader is not None and all(p in self.relations for p in preds):
-            out: dict[str, np.ndarray] = reader(preds, codes)
-            return out
-        return {p: self.positions(p, codes) for p in preds}
 
     def holds(self, pred: str, *args: Value) -> bool:
         """True if ``pred(args...)`` is in the model (values compared as Datalog does)."""

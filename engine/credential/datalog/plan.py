@@ -21,11 +21,13 @@ bound. Steps without variables are folded: a false filter or an undefined bindin
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sized
 from dataclasses import dataclass
 from itertools import count
 from typing import TypeAlias
 
 from .checks import dependency_graph, sccs
+from .columns import Columns
 from .errors import DatalogError
 from .ir import Atom, BinOp, Comparison, Const, Negation, Program, Rule, Term, Var, term_variables
 from .values import UNDEFINED, arith, compare
@@ -38,6 +40,7 @@ __all__ = [
     "PlannedRule",
     "Scan",
     "Step",
+    "arities",
     "plan_program",
     "plan_rule",
 ]
@@ -222,6 +225,19 @@ def _literal_vars(lit: Atom | Negation | Comparison) -> set[str]:
     if isinstance(lit, Negation):
         return _literal_vars(lit.atom)
     return _vars(lit.left) | _vars(lit.right)
+
+
+def arities(program: Program, facts: Mapping[str, Sized | Columns]) -> dict[str, int]:
+    """Every predicate of the program and of the facts with its arity (facts' rows decide)."""
+    out: dict[str, int] = {}
+    for rule in program.rules:
+        out[rule.head.pred] = rule.head.arity
+        for atom, _ in rule.atoms():
+            out[atom.pred] = atom.arity
+    for pred, rows in facts.items():
+        if rows:
+            out[pred] = rows.arity if isinstance(rows, Columns) else len(rows[0])  # type: ignore[index]
+    return out
 
 
 def plan_program(program: Program) -> list[Component]:

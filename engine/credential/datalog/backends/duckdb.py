@@ -34,7 +34,7 @@ import pyarrow as pa
 from ..columns import Columns, column_kind
 from ..errors import DatalogError
 from ..ir import BinOp, Const, Program, Term, Var
-from ..plan import AntiJoin, Bind, Component, Filter, PlannedRule, Scan, plan_program
+from ..plan import AntiJoin, Bind, Component, Filter, PlannedRule, Scan, arities, plan_program
 from ..values import Row, transpose
 
 __all__ = ["BACKEND_FACTORY", "DuckDBBackend"]
@@ -419,15 +419,8 @@ class DuckDBBackend:
 
     def _run(self, con: Any, program: Program, facts: Mapping[str, Sequence[Row] | Columns]) -> _Relations:
         components = plan_program(program)
-        arity: dict[str, int] = {}
-        for rule in program.rules:
-            arity[rule.head.pred] = rule.head.arity
-            for atom, _ in rule.atoms():
-                arity[atom.pred] = atom.arity
         rows: dict[str, list[Row] | Columns] = {p: r if isinstance(r, Columns) else list(r) for p, r in facts.items()}
-        for p, r in rows.items():
-            if r:
-                arity[p] = r.arity if isinstance(r, Columns) else len(r[0])
+        arity = arities(program, rows)
         for comp in components:
             for planned in comp.rules:
                 if planned.is_ground_fact:
@@ -568,7 +561,6 @@ class _Relations(Mapping[str, set[Row]]):
         self._con = con
         self._kinds = kinds
         self._sets: dict[str, set[Row]] = {}
-        self._codes: tuple[np.ndarray] | None = None
 
     def __getitem__(self, pred: str) -> set[Row]:
         if pred not in self._sets:
@@ -589,44 +581,6 @@ class _Relations(Mapping[str, set[Row]]):
 
     def __contains__(self, pred: object) -> bool:
         return pred in self._kinds
-
-    def positions(self, pred: str, codes: np.ndarray) -> np.ndarray:
-        """Positions in ``codes`` (distinct strings) of the first arguments of ``pred``'s rows."""
-        return self.positions_many([pred], codes)[pred]
-
-    def positions_many(self, preds: Sequence[str], codes: np.ndarray) -> dict[str, np.ndarray]:
-        """``positions`` of several predicates, by joins inside the database, one query per batch.
-
-        No string leaves the database; ``codes`` is loaded once per array.
-        """
-        out: dict[str, np.ndarray] = {}
-        joined: list[str] = []
-        for pred in preds:
-            pred_kinds = self._kinds[pred]
-            if not pred_kinds or _rep(pred_kinds[0]) != "s":
-                out[pred] = _positions_of(self.columns(pred), codes)
-            else:
-                joined.append(pred)
-        if not joined:
-            return out
-        if self._codes is None or self._codes[0] is not codes:
-            table = pa.table({"code": pa.array(codes, type=pa.string()), "pos": np.arange(len(codes), dtype=np.int64)})
-            self._con.register("_codes_in", table)
-            self._con.execute("CREATE OR REPLACE TEMP TABLE _codes AS SELECT * FROM _codes_in")
-            self._con.unregister("_codes_in")
-            self._codes = (codes,)
-        for start in range(0, len(joined), 256):
-            batch = joined[start : start + 256]
-            union = " UNION ALL ".join(
-                f"SELECT CAST({q} AS SMALLINT) AS q, c0 FROM {_table(pred)}" for q, pred in enumerate(batch)
-            )
-            sql = f"SELECT u.q, k.pos FROM ({union}) AS u JOIN _codes AS k ON u.c0 = k.code"  # one hash table
-            found = self._con.execute(sql).fetchnumpy()
-            hit = np.zeros((len(batch), len(codes)), dtype=bool)  # a mask per predicate: no sort needed
-            hit[np.asarray(found["q"], dtype=np.int64), np.asarray(found["pos"], dtype=np.int64)] = True
-            for q, pred in enumerate(batch):
-                out[pred] = np.flatnonzero(hit[q])
-        return out
 
     def masks(self, preds: Sequence[str], size: int) -> np.ndarray:
         """``Model.masks``: integer first arguments of many predicates, one query per batch."""
@@ -685,15 +639,6 @@ class _Relations(Mapping[str, set[Row]]):
                 values.append(raw[pos])
                 pos += 1
         return tuple(values)
-
-
-def _positions_of(columns: tuple[np.ndarray, ...], codes: np.ndarray) -> np.ndarray:
-    import pandas as pd
-
-    if not columns or not len(columns[0]):
-        return np.zeros(0, dtype=np.int64)
-    pos = pd.Index(codes).get_indexer(columns[0])
-    return np.asarray(pos[pos >= 0], dtype=np.int64)
 
 
 def _decode(k: int, t: int, i: int, f: float, s: str) -> object:

@@ -24,7 +24,7 @@ import numpy as np
 from ..columns import Columns
 from ..errors import DatalogError
 from ..ir import Const, Program, Term, Var
-from ..plan import AntiJoin, Bind, Component, Filter, PlannedRule, Scan, plan_program
+from ..plan import AntiJoin, Bind, Component, Filter, PlannedRule, Scan, arities, plan_program
 from ..values import Row
 
 __all__ = ["BACKEND_FACTORY", "MasksBackend", "supports"]
@@ -339,15 +339,7 @@ class MasksBackend:
         components = plan_program(program)
         try:
             params, keyed = _check(components, facts)
-            arity: dict[str, int] = {}
-            for rule in program.rules:
-                arity[rule.head.pred] = rule.head.arity
-                for atom, _ in rule.atoms():
-                    arity[atom.pred] = atom.arity
-            for pred, rows in facts.items():
-                if rows:
-                    arity[pred] = rows.arity if isinstance(rows, Columns) else len(rows[0])
-            ev = _Evaluator(facts, arity, params, keyed)
+            ev = _Evaluator(facts, arities(program, facts), params, keyed)
             derived: set[str] = set()
             for comp in components:
                 for pred in comp.preds:
@@ -361,7 +353,7 @@ class MasksBackend:
                         mask |= ev.mask(pred)
                     ev.masks[pred] = mask
                     derived.add(pred)
-            return _Relations(ev, derived, [*arity])
+            return _Relations(ev, derived, [*ev.arity])
         except Unsupported as e:
             raise DatalogError("datalog.unsupported", f"the masks backend cannot evaluate this program: {e}") from e
 

@@ -32,7 +32,7 @@ from pyDatalog import pyEngine
 from pyDatalog.Logic import Logic
 
 from ..ir import BinOp, Const, Program, Term, Var
-from ..plan import AntiJoin, Bind, Component, Filter, PlannedRule, Scan, plan_program
+from ..plan import AntiJoin, Bind, Component, Filter, PlannedRule, Scan, arities, plan_program
 from ..values import Row, arith, compare
 
 __all__ = ["BACKEND_FACTORY", "PyDatalogBackend"]
@@ -129,15 +129,8 @@ class PyDatalogBackend:
 
     def _run(self, program: Program, facts: Mapping[str, Sequence[Row]]) -> dict[str, set[Row]]:
         components = plan_program(program)
-        arity: dict[str, int] = {}
-        for rule in program.rules:
-            arity[rule.head.pred] = rule.head.arity
-            for atom, _ in rule.atoms():
-                arity[atom.pred] = atom.arity
         rows: dict[str, list[tuple[object, ...]]] = {p: list(r) for p, r in facts.items()}
-        for p, r in facts.items():
-            if r:
-                arity[p] = len(r[0])
+        arity = arities(program, rows)
         for comp in components:
             for planned in comp.rules:
                 if planned.is_ground_fact:
