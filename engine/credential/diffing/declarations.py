@@ -21,6 +21,7 @@ Every change gets a stable id, shaped like the decision subjects where it can be
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -165,6 +166,21 @@ def _where(span: Any) -> str | None:
         return None
 
 
+def _presence(kind: str, name: str, o: Any, n: Any, details: Sequence[str]) -> DeclChange:
+    """A declaration added (``o`` is None) or removed (``n`` is None), with where it is written."""
+    return DeclChange(
+        f"{kind}:{name}",
+        kind,
+        name,
+        None,
+        "added" if o is None else "removed",
+        tuple(details),
+        True,
+        _where(o.span) if o else None,
+        _where(n.span) if n else None,
+    )
+
+
 def _levels(t: ValueType) -> str:
     return " < ".join(t.levels) if isinstance(t, ScaleType) else str(t)
 
@@ -187,19 +203,7 @@ def _rule_changes(
             details = [f"{status}: requires `{_cond_text(r.requires)}`"]
             if r.unless is not None:
                 details.append(f"unless `{_cond_text(r.unless)}`")
-            out.append(
-                DeclChange(
-                    f"{kind}:{name}",
-                    kind,
-                    name,
-                    None,
-                    status,
-                    tuple(details),
-                    True,
-                    _where(o.span) if o else None,
-                    _where(n.span) if n else None,
-                )
-            )
+            out.append(_presence(kind, name, o, n, details))
             continue
         details = []
         decisive = False
@@ -246,19 +250,7 @@ def _form_changes(old: dict[str, ir.Form], new: dict[str, ir.Form]) -> list[Decl
             ]
             if f.pair is not None:
                 details.append(f"pair requires `{_cond_text(f.pair)}`")
-            out.append(
-                DeclChange(
-                    f"form:{name}",
-                    "form",
-                    name,
-                    None,
-                    status,
-                    tuple(details),
-                    True,
-                    _where(o.span) if o else None,
-                    _where(n.span) if n else None,
-                )
-            )
+            out.append(_presence("form", name, o, n, details))
             continue
         parts: tuple[tuple[str, ir.Cond | None, ir.Cond | None, Any, Any], ...] = (
             ("lead", o.lead, n.lead, o.lead_span, n.lead_span),
@@ -317,19 +309,7 @@ def _param_changes(old: ir.CheckedPolicy, new: ir.CheckedPolicy, as_of: dt.date)
             status: ChangeStatus = "added" if o is None else "removed"
             value = literal(p.value_at(as_of, None)[0], p.type)
             details = (f"{status}: `{param_definition(p)}` ({value} in force on {day})",)
-            out.append(
-                DeclChange(
-                    f"param:{name}",
-                    "param",
-                    name,
-                    None,
-                    status,
-                    details,
-                    True,
-                    _where(o.span) if o else None,
-                    _where(n.span) if n else None,
-                )
-            )
+            out.append(_presence("param", name, o, n, details))
             continue
         vo = o.value_at(as_of, old.effective)[0]
         vn = n.value_at(as_of, new.effective)[0]
