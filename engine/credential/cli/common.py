@@ -181,6 +181,15 @@ BACKEND_OPTION = click.option(
 )
 
 
+DATA_OPTION = click.option(
+    "--data",
+    "data",
+    type=click.Path(),
+    default=None,
+    help="data bundle: folder of CSV/Parquet files or one JSON file (default: bundled NHS data)",
+)
+
+
 def policy_data_options(fn: F) -> F:
     opts = [
         click.option(
@@ -190,13 +199,7 @@ def policy_data_options(fn: F) -> F:
             default=None,
             help="policy file (default: the bundled reference policy)",
         ),
-        click.option(
-            "--data",
-            "data",
-            type=click.Path(),
-            default=None,
-            help="data bundle: folder of CSV/Parquet files or one JSON file (default: bundled NHS data)",
-        ),
+        DATA_OPTION,
         ON_INVALID_OPTION,
         BACKEND_OPTION,
     ]

@@ -10,6 +10,7 @@ import click
 
 from credential.cli.common import (
     BACKEND_OPTION,
+    DATA_OPTION,
     EXIT_OK,
     ON_INVALID_OPTION,
     IsoDate,
@@ -22,13 +23,7 @@ from credential.cli.common import (
 @click.command("diff")
 @click.argument("old", type=click.Path(dir_okay=False, exists=True))
 @click.argument("new", type=click.Path(dir_okay=False, exists=True))
-@click.option(
-    "--data",
-    "data",
-    type=click.Path(),
-    default=None,
-    help="data bundle: folder of CSV/Parquet files or one JSON file (default: bundled NHS data)",
-)
+@DATA_OPTION
 @click.option("--as-of", "as_of", type=IsoDate(), default=None, help="evaluation date (default today)")
 @click.option("--pairs", is_flag=True, help="compare pair decisions too (slow: N² candidates per form)")
 @click.option(

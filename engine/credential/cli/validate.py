@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from credential.cli.common import (
+    DATA_OPTION,
     EXIT_DATA,
     EXIT_OK,
     ON_INVALID_OPTION,
@@ -28,13 +29,7 @@ from credential.diagnostics import DiagnosticError
     default=None,
     help="policy whose declarations the data must meet (default: the bundled reference policy)",
 )
-@click.option(
-    "--data",
-    "data",
-    type=click.Path(),
-    default=None,
-    help="data bundle: folder of CSV/Parquet files or one JSON file (default: bundled NHS data)",
-)
+@DATA_OPTION
 @ON_INVALID_OPTION
 @click.option(
     "--format",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from credential.cli.common import (
+    DATA_OPTION,
     EXIT_FAILED,
     EXIT_OK,
     ON_INVALID_OPTION,
@@ -18,7 +19,7 @@ from credential.cli.common import (
 @click.command("verify")
 @click.argument("decisions", type=click.Path(dir_okay=False, exists=True))
 @click.option("--policy", type=click.Path(dir_okay=False), default=None, help="policy file (default: reference policy)")
-@click.option("--data", type=click.Path(), default=None, help="data bundle (default: bundled NHS data)")
+@DATA_OPTION
 @ON_INVALID_OPTION
 @run_guarded
 def command(decisions: str, policy: str | None, data: str | None, on_invalid: str) -> None:
