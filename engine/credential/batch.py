@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from credential import __version__
+from credential.jsontext import dumps, jstr
 
 if TYPE_CHECKING:
     from credential.engine import Evaluation
@@ -42,22 +41,6 @@ OUTCOMES = ["granted", "refused", "undetermined"]
 _GRANTED, _REFUSED, _UNDETERMINED = 0, 1, 2
 BLOCK_ROWS = 20_000  # decisions per written block (plain); measured: smaller blocks stay in cache
 EXPLAIN_BLOCK_ROWS = 2_000  # decisions per written block with proofs
-
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))  # built once: dumps builds one per call
-
-
-def _dumps(value: object) -> str:
-    """JSON text as ``json.dumps(value, ensure_ascii=False, separators=(", ", ": "))`` writes it."""
-    return _ENCODER.encode(value)
-
-
-_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f"\\]')
-
-
-def _jstr(value: str) -> str:
-    """A string as JSON text, as ``_dumps`` writes it (quick when there is nothing to escape)."""
-    return f'"{value}"' if _NEEDS_ESCAPE.search(value) is None else _dumps(value)
 
 
 def _empty_missing(n: int) -> np.ndarray:
@@ -235,8 +218,8 @@ class _Pieces:
 
 def _tail(policy: dict[str, str], data: dict[str, str], backend: str) -> str:
     return (
-        f', "policy": {_dumps(policy)}, "data": {_dumps(data)}, "engine": {_dumps(__version__)}, '
-        f'"backend": {_dumps(backend)}}}'
+        f', "policy": {dumps(policy)}, "data": {dumps(data)}, "engine": {dumps(__version__)}, '
+        f'"backend": {dumps(backend)}}}'
     )
 
 
@@ -250,20 +233,20 @@ def jsonl_chunks(
 ) -> Iterator[bytes]:
     """The decision records as JSON lines (UTF-8), in blocks; byte-identical to ``DecisionRecord.to_jsonl``.
 
-    ``proofs``, if given, is called with ``(start, stop)`` and returns the proofs (JSON-ready
-    dicts) of those rows, which are then written into the lines.
+    ``proofs``, if given, is called with ``(start, stop)`` and returns the proofs of those rows
+    as JSON text (``ProofBuilder.proof_json``), which are then written into the lines.
     """
     pieces = _Pieces(frame)
     heads = np.array(
         [
-            f'{{"provider": {_jstr(str(p))}, "provider_name": {_jstr(n) if isinstance(n, str) else "null"}, '
+            f'{{"provider": {jstr(str(p))}, "provider_name": {jstr(n) if isinstance(n, str) else "null"}, '
             '"subject": '.encode()
             for p, n in zip(pieces.prov_values, pieces.names, strict=True)
         ],
         dtype=object,
     )
     mids = pieces.mids(
-        lambda s, o, d: f'{_dumps(str(s))}, "outcome": "{o}", "as_of": {_dumps(str(d))}, "missing": '.encode()
+        lambda s, o, d: f'{dumps(str(s))}, "outcome": "{o}", "as_of": {dumps(str(d))}, "missing": '.encode()
     )
     tail = _tail(policy, data, backend).encode()
     per_row = 4 if proofs is None else 6
@@ -273,12 +256,12 @@ def jsonl_chunks(
         out = np.empty((stop - start) * per_row, dtype=object)
         out[0::per_row] = heads[pieces.prov[start:stop]]
         out[1::per_row] = mids[pieces.mid_index[start:stop]]
-        out[2::per_row] = pieces.missing_pieces(start, stop, _dumps, b"[]")
+        out[2::per_row] = pieces.missing_pieces(start, stop, dumps, b"[]")
         if proofs is None:
             out[3::per_row] = tail + b"\n"
         else:
             out[3::per_row] = tail[:-1] + b', "proof": '
-            out[4::per_row] = [_dumps(p).encode() for p in proofs(start, stop)]
+            out[4::per_row] = [p.encode() for p in proofs(start, stop)]
             out[5::per_row] = b"}\n"
         yield b"".join(out.tolist())
 

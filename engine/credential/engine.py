@@ -8,6 +8,7 @@ outcomes read from the model (``c_*``/``p_*`` predicates) → records, proofs on
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,6 +117,12 @@ class Evaluation:
             self._codes = self.facts.codes
             self._pos = {str(c): i for i, c in enumerate(self._codes)}
         return self._codes
+
+    @property
+    def positions(self) -> dict[str, int]:
+        """Provider code -> id (position in ``codes``)."""
+        _ = self.codes  # builds the code -> id table
+        return self._pos
 
     def ids(self, codes: Sequence[str]) -> tuple[int, ...]:
         """The Datalog ids of providers (raises KeyError for a code the bundle does not have)."""
@@ -266,8 +273,8 @@ def records_for(
 class RunResult:
     """The decisions of a run as a frame (``credential.batch``), and as records built on first use.
 
-    With ``explain`` the proofs are not built here: ``proofs(start, stop)`` builds those of a
-    block of the frame's rows (what a writer streams), and ``records`` builds them all.
+    With ``explain`` the proofs are not built here: ``proof_texts(start, stop)`` builds those of
+    a block of the frame's rows as JSON text (what a writer streams), and ``records`` builds them all.
     """
 
     inputs: Inputs
@@ -281,8 +288,8 @@ class RunResult:
     def backend(self) -> str:
         return self.evaluations[0].backend if self.evaluations else "pydatalog"
 
-    def proofs(self, start: int, stop: int) -> list[dict[str, Any]]:
-        """The proofs of the frame's rows ``start:stop`` (the builders forget earlier blocks)."""
+    def proof_texts(self, start: int, stop: int) -> list[str]:
+        """The proofs of the frame's rows ``start:stop`` as JSON text (the builders forget earlier blocks)."""
         from credential.proofs.proof import ProofBuilder
 
         if not self._builders:
@@ -290,12 +297,16 @@ class RunResult:
         for b in self._builders.values():
             b.forget()
         f = self.frame.iloc[start:stop]
-        out: list[dict[str, Any]] = []
+        out: list[str] = []
         for code, subject, as_of in zip(f["provider"], f["subject"], f["as_of"], strict=True):
             subject = str(subject)
             args = tuple(subject.split(":")[2:4]) if subject.startswith("pair:") else (str(code),)
-            out.append(self._builders[str(as_of)].proof(subject, args))
+            out.append(self._builders[str(as_of)].proof_json(subject, args))
         return out
+
+    def proofs(self, start: int, stop: int) -> list[dict[str, Any]]:
+        """The proofs of the frame's rows ``start:stop`` as data."""
+        return [json.loads(text) for text in self.proof_texts(start, stop)]
 
     @property
     def records(self) -> list[DecisionRecord]:

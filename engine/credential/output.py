@@ -104,7 +104,7 @@ def render_chunks(result: RunResult, fmt: str) -> Iterator[bytes]:
     pref = policy_ref(result.inputs.policy).model_dump()
     if fmt in ("jsonl", "json"):
         data = dict(sorted(result.inputs.bundle.digests.items()))
-        proofs = result.proofs if result.explain else None
+        proofs = result.proof_texts if result.explain else None
         chunks = jsonl_chunks(result.frame, pref, data, result.backend, proofs=proofs)
         if fmt == "jsonl":
             yield from chunks

@@ -180,10 +180,15 @@ def test_columnar_and_record_paths_write_the_same_bytes() -> None:
 
     pref = policy_ref(explained.inputs.policy).model_dump()
     digests = dict(sorted(explained.inputs.bundle.digests.items()))
-    chunks = list(jsonl_chunks(explained.frame, pref, digests, explained.backend, explained.proofs, block_rows=7))
+    chunks = list(jsonl_chunks(explained.frame, pref, digests, explained.backend, explained.proof_texts, block_rows=7))
     assert len(chunks) > 10
     written = b"".join(chunks).decode()
     assert written == to_jsonl(with_proofs) == render(explained, "jsonl") == to_jsonl(explained.records)
+    # proofs are assembled from pieces encoded apart (ProofBuilder.proof_json): each line is still
+    # exactly what encoding the whole record at once writes
+    lines = written.splitlines()
+    assert all(json.dumps(json.loads(x), ensure_ascii=False, separators=(", ", ": ")) == x for x in lines)
+    assert sum('"evidence": [{' in x for x in lines) > 100 and sum('"to_qualify": [{' in x for x in lines) > 50
     assert render(explained, "table") == render(result, "table")
     assert render(explained, "csv") == render(result, "csv")
 

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import numpy as np
@@ -152,9 +153,9 @@ def test_string_order_and_equality_hold_with_many_strings() -> None:
 
 @given(st.text())
 def test_quick_json_strings_equal_json_dumps(value: str) -> None:
-    from credential.batch import _dumps, _jstr
+    from credential.jsontext import dumps, jstr
 
-    assert _jstr(value) == _dumps(value)
+    assert jstr(value) == dumps(value) == json.dumps(value, ensure_ascii=False)
 
 
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(0, 3)), max_size=30))

@@ -8,16 +8,28 @@ facts the evaluation derived.  Which children a node shows follows the spec:
 * granted: one sufficient reason (``or``: the first alternative that held);
 * refused: why not (``and``: every failing part; ``or``: every alternative);
 * undetermined: the parts that are unknown, down to the missing values.
+
+A proof is written as JSON text (:meth:`ProofBuilder.proof_json`), the form a decisions file
+holds, and read back as data (:meth:`ProofBuilder.proof`) where a caller wants a tree.  The
+text is assembled from pieces encoded once: each policy node's fixed fields (text, source,
+citations) once per builder, each rule's subtree for a provider once however many of that
+provider's proofs show it (a form's proof repeats its credential chain), each cited data row
+once.  Every piece is :func:`credential.jsontext.dumps` of the value it stands for, so the text
+is byte for byte what encoding the whole tree at once gives (tested).
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from credential.check import ir
 from credential.compile import NodePreds
 from credential.compile import names as pn
 from credential.decisions import Outcome, Truth
+from credential.jsontext import dumps, jstr
 from credential.proofs.values import DerivedIndex, RowIndex, describe_value, json_value, show
 from credential.types import DateType, NumberType, PercentType, ScaleType
 
@@ -66,6 +78,8 @@ OUTCOME_OF_TRUTH = {
     Truth.FALSE: Outcome.REFUSED,
     Truth.UNKNOWN: Outcome.UNDETERMINED,
 }
+# a provider's truth as one byte: certainly (bit 0) and possibly (bit 1), as ``truth_of`` reads them
+_TRUTH_OF_FLAGS = (Truth.FALSE, Truth.TRUE, Truth.UNKNOWN, Truth.TRUE)
 
 
 class ProofBuilder:
@@ -73,21 +87,31 @@ class ProofBuilder:
         self.ev = ev
         self.policy = ev.policy
         self.compiled = ev.compiled
+        self._as_of = jstr(ev.as_of.isoformat())
         self._index: dict[str, DerivedIndex] = {}
         self._pair_models: dict[tuple[str, ...], Any] = {}
         self._rows = RowIndex(ev.inputs.bundle)
-        self._rule_nodes: dict[tuple[str, str, str | None], Node] = {}
         self._q_rules: dict[tuple[str, str, bool], list[dict[str, Any]] | None] = {}
         self._missing_memo: dict[tuple[str, str, str], frozenset[str]] = {}
         self._preds: dict[tuple[int, str | None], NodePreds] = {}
-        self._keep: list[ir.Cond] = []  # the conditions whose ids key _preds stay alive
+        self._keep: list[Any] = []  # the policy objects whose ids key the memos below stay alive
+        self._flags: dict[NodePreds, bytes] = {}
+        self._fixed: dict[tuple[str, int], Any] = {}  # fixed fields of a policy node, as JSON text
+        # per provider (forgotten between blocks)
+        self._rule_kids: dict[tuple[str, str, Truth], str] = {}
+        self._role_kids: dict[tuple[str, str, str], str] = {}
+        self._operand_memo: dict[tuple[int, int, Args], dict[str, Any]] = {}
+        self._row_text: dict[tuple[str, int], str] = {}
 
     def forget(self) -> None:
         """Drop the memoised proof parts (kept per provider): a writer calls this between blocks."""
         self._pair_models.clear()
-        self._rule_nodes.clear()
         self._q_rules.clear()
         self._missing_memo.clear()
+        self._rule_kids.clear()
+        self._role_kids.clear()
+        self._operand_memo.clear()
+        self._row_text.clear()
         self._rows.cache.clear()
 
     # ---- model reads ------------------------------------------------------
@@ -101,7 +125,21 @@ class ProofBuilder:
             self._keep.append(cond)
         return hit
 
+    def _truth1(self, preds: NodePreds, code: str) -> Truth:
+        """The truth of a node for one provider: one byte of the node's two masks."""
+        i = self.ev.positions.get(code)
+        if i is None:
+            return self.ev.truth(preds, (code,))
+        flags = self._flags.get(preds)
+        if flags is None:
+            certainly = np.asarray(self.ev.mask(preds.certainly), dtype=np.uint8)
+            possibly = np.asarray(self.ev.mask(preds.possibly), dtype=np.uint8)
+            flags = self._flags[preds] = (certainly | (possibly << 1)).tobytes()
+        return _TRUTH_OF_FLAGS[flags[i]]
+
     def truth(self, cond: ir.Cond, args: Args, pair_form: str | None) -> Truth:
+        if pair_form is None and len(args) == 1:
+            return self._truth1(self.preds(cond, None), args[0])
         if pair_form is not None and args not in self.ev.rel(pn.pair_domain(pair_form)):
             sub: Evaluation = self.pair_model(pair_form, args)
             return sub.truth(self.preds(cond, pair_form), args)
@@ -139,7 +177,11 @@ class ProofBuilder:
 
     def rule_truth(self, rule: ir.Rule, code: str) -> Truth:
         c, p = pn.rule_preds(rule.kind, rule.name)
-        return self.ev.truth(NodePreds(c, p), (code,))
+        return self._truth1(NodePreds(c, p), code)
+
+    def role_truth(self, form: ir.Form, role: str, code: str) -> Truth:
+        c, p = pn.role_preds(form.name, role)
+        return self._truth1(NodePreds(c, p), code)
 
     def code_of(self, who: str | None, args: Args) -> str:
         if len(args) == 1:
@@ -158,15 +200,20 @@ class ProofBuilder:
             self._index[key] = DerivedIndex(self.ev.facts.status_derived[name])
         return self._index[key].get(code)
 
-    def evidence(self, rows: list[tuple[str, int]]) -> list[dict[str, Any]]:
-        out = []
-        for file, row in sorted(set(rows)):
+    def evidence(self, rows: list[tuple[str, int]]) -> str:
+        """The data rows used, as JSON text: each with file, row and the row's values."""
+        return "[" + ", ".join(self._row(file, row) for file, row in sorted(set(rows))) + "]"
+
+    def _row(self, file: str, row: int) -> str:
+        key = (file, row)
+        hit = self._row_text.get(key)
+        if hit is None:
             try:
                 values = self._rows.values(file, row)
             except KeyError:
                 values = {}
-            out.append({"file": file, "row": row, "values": values})
-        return out
+            hit = self._row_text[key] = f'{{"file": {jstr(file)}, "row": {dumps(row)}, "values": {dumps(values)}}}'
+        return hit
 
     # ---- operands ---------------------------------------------------------
     def operand(self, v: ir.Value, args: Args) -> dict[str, Any]:
@@ -199,197 +246,241 @@ class ProofBuilder:
             out["provider"] = code
         return out
 
+    def operands(self, cond: ir.Cond, args: Args) -> list[tuple[ir.Value, dict[str, Any]]]:
+        """A leaf's operands and what they are for these providers (read once a block; callers do not change them)."""
+        values = self._operands(cond)
+        out = []
+        for j, v in enumerate(values):
+            key = (id(cond), j, args)
+            hit = self._operand_memo.get(key)
+            if hit is None:
+                hit = self._operand_memo[key] = self.operand(v, args)
+                self._keep.append(cond)
+            out.append((v, hit))
+        return out
+
+    # ---- fixed parts of nodes, encoded once -------------------------------
+    def _fixed_of(self, what: str, obj: Any, make: Any) -> Any:
+        """``make()``, once per policy object ``obj`` (kept alive: its id is the key) and ``what``."""
+        key = (what, id(obj))
+        hit = self._fixed.get(key)
+        if hit is None:
+            hit = self._fixed[key] = make()
+            self._keep.append(obj)
+        return hit
+
+    def _cond_fixed(self, cond: ir.Cond) -> str:
+        fixed: str = self._fixed_of(
+            "cond",
+            cond,
+            lambda: f'"text": {dumps(cond.text)}, "source": {dumps(source_of(cond.span))}, "cites": []',
+        )
+        return fixed
+
     # ---- subjects ---------------------------------------------------------
     def proof(self, subject: str, args: Args) -> Node:
+        """The proof of one decision as data (the JSON of :meth:`proof_json`, read back)."""
+        node: Node = json.loads(self.proof_json(subject, args))
+        return node
+
+    def proof_json(self, subject: str, args: Args) -> str:
+        """The proof of one decision as JSON text."""
         kind, _, rest = subject.partition(":")
         if kind == "credential":
-            rule = self.policy.credentials[rest]
-            node = self.rule_node(rule, args[0], root=True)
+            text, outcome = self._root_rule_open(self.policy.credentials[rest], args[0])
         elif kind == "form":
             form_name, _, role = rest.partition(":")
             form = self.policy.forms[form_name]
-            node = self.role_node(form, role, args[0], root=True)
+            whole = self.role_truth(form, role, args[0])
+            text = self._role_open(form, role, args[0], whole, True)
+            outcome = OUTCOME_OF_TRUTH[whole]
         else:
             form_name = rest.split(":")[0]
-            node = self.pair_node(self.policy.forms[form_name], args)
-        node["subject"] = subject
-        node["as_of"] = self.ev.as_of.isoformat()
-        if node["outcome"] == Outcome.REFUSED.value:
-            node["to_qualify"] = self.to_qualify(subject, args)
+            text, outcome = self._pair_open(self.policy.forms[form_name], args)
+        text += f', "subject": {jstr(subject)}, "as_of": {self._as_of}'
+        if outcome is Outcome.REFUSED:
+            text += ', "to_qualify": ' + dumps(self.to_qualify(subject, args))
+        return text + "}"
+
+    def rule_proof(self, rule: ir.Rule, code: str) -> Node:
+        """A rule's proof for one provider as data (a criterion's, for policy tests: no subject)."""
+        node: Node = json.loads(self._root_rule_open(rule, code)[0] + "}")
         return node
 
-    def rule_node(self, rule: ir.Rule, code: str, root: bool = False, truth: Truth | None = None) -> Node:
-        """A rule's subtree for one provider; built once and shared (callers copy before changing it)."""
-        key = (rule.name, code, "root" if root else (truth.value if truth is not None else None))
-        if key not in self._rule_nodes:
-            self._rule_nodes[key] = self._rule_node(rule, code, root, truth)
-        return dict(self._rule_nodes[key])
+    def _root_rule_open(self, rule: ir.Rule, code: str) -> tuple[str, Outcome]:
+        whole = self.rule_truth(rule, code)
+        text = self._rule_open(rule, code, whole, True, jstr(rule.name), dumps(source_of(rule.span)))
+        return text, OUTCOME_OF_TRUTH[whole]
 
-    def _rule_node(self, rule: ir.Rule, code: str, root: bool, truth: Truth | None) -> Node:
-        whole = self.rule_truth(rule, code) if truth is None else truth
-        node: Node = {
-            "kind": rule.kind,
-            "outcome": (OUTCOME_OF_TRUTH[whole].value if root else whole.value),
-            "name": rule.name,
-            "title": rule.title,
-            "text": rule.name,
-            "provider": code,
-            "source": source_of(rule.span),
-            "cites": cites_of(rule.cites),
-        }
+    def _rule_open(self, rule: ir.Rule, code: str, whole: Truth, root: bool, text: str, source: str) -> str:
+        """A rule's node for one provider, without its closing brace (callers add fields)."""
+        outcome = OUTCOME_OF_TRUTH[whole].value if root else whole.value
+        kind, name_title, cites = self._fixed_of(
+            "rule",
+            rule,
+            lambda: (
+                dumps(rule.kind),
+                f'"name": {dumps(rule.name)}, "title": {dumps(rule.title)}',
+                dumps(cites_of(rule.cites)),
+            ),
+        )
+        return (
+            f'{{"kind": {kind}, "outcome": "{outcome}", {name_title}, "text": {text}, "provider": {jstr(code)}, '
+            f'"source": {source}, "cites": {cites}, "children": {self._rule_children(rule, code, whole)}'
+        )
+
+    def _rule_children(self, rule: ir.Rule, code: str, whole: Truth) -> str:
+        """A rule's children for one provider: built once, shown in every proof that reaches the rule."""
+        key = (rule.name, code, whole)
+        hit = self._rule_kids.get(key)
+        if hit is not None:
+            return hit
         args = (code,)
         if rule.unless is None:
-            node["children"] = [self.cond_node(rule.requires, args, None)]
-            return node
-        req_t = self.truth(rule.requires, args, None)
-        wav_t = self.truth(rule.unless, args, None)
-        parts = [rule.requires, rule.unless]
-        unless: Node = {
-            "kind": "unless",
-            "outcome": whole.value,
-            "text": f"{rule.requires.text} unless {rule.unless.text}",
-            "source": source_of(rule.unless.span),
-            "cites": [],
-            "waived": whole is Truth.TRUE and req_t is not Truth.TRUE,
-            "children": [self.cond_node(parts[i], args, None) for i in select_unless(req_t, wav_t, whole)],
-        }
-        node["children"] = [unless]
-        return node
+            hit = "[" + self.cond_json(rule.requires, args, None) + "]"
+        else:
+            unless = rule.unless
+            req_t = self.truth(rule.requires, args, None)
+            wav_t = self.truth(unless, args, None)
+            parts = [rule.requires, unless]
+            fixed = self._fixed_of(
+                "unless",
+                rule,
+                lambda: (
+                    f'"text": {dumps(f"{rule.requires.text} unless {unless.text}")}, '
+                    f'"source": {dumps(source_of(unless.span))}, "cites": []'
+                ),
+            )
+            waived = "true" if whole is Truth.TRUE and req_t is not Truth.TRUE else "false"
+            kids = ", ".join(self.cond_json(parts[i], args, None) for i in select_unless(req_t, wav_t, whole))
+            hit = (
+                f'[{{"kind": "unless", "outcome": "{whole.value}", {fixed}, "waived": {waived}, "children": [{kids}]}}]'
+            )
+        self._rule_kids[key] = hit
+        return hit
 
-    def role_node(self, form: ir.Form, role: str, code: str, root: bool = False) -> Node:
-        c, p = pn.role_preds(form.name, role)
-        whole = self.ev.truth(NodePreds(c, p), (code,))
-        cond = form.lead if role == "lead" else form.recipient
+    def _role_open(self, form: ir.Form, role: str, code: str, whole: Truth, root: bool) -> str:
+        """A form role's node for one provider, without its closing brace."""
+        outcome = OUTCOME_OF_TRUTH[whole].value if root else whole.value
+        key = (form.name, role, code)
+        kids = self._role_kids.get(key)
+        if kids is None:
+            cond = form.lead if role == "lead" else form.recipient
+            kids = self._role_kids[key] = self.cond_json(cond, (code,), None)
         span = form.lead_span if role == "lead" else form.recipient_span
-        return {
-            "kind": "role",
-            "outcome": (OUTCOME_OF_TRUTH[whole].value if root else whole.value),
-            "name": form.name,
-            "title": form.title,
-            "role": role,
-            "text": f"{form.name} {role}",
-            "provider": code,
-            "source": source_of(span),
-            "cites": cites_of(form.cites),
-            "children": [self.cond_node(cond, (code,), None)],
-        }
+        head, tail = self._fixed_of(
+            "role:" + role,
+            form,
+            lambda: (
+                f'"name": {dumps(form.name)}, "title": {dumps(form.title)}, "role": {dumps(role)}, '
+                f'"text": {dumps(f"{form.name} {role}")}, "provider": ',
+                f', "source": {dumps(source_of(span))}, "cites": {dumps(cites_of(form.cites))}, "children": [',
+            ),
+        )
+        return f'{{"kind": "role", "outcome": "{outcome}", {head}{jstr(code)}{tail}{kids}]'
 
-    def pair_node(self, form: ir.Form, args: Args) -> Node:
+    def _pair_open(self, form: ir.Form, args: Args) -> tuple[str, Outcome]:
         c, p = pn.pair_preds(form.name)
         whole = self.ev.truth(NodePreds(c, p), args)
         lead, rec = args
-        parts: list[tuple[Truth, Node]] = []
+        parts: list[tuple[Truth, Any]] = []
         for role, code in (("lead", lead), ("recipient", rec)):
-            rc, rp = pn.role_preds(form.name, role)
-            parts.append((self.ev.truth(NodePreds(rc, rp), (code,)), self.role_node(form, role, code)))
+            t = self.role_truth(form, role, code)
+            parts.append((t, lambda role=role, code=code, t=t: self._role_open(form, role, code, t, False) + "}"))
         # The pair condition is evaluated only for candidate pairs (both roles possibly hold);
         # otherwise a role already refuses the pair and the proof shows that role alone.
         candidate = args in self.ev.rel(pn.pair_domain(form.name))
-        if form.pair is not None and candidate:
-            parts.append((self.truth(form.pair, args, form.name), self.cond_node(form.pair, args, form.name)))
+        pair = form.pair
+        if pair is not None and candidate:
+            parts.append((self.truth(pair, args, form.name), lambda: self.cond_json(pair, args, form.name)))
         chosen = select("and", [t for t, _ in parts], whole)
-        return {
-            "kind": "pair",
-            "outcome": OUTCOME_OF_TRUTH[whole].value,
-            "name": form.name,
-            "title": form.title,
-            "text": f"{form.name}: {lead} leads, {rec} receives",
-            "lead": lead,
-            "recipient": rec,
-            "source": source_of(form.pair_span),
-            "cites": cites_of(form.cites),
-            "children": [parts[i][1] for i in chosen],
-        }
+        outcome = OUTCOME_OF_TRUTH[whole]
+        text = (
+            f'{{"kind": "pair", "outcome": "{outcome.value}", "name": {dumps(form.name)}, '
+            f'"title": {dumps(form.title)}, "text": {dumps(f"{form.name}: {lead} leads, {rec} receives")}, '
+            f'"lead": {jstr(lead)}, "recipient": {jstr(rec)}, "source": {dumps(source_of(form.pair_span))}, '
+            f'"cites": {dumps(cites_of(form.cites))}, "children": [' + ", ".join(parts[i][1]() for i in chosen) + "]"
+        )
+        return text, outcome
 
     # ---- conditions -------------------------------------------------------
-    def cond_node(self, cond: ir.Cond, args: Args, pair_form: str | None) -> Node:
+    def cond_json(self, cond: ir.Cond, args: Args, pair_form: str | None) -> str:
+        """A condition's node for these providers, as JSON text."""
         whole = self.truth(cond, args, pair_form)
-        base: Node = {
-            "kind": "",
-            "outcome": whole.value,
-            "text": cond.text,
-            "source": source_of(cond.span),
-            "cites": [],
-        }
         if isinstance(cond, ir.CRef):
             rule = self.policy.rule(cond.name)
             code = self.code_of(cond.who, args)
-            node = self.rule_node(rule, code, truth=whole if len(args) == 1 else None)
-            node["text"] = cond.text or cond.name
-            node["source"] = source_of(cond.span)
-            node["defined_at"] = source_of(rule.span)
-            return node
+            text, source, defined_at = self._fixed_of(
+                "ref",
+                cond,
+                lambda: (dumps(cond.text or cond.name), dumps(source_of(cond.span)), dumps(source_of(rule.span))),
+            )
+            truth = whole if len(args) == 1 else self.rule_truth(rule, code)
+            return self._rule_open(rule, code, truth, False, text, source) + f', "defined_at": {defined_at}}}'
+        fixed = self._cond_fixed(cond)
         if isinstance(cond, ir.CAnd | ir.COr | ir.CNot):
             kind = "and" if isinstance(cond, ir.CAnd) else "or" if isinstance(cond, ir.COr) else "not"
             items = list(cond.items) if isinstance(cond, ir.CAnd | ir.COr) else [cond.item]
             truths = [self.truth(i, args, pair_form) for i in items]
-            base["kind"] = kind
-            base["children"] = [self.cond_node(items[i], args, pair_form) for i in select(kind, truths, whole)]
-            return base
+            kids = ", ".join(self.cond_json(items[i], args, pair_form) for i in select(kind, truths, whole))
+            return f'{{"kind": "{kind}", "outcome": "{whole.value}", {fixed}, "children": [{kids}]}}'
         if isinstance(cond, ir.CStatus):
             code = self.code_of(cond.who, args)
             value, rows = self.status_lookup(cond.name, code)
-            base.update(kind="status", value=json_value(value), evidence=self.evidence(rows))
+            text = (
+                f'{{"kind": "status", "outcome": "{whole.value}", {fixed}, '
+                f'"value": {dumps(json_value(value))}, "evidence": {self.evidence(rows)}'
+            )
             if len(args) == 2:
-                base["provider"] = code
+                text += f', "provider": {jstr(code)}'
             if whole is Truth.UNKNOWN:
-                base["missing"] = [self._missing_label(f"status {cond.name}", code, args)]
-            base["children"] = []
-            return base
-        return self.leaf(cond, args, whole, base)
+                text += f', "missing": {dumps([self._missing_label(f"status {cond.name}", code, args)])}'
+            return text + ', "children": []}'
+        return self.leaf_json(cond, args, whole, fixed)
 
     def _missing_label(self, text: str, code: str, args: Args) -> str:
         return f"{code}: {text}" if len(args) == 2 else text
 
-    def leaf(self, cond: ir.Cond, args: Args, whole: Truth, base: Node) -> Node:
+    def leaf_json(self, cond: ir.Cond, args: Args, whole: Truth, fixed: str) -> str:
+        operands = self.operands(cond, args)
+        left = operands[0][1]
+        op: str
+        threshold: dict[str, Any]
         if isinstance(cond, ir.CCompare):
-            left, right = self.operand(cond.left, args), self.operand(cond.right, args)
-            op: str = cond.op
-            threshold: dict[str, Any] = {
-                k: right[k] for k in ("text", "value", "param", "since", "provider") if k in right
-            }
-            base.update(kind="comparison", op=op)
-            operands = [(cond.left, left), (cond.right, right)]
-        elif isinstance(cond, ir.CIn):
-            left = self.operand(cond.value, args)
-            right = {"rows": []}
-            threshold = {"in": list(cond.members)}
-            base.update(kind="comparison", op="in")
-            operands = [(cond.value, left)]
-        elif isinstance(cond, ir.CBool):
-            left = self.operand(cond.value, args)
-            right = {"rows": []}
-            threshold = {"value": True}
-            base.update(kind="comparison", op="=")
-            operands = [(cond.value, left)]
+            right = operands[1][1]
+            threshold = {k: right[k] for k in ("text", "value", "param", "since", "provider") if k in right}
+            kind, op, rows = "comparison", cond.op, left["rows"] + right["rows"]
         else:
-            assert isinstance(cond, ir.CArr)
-            count = ir.VArrCount(cond.role, cond.form, cond.within, cond.who, span=cond.span, text=cond.text)
-            left = self.operand(count, args)
-            right = {"rows": []}
-            threshold = {"value": 1}
-            if isinstance(cond.within, ir.VParam):
-                value, since = self.ev.facts.params[cond.within.name]
-                threshold.update(
-                    within=json_value(value),
-                    param=cond.within.name,
-                    since=since.isoformat() if since else None,
-                )
-            base.update(kind="arrangement", op=">=")
-            operands = [(count, left)]
-        base["value"] = left["value"]
+            kind, rows = "comparison", left["rows"]
+            if isinstance(cond, ir.CIn):
+                op, threshold = "in", {"in": list(cond.members)}
+            elif isinstance(cond, ir.CBool):
+                op, threshold = "=", {"value": True}
+            else:
+                assert isinstance(cond, ir.CArr)
+                kind, op, threshold = "arrangement", ">=", {"value": 1}
+                if isinstance(cond.within, ir.VParam):
+                    value, since = self.ev.facts.params[cond.within.name]
+                    threshold.update(
+                        within=json_value(value),
+                        param=cond.within.name,
+                        since=since.isoformat() if since else None,
+                    )
+        text = (
+            f'{{"kind": "{kind}", "outcome": "{whole.value}", {fixed}, "op": {dumps(op)}, '
+            f'"value": {dumps(left["value"])}'
+        )
         if "provider" in left:
-            base["provider"] = left["provider"]
-        base["threshold"] = threshold
-        base["evidence"] = self.evidence(left["rows"] + right.get("rows", []))
+            text += f', "provider": {jstr(left["provider"])}'
+        text += f', "threshold": {dumps(threshold)}, "evidence": {self.evidence(rows)}'
         if whole is Truth.UNKNOWN:
-            base["missing"] = sorted(
+            missing = sorted(
                 self._missing_label(describe_value(v), o.get("provider", args[0]), args)
                 for v, o in operands
                 if o.get("raw") is None and not isinstance(v, ir.VConst | ir.VParam)
             )
-        base["children"] = []
-        return base
+            text += f', "missing": {dumps(missing)}'
+        return text + ', "children": []}'
 
     # ---- missing values of an undetermined decision -----------------------
     def missing(self, subject: str, args: Args) -> list[str]:
@@ -514,7 +605,7 @@ class ProofBuilder:
         }
         gap: Any = None
         if isinstance(cond, ir.CCompare):
-            left, right = self.operand(cond.left, args), self.operand(cond.right, args)
+            (_, left), (_, right) = self.operands(cond, args)
             item["value"] = left["value"]
             item["threshold"] = right["value"]
             verb = "needs" if want else "needs not"

@@ -186,7 +186,7 @@ def proof_of(ev: Evaluation, e: Expectation) -> dict[str, Any]:
 
     builder = ProofBuilder(ev)
     if e.kind == "criterion":
-        return builder.rule_node(ev.policy.criteria[e.name], e.args[0], root=True)
+        return builder.rule_proof(ev.policy.criteria[e.name], e.args[0])
     return builder.proof(e.subject, e.args)
 
 
