@@ -102,6 +102,8 @@ class ProofBuilder:
         self._role_kids: dict[tuple[str, str, str], str] = {}
         self._operand_memo: dict[tuple[int, int, Args], dict[str, Any]] = {}
         self._row_text: dict[tuple[str, int], str] = {}
+        self._item_text: dict[int, tuple[dict[str, Any], str]] = {}  # keeps the item: its id is the key
+        self._cond_flags: dict[int, bytes] = {}
 
     def forget(self) -> None:
         """Drop the memoised proof parts (kept per provider): a writer calls this between blocks."""
@@ -112,6 +114,7 @@ class ProofBuilder:
         self._role_kids.clear()
         self._operand_memo.clear()
         self._row_text.clear()
+        self._item_text.clear()
         self._rows.cache.clear()
 
     # ---- model reads ------------------------------------------------------
@@ -125,21 +128,31 @@ class ProofBuilder:
             self._keep.append(cond)
         return hit
 
-    def _truth1(self, preds: NodePreds, code: str) -> Truth:
-        """The truth of a node for one provider: one byte of the node's two masks."""
-        i = self.ev.positions.get(code)
-        if i is None:
-            return self.ev.truth(preds, (code,))
+    def _flags_of(self, preds: NodePreds) -> bytes:
+        """A node's truth for every provider, one byte each: certainly (bit 0), possibly (bit 1)."""
         flags = self._flags.get(preds)
         if flags is None:
             certainly = np.asarray(self.ev.mask(preds.certainly), dtype=np.uint8)
             possibly = np.asarray(self.ev.mask(preds.possibly), dtype=np.uint8)
             flags = self._flags[preds] = (certainly | (possibly << 1)).tobytes()
-        return _TRUTH_OF_FLAGS[flags[i]]
+        return flags
+
+    def _truth1(self, preds: NodePreds, code: str) -> Truth:
+        """The truth of a node for one provider."""
+        i = self.ev.positions.get(code)
+        if i is None:
+            return self.ev.truth(preds, (code,))
+        return _TRUTH_OF_FLAGS[self._flags_of(preds)[i]]
 
     def truth(self, cond: ir.Cond, args: Args, pair_form: str | None) -> Truth:
         if pair_form is None and len(args) == 1:
-            return self._truth1(self.preds(cond, None), args[0])
+            flags = self._cond_flags.get(id(cond))
+            i = self.ev.positions.get(args[0])
+            if flags is not None and i is not None:
+                return _TRUTH_OF_FLAGS[flags[i]]
+            preds = self.preds(cond, None)  # keeps cond alive
+            self._cond_flags[id(cond)] = self._flags_of(preds)
+            return self._truth1(preds, args[0])
         if pair_form is not None and args not in self.ev.rel(pn.pair_domain(pair_form)):
             sub: Evaluation = self.pair_model(pair_form, args)
             return sub.truth(self.preds(cond, pair_form), args)
@@ -299,7 +312,7 @@ class ProofBuilder:
             text, outcome = self._pair_open(self.policy.forms[form_name], args)
         text += f', "subject": {jstr(subject)}, "as_of": {self._as_of}'
         if outcome is Outcome.REFUSED:
-            text += ', "to_qualify": ' + dumps(self.to_qualify(subject, args))
+            text += ', "to_qualify": [' + ", ".join(map(self._item_json, self.to_qualify(subject, args))) + "]"
         return text + "}"
 
     def rule_proof(self, rule: ir.Rule, code: str) -> Node:
@@ -437,6 +450,13 @@ class ProofBuilder:
                 text += f', "missing": {dumps([self._missing_label(f"status {cond.name}", code, args)])}'
             return text + ', "children": []}'
         return self.leaf_json(cond, args, whole, fixed)
+
+    def _item_json(self, item: dict[str, Any]) -> str:
+        """A ``to_qualify`` item as JSON text (items a rule's memo shares are encoded once a block)."""
+        hit = self._item_text.get(id(item))
+        if hit is None:
+            hit = self._item_text[id(item)] = (item, dumps(item))
+        return hit[1]
 
     def _missing_label(self, text: str, code: str, args: Args) -> str:
         return f"{code}: {text}" if len(args) == 2 else text
