@@ -17,8 +17,9 @@ provider, generated once into a temporary folder) it runs, each in a fresh subpr
   ``decide`` (three-valued rules to outcomes) and ``write`` (CSV).
 
 It prints one table per backend and for pandas, then the ratios the issue sets targets for:
-auto/pandas at each size, explain/plain, the growth exponent log(t100k/t2k)/log(50), peak
-memory, and where pyDatalog and DuckDB cross over (Datalog stage alone and end to end).
+auto/pandas at each size, explain/plain (with its floor: the plain run plus the time to write the
+proofs' extra bytes alone), the growth exponent log(t100k/t2k)/log(50), peak memory, and where
+pyDatalog and DuckDB cross over (Datalog stage alone and end to end).
 pyDatalog is skipped above ``--pydatalog-max`` providers (it takes very long there), and any
 run longer than ``--timeout`` seconds is stopped and reported as capped, with the stages it
 finished.  The 1-minute load average is recorded next to every run.
@@ -282,6 +283,26 @@ def measure(cmd: list[str], run: Run, timeout: float, mem_cap_mib: float) -> Run
     return run
 
 
+def write_seconds(n_bytes: int, folder: Path) -> float:
+    """Seconds to write ``n_bytes`` to a new file in ``folder`` (1 MiB blocks, closed, then deleted).
+
+    The cost of the bytes alone, as the engine writes them (to the page cache, no fsync): an
+    ``--explain`` run writes its proofs' bytes on top of a plain run's, so the plain run plus this
+    for the difference is the fastest any proof builder could be with this record format.
+    """
+    block = b"x" * (1 << 20)
+    path = folder / "write_floor.bin"
+    t = time.perf_counter()
+    with open(path, "wb") as f:
+        left = n_bytes
+        while left > 0:
+            f.write(block if left >= len(block) else block[:left])
+            left -= len(block)
+    seconds = time.perf_counter() - t
+    path.unlink()
+    return seconds
+
+
 def child_generate(n: str, seed: str, obs: str, path: str) -> None:
     from credential.data.synthetic import generate_bundle, write_bundle
     from credential.policy import load_policy
@@ -421,8 +442,11 @@ def ratios(runs: list[Run], sizes: list[int], backends: list[str]) -> str:
             )
     # explain / plain
     out.append("\n### --explain / plain (same backend, end to end)\n")
-    out.append("| providers | backend | plain s | explain s | ratio | decisions stage plain → explain |")
-    out.append("|---|---|---|---|---|---|")
+    out.append(
+        "| providers | backend | plain s | explain s | ratio | decisions stage plain → explain "
+        "| output MB plain → explain | floor: plain + writing the extra bytes |"
+    )
+    out.append("|---|---|---|---|---|---|---|---|")
     for n in sizes:
         for b in engines:
             p, x = _find(runs, n, b), _find(runs, n, b, True)
@@ -430,7 +454,14 @@ def ratios(runs: list[Run], sizes: list[int], backends: list[str]) -> str:
                 continue
             out.append(
                 f"| {n:,} | {b} | {_fmt_s(p.total)} | {_fmt_s(x.total)} | {x.total / p.total:.2f}× | "
-                f"{_fmt_s(p.stages.get('decisions'))} → {_fmt_s(x.stages.get('decisions'))} |"
+                f"{_fmt_s(p.stages.get('decisions'))} → {_fmt_s(x.stages.get('decisions'))} | "
+                f"{p.extra.get('bytes', 0) / 1e6:,.0f} → {x.extra.get('bytes', 0) / 1e6:,.0f} | "
+                + (
+                    f"{_fmt_s(p.total + x.extra['floor_write_s'])} s = "
+                    f"{(p.total + x.extra['floor_write_s']) / p.total:.2f}× |"
+                    if "floor_write_s" in x.extra
+                    else "- |"
+                )
             )
     # growth
     out.append("\n### Growth exponent log(t(100k)/t(2k)) / log(50) (plain runs; 1.0 = linear)\n")
@@ -618,6 +649,15 @@ def main(argv: list[str] | None = None) -> None:
                     )
                     if r.error and explain is False:
                         break
+                    plain = _find(runs, n, b)
+                    if explain and r.complete and plain is not None and "bytes" in r.extra and "bytes" in plain.extra:
+                        extra_bytes = max(0, int(r.extra["bytes"]) - int(plain.extra["bytes"]))
+                        r.extra["floor_write_s"] = write_seconds(extra_bytes, out_dir)
+                        say(
+                            f"    writing the proofs' {extra_bytes / 1e6:,.0f} MB alone takes "
+                            f"{_fmt_s(r.extra['floor_write_s'])}s: the floor is "
+                            f"{(plain.total + r.extra['floor_write_s']) / plain.total:.2f}× the plain run"
+                        )
             for f in out_dir.iterdir():  # outputs are not kept: a 100,000-provider run writes GiBs with proofs
                 f.unlink()
         shutil.rmtree(out_dir, ignore_errors=True)
