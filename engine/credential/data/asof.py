@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -115,9 +115,18 @@ class Derived:
     request: ValueRequest
     as_of: dt.date
     values: pd.DataFrame
-    evidence: pd.DataFrame
+    _evidence: pd.DataFrame | Callable[[], pd.DataFrame] = field(repr=False)
+    """The evidence frame, or a function that builds it: only proofs read evidence, so a
+    plain run never builds it (see :attr:`evidence`)."""
     _positions: dict[str, int] | None = field(default=None, repr=False)
     _evidence_index: dict[str, np.ndarray] | None = field(default=None, repr=False)
+
+    @property
+    def evidence(self) -> pd.DataFrame:
+        """Columns ``code`` (string), ``file`` (category), ``row`` (int64), sorted; built on first use."""
+        if callable(self._evidence):
+            self._evidence = self._evidence()
+        return self._evidence
 
     def _pos(self) -> dict[str, int]:
         if self._positions is None:
@@ -235,46 +244,83 @@ def _measure_type(bundle: Bundle, measure: str) -> ValueType:
         raise KeyError(f"measure {measure!r} is not declared by the policy") from None
 
 
-def _observation_index(
-    bundle: Bundle,
-) -> tuple[dict[str, np.ndarray], np.ndarray, pd.Categorical, dict[str, np.ndarray]]:
-    """Once per bundle: the observation rows of each measure, each provider's index, the files.
+def _observation_index(bundle: Bundle) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, np.ndarray]]:
+    """Once per bundle: the observation rows of each measure and each row's provider index.
 
-    Returns ``(rows by measure, pid per row, file per row as a categorical, the period end, row
-    and value columns as numpy arrays)``; a row whose code is not a provider has pid -1.  One
-    pass over the table serves every measure.
+    Returns ``(rows by measure, pid per row, the period end, row and value columns as numpy
+    arrays)``; a row whose code is not a provider has pid -1.  One pass over the table serves
+    every measure: the measure column is dictionary-encoded, and the rows are ordered by their
+    measure with a stable sort of small integers (a radix sort).
     """
     key = ("obs-index",)
     cached = bundle._cache.get(key)
     if cached is not None:
         return cached  # type: ignore[return-value]
     obs = bundle.observations
-    measures = pd.Categorical(obs["measure"])
-    mcodes = np.asarray(measures.codes, dtype=np.int64)
-    order = np.argsort(mcodes, kind="stable")
-    bounds = np.searchsorted(mcodes[order], np.arange(len(measures.categories) + 1))
-    by_measure = {str(m): order[bounds[i] : bounds[i + 1]] for i, m in enumerate(measures.categories)}
+    measure = as_arrow(obs["measure"])
+    encoded = pc.dictionary_encode(measure.combine_chunks() if measure.num_chunks != 1 else measure.chunk(0))
+    names = [str(m) for m in encoded.dictionary.to_pylist()]
+    small = np.int8 if len(names) < 127 else np.int16 if len(names) < 32767 else np.int64
+    mcodes = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)).astype(small)
+    order = np.argsort(mcodes, kind="stable")  # a missing measure (-1) sorts first and belongs to none
+    bounds = np.searchsorted(mcodes[order], np.arange(len(names) + 1))
+    by_measure = {m: order[bounds[i] : bounds[i + 1]] for i, m in enumerate(names)}
     pid = _pid(_codes(bundle), obs["code"])
-    files = pd.Categorical(obs["file"])
     columns = {
         "pe": obs["period_end"].to_numpy(dtype=DATE_DTYPE),
         "row": obs["row"].to_numpy(dtype=np.int64),
         "value": obs["value"].to_numpy(dtype=object),
     }
-    out = (by_measure, pid, files, columns)
+    out = (by_measure, pid, columns)
     bundle._cache[key] = out
     return out
 
 
-def _observations(bundle: Bundle, measure: str) -> pd.DataFrame:
-    """One measure's observations: pid, pe (datetime64[s]), v (object), num (float), file
-    (categorical), row; sorted by (pid, pe, row)."""
+def _observation_files(bundle: Bundle) -> pd.Categorical:
+    """The observations' ``file`` column as a categorical (evidence only: built on first use)."""
+    key = ("obs-files",)
+    cached = bundle._cache.get(key)
+    if not isinstance(cached, pd.Categorical):
+        cached = pd.Categorical(bundle.observations["file"])
+        bundle._cache[key] = cached
+    return cached
+
+
+@dataclass(frozen=True)
+class _Observations:
+    """One measure's observations, sorted by (pid, pe, row), as numpy arrays of equal length."""
+
+    idx: np.ndarray
+    """Each row's position in ``bundle.observations``."""
+    pid: np.ndarray
+    pe: np.ndarray
+    """datetime64[s]"""
+    row: np.ndarray
+    v: np.ndarray
+    """object: the runtime values as they are (None when missing)"""
+    num: np.ndarray
+    """float: the values for aggregation (a scale's levels as ranks), NaN when missing"""
+
+    def evidence(self, bundle: Bundle, sel: np.ndarray) -> pd.DataFrame:
+        """``pid``, ``file`` (categorical), ``row`` of the rows ``sel`` (positions in these arrays)."""
+        files = _observation_files(bundle)
+        return pd.DataFrame(
+            {
+                "pid": self.pid[sel],
+                "file": pd.Categorical.from_codes(np.asarray(files.codes)[self.idx[sel]], categories=files.categories),
+                "row": self.row[sel],
+            }
+        )
+
+
+def _observations(bundle: Bundle, measure: str) -> _Observations:
+    """One measure's observations of the bundle's providers, sorted by (pid, pe, row)."""
     key = ("obs", measure)
     cached = bundle._cache.get(key)
-    if isinstance(cached, pd.DataFrame):
+    if isinstance(cached, _Observations):
         return cached
     t = _measure_type(bundle, measure)
-    by_measure, pid_all, files, columns = _observation_index(bundle)
+    by_measure, pid_all, columns = _observation_index(bundle)
     idx = by_measure.get(measure, np.zeros(0, dtype=np.int64))
     idx = idx[pid_all[idx] >= 0]
     pid = pid_all[idx]
@@ -284,22 +330,21 @@ def _observations(bundle: Bundle, measure: str) -> pd.DataFrame:
         order = np.lexsort((row, pe.astype(np.int64), pid))
         idx, pid, pe, row = idx[order], pid[order], pe[order], row[order]
     v = columns["value"][idx]
-    frame = pd.DataFrame(
-        {
-            "pid": pid,
-            "pe": pe,
-            "v": pd.Series(v, dtype=object, copy=False),  # as it is: no inference to str
-            "num": _numeric(v, t),
-            "file": pd.Categorical.from_codes(np.asarray(files.codes)[idx], categories=files.categories),
-            "row": row,
-        }
-    )
-    bundle._cache[key] = frame
-    return frame
+    out = _Observations(idx, pid, pe, row, v, _numeric(v, t))
+    bundle._cache[key] = out
+    return out
 
 
-def _sorted_by(*keys: np.ndarray) -> bool:
-    """Whether rows are already in lexicographic order of ``keys`` (checked in one pass)."""
+def _groups(pid: np.ndarray) -> np.ndarray:
+    """Where each run of equal (sorted) provider ids starts: True at the first row of a run."""
+    starts = np.ones(len(pid), dtype=bool)
+    starts[1:] = pid[1:] != pid[:-1]
+    return starts
+
+
+def _sorted_by(*keys: np.ndarray, strict: bool = False) -> bool:
+    """Whether rows are already in lexicographic order of ``keys`` (checked in one pass); with
+    ``strict``, also whether no two rows are equal on every key."""
     if len(keys[0]) < 2:
         return True
     undecided = np.ones(len(keys[0]) - 1, dtype=bool)
@@ -308,7 +353,7 @@ def _sorted_by(*keys: np.ndarray) -> bool:
         if (undecided & (step < 0)).any():
             return False
         undecided &= step == 0
-    return True
+    return not (strict and undecided.any())
 
 
 def _numeric(v: np.ndarray, t: ValueType) -> np.ndarray:
@@ -356,7 +401,15 @@ def _typed(values: np.ndarray, t: ValueType | str) -> pd.Series:
         return s.astype("boolean")
     if isinstance(t, DateType):
         return pd.Series(pd.to_datetime(s.where(s.notna(), None)).to_numpy(dtype="datetime64[us]").astype(DATE_DTYPE))
-    return s.astype("string")
+    try:  # str and None only: straight to Arrow (what astype("string") gives, without its checks per value)
+        arrow = pa.array(values, type=pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return s.astype("string")
+    return pd.Series(pd.array(pa.chunked_array([arrow]), dtype="string"))
+
+
+Evidence = Callable[[], list[pd.DataFrame]]
+"""The parts of a request's evidence (frames of ``pid``, ``file``, ``row``), built on demand."""
 
 
 def _result(
@@ -365,40 +418,44 @@ def _result(
     codes: pd.Index,
     values: np.ndarray,
     t: ValueType | str,
-    evidence: list[pd.DataFrame],
+    evidence: Evidence,
 ) -> Derived:
     _arr, code_strings = _code_forms(codes)
     vals = pd.DataFrame({"code": code_strings, "value": _typed(values, t)})
-    parts = [e[["pid", "file", "row"]] for e in evidence if len(e)]
-    if parts:
-        from pandas.api.types import union_categoricals
+    return Derived(request, as_of, vals, lambda: _evidence_frame(codes, evidence()))
 
-        # categories sorted by name
-        files = union_categoricals([_categorical(e["file"]) for e in parts], sort_categories=True)
-        key = pd.DataFrame(
-            {
-                "pid": np.concatenate([e["pid"].to_numpy(dtype=np.int64) for e in parts]),
-                "f": np.asarray(files.codes, dtype=np.int64),
-                "row": np.concatenate([e["row"].to_numpy(dtype=np.int64) for e in parts]),
-            }
-        )
-        key = key.drop_duplicates().sort_values(["pid", "f", "row"], kind="stable")
-        ev_frame = pd.DataFrame(
-            {
-                "code": code_strings.take(key["pid"].to_numpy()).reset_index(drop=True),
-                "file": pd.Categorical.from_codes(key["f"].to_numpy(), categories=files.categories),
-                "row": key["row"].to_numpy(dtype=np.int64),
-            }
-        )
-    else:
-        ev_frame = pd.DataFrame(
+
+def _evidence_frame(codes: pd.Index, evidence: list[pd.DataFrame]) -> pd.DataFrame:
+    """The parts as one frame: ``code``, ``file`` (categories sorted by name), ``row``; sorted by
+    (provider, file, row), each row once."""
+    _arr, code_strings = _code_forms(codes)
+    parts = [e[["pid", "file", "row"]] for e in evidence if len(e)]
+    if not parts:
+        return pd.DataFrame(
             {
                 "code": pd.Series([], dtype="string"),
                 "file": pd.Categorical([]),
                 "row": pd.Series([], dtype="int64"),
             }
         )
-    return Derived(request, as_of, vals, ev_frame)
+    from pandas.api.types import union_categoricals
+
+    # categories sorted by name
+    files = union_categoricals([_categorical(e["file"]) for e in parts], sort_categories=True)
+    pid = np.concatenate([e["pid"].to_numpy(dtype=np.int64) for e in parts])
+    f = np.asarray(files.codes, dtype=np.int64)
+    row = np.concatenate([e["row"].to_numpy(dtype=np.int64) for e in parts])
+    if not _sorted_by(pid, f, row, strict=True):  # (one part is usually in order already, each row once)
+        key = pd.DataFrame({"pid": pid, "f": f, "row": row})
+        key = key.drop_duplicates().sort_values(["pid", "f", "row"], kind="stable")
+        pid, f, row = (key[c].to_numpy(dtype=np.int64) for c in ("pid", "f", "row"))
+    return pd.DataFrame(
+        {
+            "code": code_strings.take(pid).reset_index(drop=True),
+            "file": pd.Categorical.from_codes(f, categories=files.categories),
+            "row": row,
+        }
+    )
 
 
 def _categorical(s: pd.Series) -> pd.Categorical:
@@ -469,7 +526,6 @@ def _attribute(bundle: Bundle, req: AttributeValue, as_of: dt.date) -> Derived:
     else:
         py = col.astype(object).where(col.notna(), None).to_numpy(dtype=object)
     values[pid[present]] = py[present]
-    ev = pd.DataFrame({"pid": pid, "file": _table_files(bundle, "providers"), "row": p["row"].to_numpy()})
     qp = bundle.quarantine.providers
     qev = pd.DataFrame(
         {
@@ -480,7 +536,12 @@ def _attribute(bundle: Bundle, req: AttributeValue, as_of: dt.date) -> Derived:
     )
     if len(qev):
         values[qev["pid"].to_numpy(dtype=np.int64)] = None
-    return _result(req, as_of, codes, values, t, [ev, qev])
+
+    def evidence() -> list[pd.DataFrame]:
+        rows = pd.DataFrame({"pid": pid, "file": _table_files(bundle, "providers"), "row": p["row"].to_numpy()})
+        return [rows, qev]
+
+    return _result(req, as_of, codes, values, t, evidence)
 
 
 def _latest(bundle: Bundle, req: LatestMeasure, as_of: dt.date) -> Derived:
@@ -489,17 +550,24 @@ def _latest(bundle: Bundle, req: LatestMeasure, as_of: dt.date) -> Derived:
     t = _measure_type(bundle, req.measure)
     obs = _observations(bundle, req.measure)
     asof = to_date(as_of)
-    sub = obs[(obs["pe"] <= asof).to_numpy()]
-    latest_pe = sub.groupby("pid", sort=True)["pe"].max()
-    at_latest = sub[(sub["pe"] == latest_pe.reindex(sub["pid"]).to_numpy()).to_numpy()]
-    first = at_latest.drop_duplicates("pid", keep="first")
+    # The rows dated on or before as_of, still sorted by (pid, pe, row): a provider's rows are one
+    # run, its latest date is the run's last, and the rows at that date end the run.
+    sel = np.flatnonzero(obs.pe <= asof)
+    pid, pe = obs.pid[sel], obs.pe[sel]
+    starts = _groups(pid)
+    ends = np.ones(len(pid), dtype=bool)
+    ends[:-1] = starts[1:]
+    latest_pid, latest_pe = pid[ends], pe[ends]
+    at = pe == latest_pe[np.cumsum(starts) - 1]  # at the provider's latest date
+    first = at.copy()  # the first row at it (the lowest row number)
+    first[1:] &= starts[1:] | ~at[:-1]
     values = np.empty(n, dtype=object)
     values[:] = None
-    values[first["pid"].to_numpy(dtype=np.int64)] = first["v"].to_numpy(dtype=object)
+    values[pid[first]] = obs.v[sel[first]]
 
     # A quarantined row of this measure dated on or after the latest (or undated) could be the latest.
     q = bundle.quarantine.observations
-    evidence = [at_latest]
+    quarantined: list[pd.DataFrame] = []
     if len(q):
         qpe = q["period_end"].to_numpy(dtype=DATE_DTYPE)
         m = (_wild(q["measure"]) | (q["measure"] == req.measure).fillna(False).to_numpy(dtype=bool)) & (
@@ -509,7 +577,7 @@ def _latest(bundle: Bundle, req: LatestMeasure, as_of: dt.date) -> Derived:
             # Compare as integer seconds: no observation = -inf, an undated quarantined row = +inf.
             lo, hi = np.iinfo(np.int64).min, np.iinfo(np.int64).max
             latest_arr = np.full(n, lo, dtype=np.int64)
-            latest_arr[latest_pe.index.to_numpy(dtype=np.int64)] = latest_pe.to_numpy(dtype=DATE_DTYPE).astype(np.int64)
+            latest_arr[latest_pid] = latest_pe.astype(np.int64)
             q_sec = np.where(np.isnat(qpe), hi, qpe.astype(np.int64))
             qmax = np.full(n, lo, dtype=np.int64)
             wild = _wild(q["code"])
@@ -520,8 +588,8 @@ def _latest(bundle: Bundle, req: LatestMeasure, as_of: dt.date) -> Derived:
                 qmax = np.maximum(qmax, q_sec[m & wild].max())
             hit_ids = np.flatnonzero((qmax > lo) & (qmax >= latest_arr))
             values[hit_ids] = None
-            evidence.append(_q_evidence(q, m, "code", codes, hit_ids))
-    return _result(req, as_of, codes, values, t, evidence)
+            quarantined.append(_q_evidence(q, m, "code", codes, hit_ids))
+    return _result(req, as_of, codes, values, t, lambda: [obs.evidence(bundle, sel[at]), *quarantined])
 
 
 def _window(bundle: Bundle, req: WindowAggregate, as_of: dt.date) -> Derived:
@@ -537,30 +605,31 @@ def _window(bundle: Bundle, req: WindowAggregate, as_of: dt.date) -> Derived:
     obs = _observations(bundle, req.measure)
     asof = to_date(as_of)
     start = to_date(subtract_months(as_of, req.months))
-    pe = obs["pe"].to_numpy(dtype=DATE_DTYPE)
-    sub = obs[(pe > start) & (pe <= asof)]
+    sel = np.flatnonzero((obs.pe > start) & (obs.pe <= asof))  # sorted by (pid, pe, row)
+    pid = obs.pid[sel]
     values = np.empty(n, dtype=object)
     values[:] = None
-    g = sub.groupby("pid", sort=True)
     if req.agg == "count":
-        values[:] = 0.0
-        sizes = g.size()
-        values[sizes.index.to_numpy(dtype=np.int64)] = sizes.to_numpy(dtype=float)
+        values = np.bincount(pid, minlength=n).astype(float).astype(object)
         out_t: ValueType | str = "count"
     else:
-        has_missing = sub["num"].isna().groupby(sub["pid"]).any()
-        agg = getattr(g["num"], req.agg)()
-        ok = ~has_missing.reindex(agg.index).to_numpy(dtype=bool)
-        pids = agg.index.to_numpy(dtype=np.int64)[ok]
-        nums = agg.to_numpy(dtype=float)[ok]
-        if isinstance(t, ScaleType):
-            levels = np.array(t.levels, dtype=object)
-            values[pids] = levels[nums.astype(np.int64)]
-        else:
-            values[pids] = nums.astype(object)
+        num = obs.num[sel]
+        starts = np.flatnonzero(_groups(pid))
+        if len(starts):
+            has_missing = np.logical_or.reduceat(np.isnan(num), starts)
+            # pandas' grouped aggregate (its summation for the mean), one group per provider in id order
+            agg = getattr(pd.Series(num).groupby(pid, sort=True), req.agg)()
+            ok = ~has_missing
+            pids = pid[starts][ok]
+            nums = agg.to_numpy(dtype=float)[ok]
+            if isinstance(t, ScaleType):
+                levels = np.array(t.levels, dtype=object)
+                values[pids] = levels[nums.astype(np.int64)]
+            else:
+                values[pids] = nums.astype(object)
         out_t = t
-    evidence = [sub]
     q = bundle.quarantine.observations
+    quarantined: list[pd.DataFrame] = []
     if len(q):
         qpe = q["period_end"].to_numpy(dtype=DATE_DTYPE)
         m = (_wild(q["measure"]) | (q["measure"] == req.measure).fillna(False).to_numpy(dtype=bool)) & (
@@ -570,8 +639,8 @@ def _window(bundle: Bundle, req: WindowAggregate, as_of: dt.date) -> Derived:
             pids_hit, wildcard = _spread(codes, q["code"], m)
             hit = np.flatnonzero(_hit_mask(n, pids_hit, wildcard))
             values[hit] = None
-            evidence.append(_q_evidence(q, m, "code", codes, hit))
-    return _result(req, as_of, codes, values, out_t, evidence)
+            quarantined.append(_q_evidence(q, m, "code", codes, hit))
+    return _result(req, as_of, codes, values, out_t, lambda: [obs.evidence(bundle, sel), *quarantined])
 
 
 def _status(bundle: Bundle, req: StatusActive, as_of: dt.date) -> Derived:
@@ -594,7 +663,7 @@ def _status(bundle: Bundle, req: StatusActive, as_of: dt.date) -> Derived:
     values = is_active.astype(object)
     # Evidence: the active rows when active; otherwise every (inactive) row of the status.
     ev = frame[active | ~is_active[frame["pid"].to_numpy(dtype=np.int64)]]
-    evidence = [ev]
+    evidence: list[pd.DataFrame] = [ev]
     q = bundle.quarantine.statuses
     if len(q):
         qs, qe = q["start"].to_numpy(dtype=DATE_DTYPE), q["end"].to_numpy(dtype=DATE_DTYPE)
@@ -609,7 +678,7 @@ def _status(bundle: Bundle, req: StatusActive, as_of: dt.date) -> Derived:
             hit_ids = np.flatnonzero(hit)
             values[hit_ids] = None
             evidence.append(_q_evidence(q, m, "code", codes, hit_ids))
-    return _result(req, as_of, codes, values, BoolType(), evidence)
+    return _result(req, as_of, codes, values, BoolType(), lambda: evidence)
 
 
 def _arrangements(bundle: Bundle, req: ArrangementCount, as_of: dt.date) -> Derived:
@@ -638,7 +707,7 @@ def _arrangements(bundle: Bundle, req: ArrangementCount, as_of: dt.date) -> Deri
     )
     counts = np.bincount(frame["pid"].to_numpy(dtype=np.int64), minlength=n).astype(float)
     values = counts.astype(object)
-    evidence = [frame]
+    evidence: list[pd.DataFrame] = [frame]
     q = bundle.quarantine.arrangements
     if len(q):
         qs, qe = q["start"].to_numpy(dtype=DATE_DTYPE), q["end"].to_numpy(dtype=DATE_DTYPE)
@@ -651,7 +720,7 @@ def _arrangements(bundle: Bundle, req: ArrangementCount, as_of: dt.date) -> Deri
             hit_ids = np.flatnonzero(_hit_mask(n, pids_hit, wildcard))
             values[hit_ids] = None
             evidence.append(_q_evidence(q, m, req.role, codes, hit_ids))
-    return _result(req, as_of, codes, values, "count", evidence)
+    return _result(req, as_of, codes, values, "count", lambda: evidence)
 
 
 def derive(bundle: Bundle, requests: Iterable[ValueRequest], as_of: dt.date) -> dict[ValueRequest, Derived]:
