@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from credential.data.bundle import Bundle
-from credential.data.parse import DATE_DTYPE, as_arrow, to_date
+from credential.data.parse import DATE_DTYPE, Encoded, as_arrow, encode, parse_number, to_date
 from credential.types import (
     BoolType,
     DateType,
@@ -244,32 +244,56 @@ def _measure_type(bundle: Bundle, measure: str) -> ValueType:
         raise KeyError(f"measure {measure!r} is not declared by the policy") from None
 
 
+OBSERVATION_ENCODINGS = ("code", "measure", "value")
+"""Columns of ``bundle.observations`` whose :class:`~credential.data.parse.Encoded` form (of the
+cells as written, one code per row of the table) validation leaves in ``bundle._cache`` under
+``("encoded", "observations", column)``: it has computed them anyway, and the derivation then
+works on a few thousand distinct cells instead of millions of rows."""
+
+
+def _encoded(bundle: Bundle, column: str) -> Encoded | None:
+    """The encoded ``column`` of the observations: validation's, else (a text column) computed here."""
+    key = ("encoded", "observations", column)
+    hit = bundle._cache.get(key)
+    if isinstance(hit, Encoded):
+        return hit
+    if column == "value":  # the bundle holds runtime values, not the cells: only validation knows them
+        return None
+    s = bundle.observations[column]
+    enc = encode(s) if len(s) else Encoded(np.zeros(0, dtype=np.int32), pa.array([], type=pa.large_string()))
+    bundle._cache[key] = enc
+    return enc
+
+
 def _observation_index(bundle: Bundle) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, np.ndarray]]:
     """Once per bundle: the observation rows of each measure and each row's provider index.
 
-    Returns ``(rows by measure, pid per row, the period end, row and value columns as numpy
-    arrays)``; a row whose code is not a provider has pid -1.  One pass over the table serves
-    every measure: the measure column is dictionary-encoded, and the rows are ordered by their
-    measure with a stable sort of small integers (a radix sort).
+    Returns ``(rows by measure, pid per row, the period end and row columns as numpy arrays)``;
+    a row whose code is not a provider has pid -1.  One pass over the table serves every
+    measure: rows are ordered by their measure's code with a stable sort of small integers (a
+    radix sort), and each distinct provider code is looked up once.
     """
     key = ("obs-index",)
     cached = bundle._cache.get(key)
     if cached is not None:
         return cached  # type: ignore[return-value]
     obs = bundle.observations
-    measure = as_arrow(obs["measure"])
-    encoded = pc.dictionary_encode(measure.combine_chunks() if measure.num_chunks != 1 else measure.chunk(0))
-    names = [str(m) for m in encoded.dictionary.to_pylist()]
+    measure = _encoded(bundle, "measure")
+    assert measure is not None
+    names = [str(m) for m in measure.uniques.to_pylist()]
     small = np.int8 if len(names) < 127 else np.int16 if len(names) < 32767 else np.int64
-    mcodes = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)).astype(small)
+    mcodes = measure.codes.astype(small)
     order = np.argsort(mcodes, kind="stable")  # a missing measure (-1) sorts first and belongs to none
     bounds = np.searchsorted(mcodes[order], np.arange(len(names) + 1))
     by_measure = {m: order[bounds[i] : bounds[i + 1]] for i, m in enumerate(names)}
-    pid = _pid(_codes(bundle), obs["code"])
+    code = _encoded(bundle, "code")
+    assert code is not None
+    found = pc.index_in(code.uniques, value_set=_value_set(_codes(bundle)))
+    per_code = np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    pid = code.expand(per_code, -1)
     columns = {
         "pe": obs["period_end"].to_numpy(dtype=DATE_DTYPE),
         "row": obs["row"].to_numpy(dtype=np.int64),
-        "value": obs["value"].to_numpy(dtype=object),
     }
     out = (by_measure, pid, columns)
     bundle._cache[key] = out
@@ -296,10 +320,13 @@ class _Observations:
     pe: np.ndarray
     """datetime64[s]"""
     row: np.ndarray
-    v: np.ndarray
-    """object: the runtime values as they are (None when missing)"""
     num: np.ndarray
     """float: the values for aggregation (a scale's levels as ranks), NaN when missing"""
+
+    def values(self, bundle: Bundle, sel: np.ndarray) -> np.ndarray:
+        """The runtime values (object, None when missing) of the rows ``sel``, as they are."""
+        out: np.ndarray = bundle.observations["value"].to_numpy(dtype=object)[self.idx[sel]]
+        return out
 
     def evidence(self, bundle: Bundle, sel: np.ndarray) -> pd.DataFrame:
         """``pid``, ``file`` (categorical), ``row`` of the rows ``sel`` (positions in these arrays)."""
@@ -329,10 +356,26 @@ def _observations(bundle: Bundle, measure: str) -> _Observations:
     if not _sorted_by(pid, pe.astype(np.int64), row):
         order = np.lexsort((row, pe.astype(np.int64), pid))
         idx, pid, pe, row = idx[order], pid[order], pe[order], row[order]
-    v = columns["value"][idx]
-    out = _Observations(idx, pid, pe, row, v, _numeric(v, t))
+    cells = _encoded(bundle, "value")
+    if cells is not None:  # each distinct cell converted once
+        per_cell = np.append(_numeric_cells(cells, t), np.nan)  # the last for a missing cell (code -1)
+        num = per_cell[cells.codes[idx]]
+    else:
+        num = _numeric(bundle.observations["value"].to_numpy(dtype=object)[idx], t)
+    out = _Observations(idx, pid, pe, row, num)
     bundle._cache[key] = out
     return out
+
+
+def _numeric_cells(cells: Encoded, t: ValueType) -> np.ndarray:
+    """:func:`_numeric` of the runtime values of the distinct cells ``cells.uniques`` (as
+    validation converts them: :func:`credential.data.parse.python_values`)."""
+    if isinstance(t, NumberType | PercentType):
+        return np.asarray(parse_number(cells.series()).to_numpy(dtype=float), dtype=float)
+    if isinstance(t, ScaleType):
+        found = pc.index_in(cells.uniques, value_set=pa.array(list(t.levels), type=pa.large_string()))
+        return np.asarray(found.to_numpy(zero_copy_only=False), dtype=float)
+    return np.full(len(cells.uniques), np.nan)
 
 
 def _groups(pid: np.ndarray) -> np.ndarray:
@@ -563,7 +606,7 @@ def _latest(bundle: Bundle, req: LatestMeasure, as_of: dt.date) -> Derived:
     first[1:] &= starts[1:] | ~at[:-1]
     values = np.empty(n, dtype=object)
     values[:] = None
-    values[pid[first]] = obs.v[sel[first]]
+    values[pid[first]] = obs.values(bundle, sel[first])
 
     # A quarantined row of this measure dated on or after the latest (or undated) could be the latest.
     q = bundle.quarantine.observations

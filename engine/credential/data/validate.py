@@ -25,9 +25,20 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
 
+from credential.data.asof import OBSERVATION_ENCODINGS
 from credential.data.bundle import Bundle, Quarantine
 from credential.data.load import TABLES, RawBundle, RawTable
-from credential.data.parse import as_arrow, is_code, isin, memo, parse_date, python_values, typed_column
+from credential.data.parse import (
+    Encoded,
+    as_arrow,
+    encode,
+    is_code,
+    isin,
+    memo,
+    parse_date,
+    python_values,
+    typed_column,
+)
 from credential.data.schema import TableSchema, bundle_schemas, expected_columns, suggest
 from credential.diagnostics import Diagnostic, Severity, sort_diagnostics
 from credential.types import BundleSpec, ValueType
@@ -421,6 +432,20 @@ def _quarantine(tables: dict[str, RawTable], rows: dict[str, set[int]]) -> Quara
     return q
 
 
+def _observation_encodings(t: RawTable, spec: BundleSpec) -> dict[str, Encoded]:
+    """The observations' cells as validation encoded them (:data:`asof.OBSERVATION_ENCODINGS`),
+    one code per row kept in the typed table (the rows ``_typed_observations`` keeps)."""
+    f = t.frame
+    if not len(f) or any(c not in f.columns for c in OBSERVATION_ENCODINGS):
+        return {}
+    declared = isin(_col(f, "measure"), spec.measures).to_numpy(dtype=bool)
+    out = {}
+    for column in OBSERVATION_ENCODINGS:
+        enc = encode(f[column])  # computed by the checks already (the memo)
+        out[column] = enc if declared.all() else Encoded(enc.codes[declared], enc.uniques)
+    return out
+
+
 def _build(raw: RawBundle, spec: BundleSpec, bad_rows: dict[str, set[int]]) -> Bundle:
     kept: dict[str, RawTable] = {}
     for name in TABLES:
@@ -428,7 +453,7 @@ def _build(raw: RawBundle, spec: BundleSpec, bad_rows: dict[str, set[int]]) -> B
         drop = sorted(bad_rows.get(name, ()))
         frame = t.frame.drop(index=drop) if drop else t.frame
         kept[name] = RawTable(t.name, t.file, frame)
-    return Bundle(
+    bundle = Bundle(
         spec=spec,
         providers=_typed_providers(kept["providers"], spec),
         observations=_typed_observations(kept["observations"], spec),
@@ -438,6 +463,9 @@ def _build(raw: RawBundle, spec: BundleSpec, bad_rows: dict[str, set[int]]) -> B
         raw=raw,
         quarantine=_quarantine(raw.tables, bad_rows),
     )
+    for column, enc in _observation_encodings(kept["observations"], spec).items():
+        bundle._cache[("encoded", "observations", column)] = enc
+    return bundle
 
 
 # --------------------------------------------------------------------------- entry point
