@@ -77,6 +77,11 @@ class Encoded:
         return pd.Series(pd.array(pa.chunked_array([self.uniques]), dtype="str"))
 
 
+_MEMO_SIZE = 64
+"""How many encodings (and parsed columns) one validation keeps: enough for every column of a
+bundle, so that building the typed bundle finds what the checks computed."""
+
+
 class _Memo:
     """What one validation computes per column: encodings and parsed cells, keyed by the
     identity of the column's Arrow array (which the memo keeps alive, so ids are not reused)."""
@@ -93,7 +98,7 @@ class _Memo:
 
     def put(self, arr: pa.ChunkedArray, key: str, result: np.ndarray) -> None:
         self.results.append((arr, key, result))
-        del self.results[:-32]
+        del self.results[:-_MEMO_SIZE]
 
 
 _memo: _Memo | None = None
@@ -112,18 +117,49 @@ def memo() -> Iterator[None]:
         _memo = outer
 
 
+_RUNS_MIN = 1 << 16
+"""Columns at least this long are checked for runs of equal cells (see :func:`_dictionary_encode`)."""
+
+
+def _run_starts(whole: pa.Array) -> np.ndarray:
+    """Positions where a run of equal cells starts (every missing cell starts its own run)."""
+    n = len(whole)
+    differs = pc.fill_null(pc.not_equal(whole.slice(1), whole.slice(0, n - 1)), True)
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = np.asarray(differs.to_numpy(zero_copy_only=False), dtype=bool)
+    return np.flatnonzero(starts)
+
+
+def _dictionary_encode(whole: pa.Array) -> Encoded:
+    """``pc.dictionary_encode``, as an :class:`Encoded`.  A long column in runs of equal cells (a
+    file sorted by provider, say) is encoded by its runs' first cells and the codes repeated:
+    comparing neighbours is cheaper than hashing every cell, and the result is the same (a value
+    first appears at the start of a run, so the distinct values come in the same order)."""
+    n = len(whole)
+    if n >= _RUNS_MIN and len(_run_starts(whole.slice(0, _RUNS_MIN))) * 4 <= _RUNS_MIN:
+        starts = _run_starts(whole)
+        if len(starts) * 4 <= n:
+            d = pc.dictionary_encode(whole.take(pa.array(starts)))
+            heads = np.asarray(pc.fill_null(d.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int32)
+            return Encoded(np.repeat(heads, np.diff(np.append(starts, n))), d.dictionary)
+    d = pc.dictionary_encode(whole)
+    codes = np.asarray(pc.fill_null(d.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int32)
+    return Encoded(codes, d.dictionary)
+
+
+def _whole(arr: pa.ChunkedArray) -> pa.Array:
+    return arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+
+
 def _encode_arrow(arr: pa.ChunkedArray) -> Encoded:
     if _memo is not None:
         for a, enc in _memo.encoded:
             if a is arr:
                 return enc
-    whole = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
-    d = pc.dictionary_encode(whole)
-    codes = np.asarray(pc.fill_null(d.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int32)
-    enc = Encoded(codes, d.dictionary)
+    enc = _dictionary_encode(_whole(arr))
     if _memo is not None:
         _memo.encoded.append((arr, enc))
-        del _memo.encoded[:-16]
+        del _memo.encoded[:-_MEMO_SIZE]
     return enc
 
 
