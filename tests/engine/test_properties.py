@@ -114,14 +114,15 @@ REFERENCE = load_policy(Path(__file__).resolve().parents[2] / "policies" / "dalt
 @SETTINGS
 @given(seed=st.integers(0, 10_000), reference=st.booleans())
 def test_proof_text_is_what_encoding_the_tree_writes(tmp_path_factory: Any, seed: int, reference: bool) -> None:
-    """``proof_json`` assembles a proof from pieces encoded apart; the text must be the tree's encoding."""
+    """``proof_json`` assembles a proof from pieces encoded apart and from templates other providers
+    built; the text must be the tree's encoding, and what building it directly gives."""
     from credential.jsontext import dumps
     from credential.proofs.proof import ProofBuilder
 
     policy = REFERENCE if reference else SPEC_EXAMPLE
     path, _ = bundle_dir(tmp_path_factory.mktemp("text"), policy, 12, seed)
     ev = evaluate_inputs(load_inputs(policy, path), AS_OF, pairs=True)
-    builder = ProofBuilder(ev)
+    builder, direct = ProofBuilder(ev), ProofBuilder(ev, templates=False)
     records = records_for(ev)
     assert records
     for i, r in enumerate(records):
@@ -132,6 +133,9 @@ def test_proof_text_is_what_encoding_the_tree_writes(tmp_path_factory: Any, seed
         tree = json.loads(text)
         assert dumps(tree) == text
         assert (tree["subject"], tree["outcome"], tree["as_of"]) == (r.subject, r.outcome.value, r.as_of)
+        # filled from a template another provider's truths built, or built directly: the same text
+        assert text == direct.proof_json(r.subject, args)
+    assert builder._tries and not builder._untemplated and not direct._tries
 
 
 def nodes(node: dict[str, Any]) -> list[dict[str, Any]]:

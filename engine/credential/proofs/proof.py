@@ -21,6 +21,7 @@ is byte for byte what encoding the whole tree at once gives (tested).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -82,9 +83,22 @@ OUTCOME_OF_TRUTH = {
 _TRUTH_OF_FLAGS = (Truth.FALSE, Truth.TRUE, Truth.UNKNOWN, Truth.TRUE)
 
 
+@dataclass
+class _Trie:
+    """A node of a subject's trie of truth reads: the next node to read, or the template reached."""
+
+    preds: NodePreds | None = None
+    flags: bytes | None = None
+    kids: dict[Truth, _Trie] = field(default_factory=dict)
+    template: tuple[list[str], list[int]] | None = None
+
+
 class ProofBuilder:
-    def __init__(self, ev: Evaluation):
+    """Proofs of one evaluation's decisions; ``templates=False`` builds every proof node by node."""
+
+    def __init__(self, ev: Evaluation, templates: bool = True):
         self.ev = ev
+        self.templates = templates
         self.policy = ev.policy
         self.compiled = ev.compiled
         self._as_of = jstr(ev.as_of.isoformat())
@@ -104,6 +118,13 @@ class ProofBuilder:
         self._row_text: dict[tuple[str, int], str] = {}
         self._item_text: dict[int, tuple[dict[str, Any], str]] = {}  # keeps the item: its id is the key
         self._cond_flags: dict[int, bytes] = {}
+        # templates (see _templated): per subject a trie of truth reads; slots filled per provider
+        self._tries: dict[tuple[str, str, Truth | None], _Trie] = {}
+        self._untemplated: set[tuple[str, str, Truth | None]] = set()
+        self._trace: list[tuple[NodePreds, Truth]] | None = None  # set while building a template
+        self._slots: list[tuple[str, Any, Any]] = []
+        self._slot_ids: dict[tuple[str, int, Any], int] = {}
+        self._slot_text: dict[tuple[int, str], str] = {}
 
     def forget(self) -> None:
         """Drop the memoised proof parts (kept per provider): a writer calls this between blocks."""
@@ -115,6 +136,7 @@ class ProofBuilder:
         self._operand_memo.clear()
         self._row_text.clear()
         self._item_text.clear()
+        self._slot_text.clear()
         self._rows.cache.clear()
 
     # ---- model reads ------------------------------------------------------
@@ -138,14 +160,17 @@ class ProofBuilder:
         return flags
 
     def _truth1(self, preds: NodePreds, code: str) -> Truth:
-        """The truth of a node for one provider."""
+        """The truth of a node for one provider (recorded while a template is built)."""
         i = self.ev.positions.get(code)
-        if i is None:
-            return self.ev.truth(preds, (code,))
-        return _TRUTH_OF_FLAGS[self._flags_of(preds)[i]]
+        t = self.ev.truth(preds, (code,)) if i is None else _TRUTH_OF_FLAGS[self._flags_of(preds)[i]]
+        if self._trace is not None:
+            self._trace.append((preds, t))
+        return t
 
     def truth(self, cond: ir.Cond, args: Args, pair_form: str | None) -> Truth:
         if pair_form is None and len(args) == 1:
+            if self._trace is not None:
+                return self._truth1(self.preds(cond, None), args[0])
             flags = self._cond_flags.get(id(cond))
             i = self.ev.positions.get(args[0])
             if flags is not None and i is not None:
@@ -298,6 +323,95 @@ class ProofBuilder:
 
     def proof_json(self, subject: str, args: Args) -> str:
         """The proof of one decision as JSON text."""
+        if len(args) == 1 and not subject.startswith("pair:"):
+            return self._templated(("subject", subject, None), args[0], lambda: self._proof_json(subject, args))
+        return self._proof_json(subject, args)
+
+    # ---- templates ----------------------------------------------------------
+    # A per-provider proof is a function of the truths the builder reads (which nodes, in which
+    # order, follows from the truths read before) and of a few provider-dependent pieces: the
+    # provider's code, each value leaf or status node, its to_qualify list, and the subtree of
+    # each rule it shows.  The first provider with a given sequence of truths builds the text
+    # with those pieces left as numbered slots (a template), and the sequence goes into a trie.
+    # Every later provider walks the trie reading its own truths and, on reaching a template,
+    # fills the slots with its own pieces.  There are two levels: a subject's proof (its top
+    # nodes down to the rules it refers to), and each rule's subtree (down to the rules *it*
+    # refers to); a rule's subtree fills its slot once per provider and is shared by all the
+    # provider's proofs.  Slots are marked with NUL characters, which JSON text never holds raw.
+    def _templated(self, key: tuple[str, str, Truth | None], code: str, build: Any) -> str:
+        """``build()`` for this provider, through the template its truths reach."""
+        i = self.ev.positions.get(code)
+        if i is None or not self.templates or key in self._untemplated:
+            return str(build())
+        node: _Trie | None = self._tries.get(key)
+        while node is not None and node.template is None:
+            node = node.kids.get(_TRUTH_OF_FLAGS[node.flags[i]]) if node.flags is not None else None
+        template = node.template if node is not None else self._build_template(key, build)
+        if template is None:
+            return str(build())
+        statics, slots = template
+        parts: list[str] = [""] * (2 * len(slots) + 1)
+        parts[0::2] = statics
+        parts[1::2] = [self._slot_value(k, code) for k in slots]
+        return "".join(parts)
+
+    def _build_template(self, key: tuple[str, str, Truth | None], build: Any) -> tuple[list[str], list[int]] | None:
+        trace: list[tuple[NodePreds, Truth]] = []
+        outer, self._trace = self._trace, trace
+        try:
+            text: str = build()
+        finally:
+            self._trace = outer
+        pieces = text.split("\x00")
+        template = (pieces[0::2], [int(k) for k in pieces[1::2]])
+        node = self._tries.setdefault(key, _Trie())
+        for preds, t in trace:
+            if node.template is not None or (node.preds is not None and node.preds != preds):
+                # the builder read differently after the same truths: never expected; build directly
+                self._untemplated.add(key)
+                return None
+            if node.preds is None:
+                node.preds, node.flags = preds, self._flags_of(preds)
+            node = node.kids.setdefault(t, _Trie())
+        if node.preds is not None:
+            self._untemplated.add(key)
+            return None
+        node.template = template
+        return template
+
+    def _slot(self, kind: str, obj: Any, a: Any = None) -> str:
+        """A numbered slot for a provider-dependent piece (while a template is built)."""
+        key = (kind, id(obj), a)
+        k = self._slot_ids.get(key)
+        if k is None:
+            k = self._slot_ids[key] = len(self._slots)
+            self._slots.append((kind, obj, a))
+            self._keep.append(obj)
+        return f"\x00{k}\x00"
+
+    def _slot_value(self, k: int, code: str) -> str:
+        key = (k, code)
+        hit = self._slot_text.get(key)
+        if hit is None:
+            kind, obj, a = self._slots[k]
+            if kind == "code":
+                hit = jstr(code)
+            elif kind == "cond":
+                hit = self._cond_piece(obj, (code,), a)
+            elif kind == "kids":
+                hit = self._rule_children(obj, code, a)
+            else:
+                hit = self._to_qualify_json(obj, (code,))
+            self._slot_text[key] = hit
+        return hit
+
+    def _code_json(self, code: str) -> str:
+        return jstr(code) if self._trace is None else self._slot("code", None)
+
+    def _to_qualify_json(self, subject: str, args: Args) -> str:
+        return "[" + ", ".join(map(self._item_json, self.to_qualify(subject, args))) + "]"
+
+    def _proof_json(self, subject: str, args: Args) -> str:
         kind, _, rest = subject.partition(":")
         if kind == "credential":
             text, outcome = self._root_rule_open(self.policy.credentials[rest], args[0])
@@ -312,7 +426,9 @@ class ProofBuilder:
             text, outcome = self._pair_open(self.policy.forms[form_name], args)
         text += f', "subject": {jstr(subject)}, "as_of": {self._as_of}'
         if outcome is Outcome.REFUSED:
-            text += ', "to_qualify": [' + ", ".join(map(self._item_json, self.to_qualify(subject, args))) + "]"
+            # a slot in a template: its truths are not the proof's (to_qualify reads the whole tree)
+            toq = self._to_qualify_json(subject, args) if self._trace is None else self._slot("toq", subject)
+            text += ', "to_qualify": ' + toq
         return text + "}"
 
     def rule_proof(self, rule: ir.Rule, code: str) -> Node:
@@ -338,48 +454,53 @@ class ProofBuilder:
             ),
         )
         return (
-            f'{{"kind": {kind}, "outcome": "{outcome}", {name_title}, "text": {text}, "provider": {jstr(code)}, '
+            f'{{"kind": {kind}, "outcome": "{outcome}", {name_title}, "text": {text}, '
+            f'"provider": {self._code_json(code)}, '
             f'"source": {source}, "cites": {cites}, "children": {self._rule_children(rule, code, whole)}'
         )
 
     def _rule_children(self, rule: ir.Rule, code: str, whole: Truth) -> str:
         """A rule's children for one provider: built once, shown in every proof that reaches the rule."""
+        if self._trace is not None:
+            return self._slot("kids", rule, whole)
         key = (rule.name, code, whole)
         hit = self._rule_kids.get(key)
-        if hit is not None:
-            return hit
+        if hit is None:
+            hit = self._rule_kids[key] = self._templated(
+                ("kids", rule.name, whole), code, lambda: self._rule_children_json(rule, code, whole)
+            )
+        return hit
+
+    def _rule_children_json(self, rule: ir.Rule, code: str, whole: Truth) -> str:
         args = (code,)
         if rule.unless is None:
-            hit = "[" + self.cond_json(rule.requires, args, None) + "]"
-        else:
-            unless = rule.unless
-            req_t = self.truth(rule.requires, args, None)
-            wav_t = self.truth(unless, args, None)
-            parts = [rule.requires, unless]
-            fixed = self._fixed_of(
-                "unless",
-                rule,
-                lambda: (
-                    f'"text": {dumps(f"{rule.requires.text} unless {unless.text}")}, '
-                    f'"source": {dumps(source_of(unless.span))}, "cites": []'
-                ),
-            )
-            waived = "true" if whole is Truth.TRUE and req_t is not Truth.TRUE else "false"
-            kids = ", ".join(self.cond_json(parts[i], args, None) for i in select_unless(req_t, wav_t, whole))
-            hit = (
-                f'[{{"kind": "unless", "outcome": "{whole.value}", {fixed}, "waived": {waived}, "children": [{kids}]}}]'
-            )
-        self._rule_kids[key] = hit
-        return hit
+            return "[" + self.cond_json(rule.requires, args, None) + "]"
+        unless = rule.unless
+        req_t = self.truth(rule.requires, args, None)
+        wav_t = self.truth(unless, args, None)
+        parts = [rule.requires, unless]
+        fixed = self._fixed_of(
+            "unless",
+            rule,
+            lambda: (
+                f'"text": {dumps(f"{rule.requires.text} unless {unless.text}")}, '
+                f'"source": {dumps(source_of(unless.span))}, "cites": []'
+            ),
+        )
+        waived = "true" if whole is Truth.TRUE and req_t is not Truth.TRUE else "false"
+        kids = ", ".join(self.cond_json(parts[i], args, None) for i in select_unless(req_t, wav_t, whole))
+        return f'[{{"kind": "unless", "outcome": "{whole.value}", {fixed}, "waived": {waived}, "children": [{kids}]}}]'
 
     def _role_open(self, form: ir.Form, role: str, code: str, whole: Truth, root: bool) -> str:
         """A form role's node for one provider, without its closing brace."""
         outcome = OUTCOME_OF_TRUTH[whole].value if root else whole.value
         key = (form.name, role, code)
-        kids = self._role_kids.get(key)
+        kids = self._role_kids.get(key) if self._trace is None else None
         if kids is None:
             cond = form.lead if role == "lead" else form.recipient
-            kids = self._role_kids[key] = self.cond_json(cond, (code,), None)
+            kids = self.cond_json(cond, (code,), None)
+            if self._trace is None:
+                self._role_kids[key] = kids
         span = form.lead_span if role == "lead" else form.recipient_span
         head, tail = self._fixed_of(
             "role:" + role,
@@ -390,7 +511,7 @@ class ProofBuilder:
                 f', "source": {dumps(source_of(span))}, "cites": {dumps(cites_of(form.cites))}, "children": [',
             ),
         )
-        return f'{{"kind": "role", "outcome": "{outcome}", {head}{jstr(code)}{tail}{kids}]'
+        return f'{{"kind": "role", "outcome": "{outcome}", {head}{self._code_json(code)}{tail}{kids}]'
 
     def _pair_open(self, form: ir.Form, args: Args) -> tuple[str, Outcome]:
         c, p = pn.pair_preds(form.name)
@@ -430,13 +551,20 @@ class ProofBuilder:
             )
             truth = whole if len(args) == 1 else self.rule_truth(rule, code)
             return self._rule_open(rule, code, truth, False, text, source) + f', "defined_at": {defined_at}}}'
-        fixed = self._cond_fixed(cond)
         if isinstance(cond, ir.CAnd | ir.COr | ir.CNot):
+            fixed = self._cond_fixed(cond)
             kind = "and" if isinstance(cond, ir.CAnd) else "or" if isinstance(cond, ir.COr) else "not"
             items = list(cond.items) if isinstance(cond, ir.CAnd | ir.COr) else [cond.item]
             truths = [self.truth(i, args, pair_form) for i in items]
             kids = ", ".join(self.cond_json(items[i], args, pair_form) for i in select(kind, truths, whole))
             return f'{{"kind": "{kind}", "outcome": "{whole.value}", {fixed}, "children": [{kids}]}}'
+        if self._trace is not None and pair_form is None and len(args) == 1:
+            return self._slot("cond", cond, whole)
+        return self._cond_piece(cond, args, whole)
+
+    def _cond_piece(self, cond: ir.Cond, args: Args, whole: Truth) -> str:
+        """A value leaf's or status node's JSON text: the provider-dependent nodes of a proof."""
+        fixed = self._cond_fixed(cond)
         if isinstance(cond, ir.CStatus):
             code = self.code_of(cond.who, args)
             value, rows = self.status_lookup(cond.name, code)
