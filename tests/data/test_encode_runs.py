@@ -1,4 +1,5 @@
-"""Encoding a column by its runs of equal cells gives what hashing every cell gives."""
+"""Encoding a column by its runs of equal cells gives what hashing every cell gives; distinct
+provider codes sorted by Arrow come in the order Python sorts them."""
 
 from __future__ import annotations
 
@@ -35,3 +36,14 @@ def test_a_sorted_long_column_takes_the_run_path() -> None:
     assert len(enc.uniques) == len(set(values))
     assert enc.uniques.to_pylist()[enc.codes[-1]] == values[-1]
     assert parse._run_starts(pa.array(values, type=pa.large_string())).tolist() == list(range(0, len(values), 7))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.text(max_size=6), max_size=8), min_size=1, max_size=3))
+def test_provider_codes_sorted_as_python_sorts(columns: list[list[str]]) -> None:
+    import pandas as pd
+
+    from credential.data.bundle import _distinct_sorted
+
+    series = [pd.Series(c, dtype="string") for c in columns]
+    assert _distinct_sorted(series) == sorted({v for c in columns for v in c})

@@ -17,12 +17,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from credential.check import ir
 from credential.compile import names
 from credential.compile.program import CompiledPolicy
 from credential.data import asof
 from credential.data.bundle import Bundle
+from credential.data.parse import as_arrow
 from credential.datalog.columns import Columns
 from credential.types import (
     BoolType,
@@ -86,6 +89,10 @@ def datalog_column(values: pd.Series, t: ValueType) -> tuple[np.ndarray, np.ndar
     present = values.notna().to_numpy(dtype=bool)
     kept = values[present]
     if isinstance(t, ScaleType):
+        if isinstance(kept.dtype, pd.StringDtype):  # levels as text: ranked in Arrow
+            found = pc.index_in(as_arrow(kept), value_set=pa.array(list(t.levels), type=pa.large_string()))
+            if found.null_count == 0:
+                return present, np.asarray(found.to_numpy(zero_copy_only=False)).astype(np.int64)
         raw = kept.to_numpy(dtype=object)
         ranks = asof.level_ranks(raw, t.levels)
         if np.isnan(ranks).any():  # not levels (numbers already ranks)

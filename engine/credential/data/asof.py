@@ -378,6 +378,16 @@ def _numeric_cells(cells: Encoded, t: ValueType) -> np.ndarray:
     return np.full(len(cells.uniques), np.nan)
 
 
+def _no_values(n: int, t: ValueType) -> np.ndarray:
+    """``n`` missing values: NaN in a float array for numbers (what :func:`_typed` makes of
+    Python floats and None), None in an object array otherwise."""
+    if isinstance(t, NumberType | PercentType):
+        return np.full(n, np.nan)
+    values = np.empty(n, dtype=object)
+    values[:] = None
+    return values
+
+
 def _groups(pid: np.ndarray) -> np.ndarray:
     """Where each run of equal (sorted) provider ids starts: True at the first row of a run."""
     starts = np.ones(len(pid), dtype=bool)
@@ -431,7 +441,8 @@ def _spread(codes: pd.Index, code_col: pd.Series, mask: np.ndarray) -> tuple[np.
 
 
 def _typed(values: np.ndarray, t: ValueType | str) -> pd.Series:
-    """An object array of Python values (None = missing) in the result's nullable dtype."""
+    """An object array of Python values (None = missing), or for numbers and counts a float
+    array (NaN = missing), in the result's nullable dtype."""
     if t == "count" or isinstance(t, NumberType | PercentType):
         try:  # None -> NaN -> NA, without a Python conversion per value
             return pd.Series(pd.array(np.array(values, dtype=float), dtype="Float64"))
@@ -604,9 +615,11 @@ def _latest(bundle: Bundle, req: LatestMeasure, as_of: dt.date) -> Derived:
     at = pe == latest_pe[np.cumsum(starts) - 1]  # at the provider's latest date
     first = at.copy()  # the first row at it (the lowest row number)
     first[1:] &= starts[1:] | ~at[:-1]
-    values = np.empty(n, dtype=object)
-    values[:] = None
-    values[pid[first]] = obs.values(bundle, sel[first])
+    values = _no_values(n, t)
+    if values.dtype == object:
+        values[pid[first]] = obs.values(bundle, sel[first])
+    else:  # numbers: the floats the runtime values are (None is NaN)
+        values[pid[first]] = obs.num[sel[first]]
 
     # A quarantined row of this measure dated on or after the latest (or undated) could be the latest.
     q = bundle.quarantine.observations
@@ -650,10 +663,9 @@ def _window(bundle: Bundle, req: WindowAggregate, as_of: dt.date) -> Derived:
     start = to_date(subtract_months(as_of, req.months))
     sel = np.flatnonzero((obs.pe > start) & (obs.pe <= asof))  # sorted by (pid, pe, row)
     pid = obs.pid[sel]
-    values = np.empty(n, dtype=object)
-    values[:] = None
+    values = _no_values(n, t)
     if req.agg == "count":
-        values = np.bincount(pid, minlength=n).astype(float).astype(object)
+        values = np.bincount(pid, minlength=n).astype(float)
         out_t: ValueType | str = "count"
     else:
         num = obs.num[sel]
@@ -669,7 +681,7 @@ def _window(bundle: Bundle, req: WindowAggregate, as_of: dt.date) -> Derived:
                 levels = np.array(t.levels, dtype=object)
                 values[pids] = levels[nums.astype(np.int64)]
             else:
-                values[pids] = nums.astype(object)
+                values[pids] = nums
         out_t = t
     q = bundle.quarantine.observations
     quarantined: list[pd.DataFrame] = []
@@ -748,8 +760,7 @@ def _arrangements(bundle: Bundle, req: ArrangementCount, as_of: dt.date) -> Deri
             "row": a["row"].to_numpy()[sel],
         }
     )
-    counts = np.bincount(frame["pid"].to_numpy(dtype=np.int64), minlength=n).astype(float)
-    values = counts.astype(object)
+    values = np.bincount(frame["pid"].to_numpy(dtype=np.int64), minlength=n).astype(float)
     evidence: list[pd.DataFrame] = [frame]
     q = bundle.quarantine.arrangements
     if len(q):

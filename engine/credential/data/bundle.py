@@ -21,8 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from credential.data.load import RawBundle
+from credential.data.parse import as_arrow
 from credential.types import BundleSpec
 
 
@@ -90,10 +93,7 @@ class Bundle:
         cached = self._cache.get("provider_codes")
         if isinstance(cached, list):
             return list(cached)
-        codes = set(self.providers["code"].astype(str).tolist()) | set(
-            self.quarantine.providers["code"].astype(str).tolist()
-        )
-        ordered = sorted(codes)
+        ordered = _distinct_sorted([self.providers["code"], self.quarantine.providers["code"]])
         self._cache["provider_codes"] = ordered
         return list(ordered)
 
@@ -126,3 +126,17 @@ class Bundle:
             names[code] = None if name is None or name is pd.NA or name != name else str(name)
         self._cache["provider_names"] = names
         return dict(names)
+
+
+def _distinct_sorted(columns: list[pd.Series]) -> list[str]:
+    """The distinct strings of text columns, sorted (as ``sorted(set(...))``): by Arrow when no
+    cell is missing (UTF-8 byte order is code point order, the order ``sorted`` gives)."""
+    try:
+        arrays = [as_arrow(c) for c in columns if len(c)]
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not text
+        arrays = []
+    if arrays and not any(a.null_count for a in arrays):
+        distinct = pc.unique(pa.chunked_array([chunk for a in arrays for chunk in a.chunks], type=pa.large_string()))
+        ordered: list[str] = distinct.take(pc.sort_indices(distinct)).to_pylist()
+        return ordered
+    return sorted({str(v) for c in columns for v in c.astype(str).tolist()})
