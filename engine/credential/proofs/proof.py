@@ -115,6 +115,7 @@ class ProofBuilder:
         self._rule_kids: dict[tuple[str, str, Truth], str] = {}
         self._role_kids: dict[tuple[str, str, str], str] = {}
         self._operand_memo: dict[tuple[int, int, Args], dict[str, Any]] = {}
+        self._operand_specs: dict[int, list[tuple[Any, dict[str, Any] | None, Any, str]]] = {}  # per leaf
         self._row_text: dict[tuple[str, int], str] = {}
         self._item_text: dict[int, tuple[dict[str, Any], str]] = {}  # keeps the item: its id is the key
         self._cond_flags: dict[int, bytes] = {}
@@ -227,10 +228,13 @@ class ProofBuilder:
         return args[0] if who == "lead" else args[1]
 
     def lookup(self, v: ir.ProviderValue, code: str) -> tuple[Any, list[tuple[str, int]]]:
+        return self._derived_index(v).get(code)
+
+    def _derived_index(self, v: ir.ProviderValue) -> DerivedIndex:
         pred = pn.value_pred(pn.value_key(v))
         if pred not in self._index:
             self._index[pred] = DerivedIndex(self.ev.facts.derived[pred])
-        return self._index[pred].get(code)
+        return self._index[pred]
 
     def status_lookup(self, name: str, code: str) -> tuple[Any, list[tuple[str, int]]]:
         key = "status:" + name
@@ -286,14 +290,28 @@ class ProofBuilder:
 
     def operands(self, cond: ir.Cond, args: Args) -> list[tuple[ir.Value, dict[str, Any]]]:
         """A leaf's operands and what they are for these providers (read once a block; callers do not change them)."""
-        values = self._operands(cond)
+        specs = self._operand_specs.get(id(cond))
+        if specs is None:
+            specs = self._operand_specs[id(cond)] = [
+                (v, self.operand(v, ()), None, "")
+                if isinstance(v, ir.VConst | ir.VParam)
+                else (v, None, self._derived_index(v), describe_value(v))
+                for v in self._operands(cond)
+            ]
         out = []
-        for j, v in enumerate(values):
+        for j, (v, fixed, index, text) in enumerate(specs):
+            if fixed is not None:
+                out.append((v, fixed))
+                continue
             key = (id(cond), j, args)
             hit = self._operand_memo.get(key)
             if hit is None:
-                hit = self._operand_memo[key] = self.operand(v, args)
-                self._keep.append(cond)
+                code = self.code_of(v.who, args)
+                value, rows = index.get(code)
+                hit = {"text": text, "value": json_value(value, v.type), "raw": value, "rows": rows}
+                if len(args) == 2:
+                    hit["provider"] = code
+                self._operand_memo[key] = hit
             out.append((v, hit))
         return out
 
