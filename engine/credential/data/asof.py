@@ -294,6 +294,7 @@ def _observation_index(bundle: Bundle) -> tuple[dict[str, np.ndarray], np.ndarra
     columns = {
         "pe": obs["period_end"].to_numpy(dtype=DATE_DTYPE),
         "row": obs["row"].to_numpy(dtype=np.int64),
+        "all_providers": np.array(bool((pid >= 0).all())),
     }
     out = (by_measure, pid, columns)
     bundle._cache[key] = out
@@ -349,12 +350,14 @@ def _observations(bundle: Bundle, measure: str) -> _Observations:
     t = _measure_type(bundle, measure)
     by_measure, pid_all, columns = _observation_index(bundle)
     idx = by_measure.get(measure, np.zeros(0, dtype=np.int64))
-    idx = idx[pid_all[idx] >= 0]
     pid = pid_all[idx]
+    if not columns["all_providers"].all():  # rows of codes that are not providers are left out
+        known = pid >= 0
+        idx, pid = idx[known], pid[known]
     pe = columns["pe"][idx]
     row = columns["row"][idx]
-    if not _sorted_by(pid, pe.astype(np.int64), row):
-        order = np.lexsort((row, pe.astype(np.int64), pid))
+    if not _sorted_by(pid, pe.view(np.int64), row):
+        order = np.lexsort((row, pe.view(np.int64), pid))
         idx, pid, pe, row = idx[order], pid[order], pe[order], row[order]
     cells = _encoded(bundle, "value")
     if cells is not None:  # each distinct cell converted once
@@ -470,12 +473,14 @@ def _result(
     request: ValueRequest,
     as_of: dt.date,
     codes: pd.Index,
-    values: np.ndarray,
+    values: np.ndarray | pd.Series,
     t: ValueType | str,
     evidence: Evidence,
 ) -> Derived:
+    """``values``: Python values or floats (see :func:`_typed`), or a Series already typed."""
     _arr, code_strings = _code_forms(codes)
-    vals = pd.DataFrame({"code": code_strings, "value": _typed(values, t)})
+    typed = values if isinstance(values, pd.Series) else _typed(values, t)
+    vals = pd.DataFrame({"code": code_strings, "value": typed})
     return Derived(request, as_of, vals, lambda: _evidence_frame(codes, evidence()))
 
 
@@ -571,15 +576,8 @@ def _attribute(bundle: Bundle, req: AttributeValue, as_of: dt.date) -> Derived:
         raise KeyError(f"attribute {req.name!r} is not declared by the policy")
     t: ValueType = bundle.spec.attributes.get(req.name, TextType())
     pid = _table_pid(bundle, "providers", "code")
-    values = np.empty(len(codes), dtype=object)
-    values[:] = None
     col = p[req.name]
     present = col.notna().to_numpy(dtype=bool)
-    if isinstance(t, DateType):
-        py = col.dt.date.to_numpy(dtype=object)
-    else:
-        py = col.astype(object).where(col.notna(), None).to_numpy(dtype=object)
-    values[pid[present]] = py[present]
     qp = bundle.quarantine.providers
     qev = pd.DataFrame(
         {
@@ -588,8 +586,24 @@ def _attribute(bundle: Bundle, req: AttributeValue, as_of: dt.date) -> Derived:
             "row": qp["row"].to_numpy(),
         }
     )
-    if len(qev):
-        values[qev["pid"].to_numpy(dtype=np.int64)] = None
+    values: np.ndarray | pd.Series
+    if isinstance(col.dtype, pd.StringDtype) and not isinstance(t, NumberType | PercentType | BoolType | DateType):
+        # Text in, text out: each provider's cell taken in Arrow (the row of its code, or none).
+        source = np.full(len(codes), -1, dtype=np.int64)
+        source[pid[present]] = np.flatnonzero(present)
+        source[qev["pid"].to_numpy(dtype=np.int64)] = -1
+        taken = as_arrow(col).take(pa.array(source, mask=source < 0))
+        values = pd.Series(pd.array(pa.chunked_array([taken.combine_chunks()]), dtype="string"))
+    else:
+        values = np.empty(len(codes), dtype=object)
+        values[:] = None
+        if isinstance(t, DateType):
+            py = col.dt.date.to_numpy(dtype=object)
+        else:
+            py = col.astype(object).where(col.notna(), None).to_numpy(dtype=object)
+        values[pid[present]] = py[present]
+        if len(qev):
+            values[qev["pid"].to_numpy(dtype=np.int64)] = None
 
     def evidence() -> list[pd.DataFrame]:
         rows = pd.DataFrame({"pid": pid, "file": _table_files(bundle, "providers"), "row": p["row"].to_numpy()})
