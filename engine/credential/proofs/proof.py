@@ -111,21 +111,22 @@ class ProofBuilder:
         self._keep: list[Any] = []  # the policy objects whose ids key the memos below stay alive
         self._flags: dict[NodePreds, bytes] = {}
         self._fixed: dict[tuple[str, int], Any] = {}  # fixed fields of a policy node, as JSON text
+        self._cond_flags: dict[int, bytes] = {}  # a condition's truth flags (see _flags_of)
+        self._operand_specs: dict[int, list[tuple[Any, dict[str, Any] | None, Any, str]]] = {}  # per leaf
         # per provider (forgotten between blocks)
         self._rule_kids: dict[tuple[str, str, Truth], str] = {}
         self._role_kids: dict[tuple[str, str, str], str] = {}
         self._operand_memo: dict[tuple[int, int, Args], dict[str, Any]] = {}
-        self._operand_specs: dict[int, list[tuple[Any, dict[str, Any] | None, Any, str]]] = {}  # per leaf
         self._row_text: dict[tuple[str, int], str] = {}
         self._item_text: dict[int, tuple[dict[str, Any], str]] = {}  # keeps the item: its id is the key
-        self._cond_flags: dict[int, bytes] = {}
-        # templates (see _templated): per subject a trie of truth reads; slots filled per provider
+        self._slot_text: dict[tuple[int, str], str] = {}
+        # templates (see _templated): per subject and per rule a trie of truth reads, kept for the
+        # builder's life (they hold no provider's data; the slots are filled per provider)
         self._tries: dict[tuple[str, str, Truth | None], _Trie] = {}
         self._untemplated: set[tuple[str, str, Truth | None]] = set()
         self._trace: list[tuple[NodePreds, Truth]] | None = None  # set while building a template
         self._slots: list[tuple[str, Any, Any]] = []
-        self._slot_ids: dict[tuple[str, int, Any], int] = {}
-        self._slot_text: dict[tuple[int, str], str] = {}
+        self._slot_ids: dict[tuple[str, int | str, Any], int] = {}
 
     def forget(self) -> None:
         """Drop the memoised proof parts (kept per provider): a writer calls this between blocks."""
@@ -399,7 +400,7 @@ class ProofBuilder:
 
     def _slot(self, kind: str, obj: Any, a: Any = None) -> str:
         """A numbered slot for a provider-dependent piece (while a template is built)."""
-        key = (kind, id(obj), a)
+        key = (kind, obj if isinstance(obj, str) else id(obj), a)
         k = self._slot_ids.get(key)
         if k is None:
             k = self._slot_ids[key] = len(self._slots)
