@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 Node = dict[str, Any]
 Args = tuple[str, ...]
+_Ref = tuple[Any, Args, bool, Truth]  # a failing leaf of a to_qualify search: (condition, providers, must_be, truth)
 
 
 def source_of(span: Any) -> dict[str, Any]:
@@ -105,7 +106,8 @@ class ProofBuilder:
         self._index: dict[str, DerivedIndex] = {}
         self._pair_models: dict[tuple[str, ...], Any] = {}
         self._rows = RowIndex(ev.inputs.bundle)
-        self._q_rules: dict[tuple[str, str, bool], list[dict[str, Any]] | None] = {}
+        self._q_rules: dict[tuple[str, str, bool], list[_Ref] | None] = {}
+        self._items: dict[tuple[int, Args, bool, Truth], dict[str, Any]] = {}
         self._missing_memo: dict[tuple[str, str, str], frozenset[str]] = {}
         self._preds: dict[tuple[int, str | None], NodePreds] = {}
         self._keep: list[Any] = []  # the policy objects whose ids key the memos below stay alive
@@ -132,6 +134,7 @@ class ProofBuilder:
         """Drop the memoised proof parts (kept per provider): a writer calls this between blocks."""
         self._pair_models.clear()
         self._q_rules.clear()
+        self._items.clear()
         self._missing_memo.clear()
         self._rule_kids.clear()
         self._role_kids.clear()
@@ -716,31 +719,41 @@ class ProofBuilder:
         return [ir.VArrCount(cond.role, cond.form, cond.within, cond.who, span=cond.span, text=cond.text)]
 
     # ---- to_qualify --------------------------------------------------------
+    # The search works on references to failing leaves, (condition, providers, must_be, truth),
+    # and builds the items of the list it keeps only: which leaves fail follows from the truths,
+    # what an item says (values, gaps) from the provider's data.
     def to_qualify(self, subject: str, args: Args) -> list[dict[str, Any]]:
         kind, _, rest = subject.partition(":")
         if kind == "credential":
-            items = self._q_rule(self.policy.credentials[rest], args[0], True)
+            refs = self._q_rule(self.policy.credentials[rest], args[0], True)
         elif kind == "form":
             form_name, _, role = rest.partition(":")
             form = self.policy.forms[form_name]
-            items = self._q(form.lead if role == "lead" else form.recipient, args, None, True)
+            refs = self._q(form.lead if role == "lead" else form.recipient, args, None, True)
         else:
             form = self.policy.forms[rest.split(":")[0]]
-            items = self._q(form.lead, (args[0],), None, True) or []
+            refs = self._q(form.lead, (args[0],), None, True) or []
             rec = self._q(form.recipient, (args[1],), None, True)
-            items = None if items is None or rec is None else items + rec
-            if items is not None and form.pair is not None:
+            refs = None if refs is None or rec is None else refs + rec
+            if refs is not None and form.pair is not None:
                 pq = self._q(form.pair, args, form.name, True)
-                items = None if pq is None else items + pq
-        return _dedupe(items or [])
+                refs = None if pq is None else refs + pq
+        return [self._item(ref) for ref in _dedupe(refs or [])]
 
-    def _q_rule(self, rule: ir.Rule, code: str, want: bool) -> list[dict[str, Any]] | None:
+    def _item(self, ref: _Ref) -> dict[str, Any]:
+        key = (id(ref[0]), *ref[1:])  # conditions by identity: hashing one hashes its tree
+        hit = self._items.get(key)
+        if hit is None:
+            hit = self._items[key] = self._qualify_item(*ref)
+        return hit
+
+    def _q_rule(self, rule: ir.Rule, code: str, want: bool) -> list[_Ref] | None:
         key = (rule.name, code, want)
         if key not in self._q_rules:
             self._q_rules[key] = self._q_rule_uncached(rule, code, want)
         return self._q_rules[key]
 
-    def _q_rule_uncached(self, rule: ir.Rule, code: str, want: bool) -> list[dict[str, Any]] | None:
+    def _q_rule_uncached(self, rule: ir.Rule, code: str, want: bool) -> list[_Ref] | None:
         options = [self._q(rule.requires, (code,), None, want)]
         if rule.unless is not None:
             options.append(self._q(rule.unless, (code,), None, want))
@@ -748,7 +761,7 @@ class ProofBuilder:
             return _smallest(options)
         return _concat(options)
 
-    def _q(self, cond: ir.Cond, args: Args, pair_form: str | None, want: bool) -> list[dict[str, Any]] | None:
+    def _q(self, cond: ir.Cond, args: Args, pair_form: str | None, want: bool) -> list[_Ref] | None:
         if isinstance(cond, ir.CRef):
             return self._q_rule(self.policy.rule(cond.name), self.code_of(cond.who, args), want)
         if isinstance(cond, ir.CNot):
@@ -760,7 +773,7 @@ class ProofBuilder:
         t = self.truth(cond, args, pair_form)
         if (want and t is Truth.TRUE) or (not want and t is Truth.FALSE):
             return []
-        return [self._qualify_item(cond, args, want, t)]
+        return [(cond, args, want, t)]
 
     def _qualify_item(self, cond: ir.Cond, args: Args, want: bool, t: Truth) -> dict[str, Any]:
         # A pair condition's leaf belongs to the pair (LEAD:RECIPIENT), a role's to its provider.
@@ -812,25 +825,27 @@ def _gap(left: Any, right: Any, cond: ir.CCompare) -> Any:
     return None
 
 
-def _concat(options: list[list[dict[str, Any]] | None]) -> list[dict[str, Any]] | None:
+def _concat(options: list[list[_Ref] | None]) -> list[_Ref] | None:
     if any(o is None for o in options):
         return None
-    return [item for o in options if o is not None for item in o]
+    return [ref for o in options if o is not None for ref in o]
 
 
-def _smallest(options: list[list[dict[str, Any]] | None]) -> list[dict[str, Any]] | None:
+def _smallest(options: list[list[_Ref] | None]) -> list[_Ref] | None:
     real = [o for o in options if o is not None]
     if not real:
         return None
     return min(real, key=lambda o: len(_dedupe(o)))
 
 
-def _dedupe(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _dedupe(refs: list[_Ref]) -> list[_Ref]:
+    """The references once each, by what their items say: text, source, providers, must_be."""
     seen: set[tuple[Any, ...]] = set()
     out = []
-    for it in items:
-        key = (it["text"], it["source"]["line"], it["source"]["column"], it.get("provider"), it["must_be"])
+    for ref in refs:
+        cond, args, want, _ = ref
+        key = (cond.text, cond.span.line, cond.span.column, ":".join(args), want)
         if key not in seen:
             seen.add(key)
-            out.append(it)
+            out.append(ref)
     return out
