@@ -324,8 +324,17 @@ class _Observations:
     num: np.ndarray
     """float: the values for aggregation (a scale's levels as ranks), NaN when missing"""
 
-    def values(self, bundle: Bundle, sel: np.ndarray) -> np.ndarray:
-        """The runtime values (object, None when missing) of the rows ``sel``, as they are."""
+    def values(self, bundle: Bundle, sel: np.ndarray, t: ValueType) -> np.ndarray:
+        """The runtime values (object, None when missing) of the rows ``sel``, as they are (a
+        scale's levels read from their ranks when every present cell is a level)."""
+        cells = _encoded(bundle, "value")
+        if isinstance(t, ScaleType) and cells is not None:
+            ranks = self.num[sel]
+            missing = np.isnan(ranks)
+            if not (missing & (cells.codes[self.idx[sel]] >= 0)).any():
+                levels = np.array([*t.levels, None], dtype=object)
+                by_rank: np.ndarray = levels[np.where(missing, len(t.levels), ranks).astype(np.int64)]
+                return by_rank
         out: np.ndarray = bundle.observations["value"].to_numpy(dtype=object)[self.idx[sel]]
         return out
 
@@ -587,13 +596,18 @@ def _attribute(bundle: Bundle, req: AttributeValue, as_of: dt.date) -> Derived:
         }
     )
     values: np.ndarray | pd.Series
-    if isinstance(col.dtype, pd.StringDtype) and not isinstance(t, NumberType | PercentType | BoolType | DateType):
-        # Text in, text out: each provider's cell taken in Arrow (the row of its code, or none).
+    text = isinstance(col.dtype, pd.StringDtype) and not isinstance(t, NumberType | PercentType | BoolType | DateType)
+    if text or (isinstance(col.dtype, pd.BooleanDtype) and isinstance(t, BoolType)):
+        # Each provider's cell taken by position (the row of its code, or none: missing), in
+        # the column's own dtype, which is the result's: no Python object per cell.
         source = np.full(len(codes), -1, dtype=np.int64)
         source[pid[present]] = np.flatnonzero(present)
         source[qev["pid"].to_numpy(dtype=np.int64)] = -1
-        taken = as_arrow(col).take(pa.array(source, mask=source < 0))
-        values = pd.Series(pd.array(pa.chunked_array([taken.combine_chunks()]), dtype="string"))
+        if text:
+            taken = as_arrow(col).take(pa.array(source, mask=source < 0))
+            values = pd.Series(pd.array(pa.chunked_array([taken.combine_chunks()]), dtype="string"))
+        else:
+            values = pd.Series(col.array.take(source, allow_fill=True))
     else:
         values = np.empty(len(codes), dtype=object)
         values[:] = None
@@ -631,7 +645,7 @@ def _latest(bundle: Bundle, req: LatestMeasure, as_of: dt.date) -> Derived:
     first[1:] &= starts[1:] | ~at[:-1]
     values = _no_values(n, t)
     if values.dtype == object:
-        values[pid[first]] = obs.values(bundle, sel[first])
+        values[pid[first]] = obs.values(bundle, sel[first], t)
     else:  # numbers: the floats the runtime values are (None is NaN)
         values[pid[first]] = obs.num[sel[first]]
 
@@ -717,11 +731,12 @@ def _status(bundle: Bundle, req: StatusActive, as_of: dt.date) -> Derived:
     n = len(codes)
     asof = to_date(as_of)
     st = bundle.statuses
-    st = st[(st["status"] == req.status).fillna(False).to_numpy(dtype=bool)]
+    of_status = (st["status"] == req.status).fillna(False).to_numpy(dtype=bool)
+    pid = _table_pid(bundle, "statuses", "code")[of_status]
+    st = st[of_status]
     start = st["start"].to_numpy(dtype=DATE_DTYPE)
     end = st["end"].to_numpy(dtype=DATE_DTYPE)
     active = (start <= asof) & (np.isnat(end) | (end > asof))
-    pid = _pid(codes, st["code"])
     frame = pd.DataFrame(
         {"pid": pid, "file": st["file"].astype(str).to_numpy(dtype=object), "row": st["row"].to_numpy()}
     )
@@ -729,7 +744,7 @@ def _status(bundle: Bundle, req: StatusActive, as_of: dt.date) -> Derived:
     active = active[pid >= 0]
     is_active = np.zeros(n, dtype=bool)
     is_active[frame["pid"].to_numpy(dtype=np.int64)[active]] = True
-    values = is_active.astype(object)
+    unknown = np.zeros(n, dtype=bool)
     # Evidence: the active rows when active; otherwise every (inactive) row of the status.
     ev = frame[active | ~is_active[frame["pid"].to_numpy(dtype=np.int64)]]
     evidence: list[pd.DataFrame] = [ev]
@@ -745,8 +760,10 @@ def _status(bundle: Bundle, req: StatusActive, as_of: dt.date) -> Derived:
             pids_hit, wildcard = _spread(codes, q["code"], m)
             hit = _hit_mask(n, pids_hit, wildcard) & ~is_active
             hit_ids = np.flatnonzero(hit)
-            values[hit_ids] = None
+            unknown[hit_ids] = True
             evidence.append(_q_evidence(q, m, "code", codes, hit_ids))
+    # true, false, or missing (NA) where a quarantined row could have made it active
+    values = pd.Series(pd.arrays.BooleanArray(is_active & ~unknown, unknown))
     return _result(req, as_of, codes, values, BoolType(), lambda: evidence)
 
 
