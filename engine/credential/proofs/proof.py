@@ -614,35 +614,20 @@ class ProofBuilder:
     def leaf_json(self, cond: ir.Cond, args: Args, whole: Truth, fixed: str) -> str:
         operands = self.operands(cond, args)
         left = operands[0][1]
-        op: str
-        threshold: dict[str, Any]
+        head, threshold = self._fixed_of("leaf", cond, lambda: self._leaf_fixed(cond))
+        rows = left["rows"]
         if isinstance(cond, ir.CCompare):
             right = operands[1][1]
-            threshold = {k: right[k] for k in ("text", "value", "param", "since", "provider") if k in right}
-            kind, op, rows = "comparison", cond.op, left["rows"] + right["rows"]
-        else:
-            kind, rows = "comparison", left["rows"]
-            if isinstance(cond, ir.CIn):
-                op, threshold = "in", {"in": list(cond.members)}
-            elif isinstance(cond, ir.CBool):
-                op, threshold = "=", {"value": True}
-            else:
-                assert isinstance(cond, ir.CArr)
-                kind, op, threshold = "arrangement", ">=", {"value": 1}
-                if isinstance(cond.within, ir.VParam):
-                    value, since = self.ev.facts.params[cond.within.name]
-                    threshold.update(
-                        within=json_value(value),
-                        param=cond.within.name,
-                        since=since.isoformat() if since else None,
-                    )
+            rows = rows + right["rows"]
+            if threshold is None:  # a provider's value: the threshold is this provider's
+                threshold = dumps({k: right[k] for k in ("text", "value", "param", "since", "provider") if k in right})
         text = (
-            f'{{"kind": "{kind}", "outcome": "{whole.value}", {fixed}, "op": {dumps(op)}, '
+            f'{{"kind": {head[0]}, "outcome": "{whole.value}", {fixed}, "op": {head[1]}, '
             f'"value": {dumps(left["value"])}'
         )
         if "provider" in left:
             text += f', "provider": {jstr(left["provider"])}'
-        text += f', "threshold": {dumps(threshold)}, "evidence": {self.evidence(rows)}'
+        text += f', "threshold": {threshold}, "evidence": {self.evidence(rows)}'
         if whole is Truth.UNKNOWN:
             missing = sorted(
                 self._missing_label(describe_value(v), o.get("provider", args[0]), args)
@@ -651,6 +636,30 @@ class ProofBuilder:
             )
             text += f', "missing": {dumps(missing)}'
         return text + ', "children": []}'
+
+    def _leaf_fixed(self, cond: ir.Cond) -> tuple[tuple[str, str], str | None]:
+        """A leaf's kind and op as JSON text, and its threshold's unless a provider's value sets it."""
+        threshold: dict[str, Any]
+        if isinstance(cond, ir.CCompare):
+            if not isinstance(cond.right, ir.VConst | ir.VParam):
+                return (dumps("comparison"), dumps(cond.op)), None
+            right = self.operand(cond.right, ())
+            threshold = {k: right[k] for k in ("text", "value", "param", "since") if k in right}
+            return (dumps("comparison"), dumps(cond.op)), dumps(threshold)
+        if isinstance(cond, ir.CIn):
+            return (dumps("comparison"), dumps("in")), dumps({"in": list(cond.members)})
+        if isinstance(cond, ir.CBool):
+            return (dumps("comparison"), dumps("=")), dumps({"value": True})
+        assert isinstance(cond, ir.CArr)
+        threshold = {"value": 1}
+        if isinstance(cond.within, ir.VParam):
+            value, since = self.ev.facts.params[cond.within.name]
+            threshold.update(
+                within=json_value(value),
+                param=cond.within.name,
+                since=since.isoformat() if since else None,
+            )
+        return (dumps("arrangement"), dumps(">=")), dumps(threshold)
 
     # ---- missing values of an undetermined decision -----------------------
     def missing(self, subject: str, args: Args) -> list[str]:
