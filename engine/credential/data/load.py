@@ -31,7 +31,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from credential.diagnostics import Diagnostic, DiagnosticError, Severity
 
@@ -337,6 +336,8 @@ def _float_texts(col: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def read_parquet_table(path: Path, name: str) -> tuple[RawTable, str]:
+    import pyarrow.parquet as pq  # only Parquet bundles need it (10 ms to import)
+
     data = path.read_bytes()
     try:
         table = pq.read_table(pa.BufferReader(data))
