@@ -126,8 +126,8 @@ class Evaluation:
 
     def ids(self, codes: Sequence[str]) -> tuple[int, ...]:
         """The Datalog ids of providers (raises KeyError for a code the bundle does not have)."""
-        _ = self.codes  # builds the code -> id table
-        return tuple(self._pos[c] for c in codes)
+        positions = self.positions
+        return tuple(positions[c] for c in codes)
 
     def prefetch(self, preds: Sequence[str]) -> None:
         """Read the provider masks of several predicates at once (one query on DuckDB)."""
@@ -144,9 +144,7 @@ class Evaluation:
 
     def holds(self, pred: str, args: tuple[str, ...]) -> bool:
         if len(args) == 1:
-            if self._codes is None:
-                _ = self.codes  # builds the code -> id table
-            i = self._pos.get(args[0])
+            i = self.positions.get(args[0])
             if i is not None:
                 flags = self._flags.get(pred)
                 if flags is None:

@@ -294,7 +294,6 @@ def _observation_index(bundle: Bundle) -> tuple[dict[str, np.ndarray], np.ndarra
     columns = {
         "pe": obs["period_end"].to_numpy(dtype=DATE_DTYPE),
         "row": obs["row"].to_numpy(dtype=np.int64),
-        "all_providers": np.array(bool((pid >= 0).all())),
     }
     out = (by_measure, pid, columns)
     bundle._cache[key] = out
@@ -360,8 +359,8 @@ def _observations(bundle: Bundle, measure: str) -> _Observations:
     by_measure, pid_all, columns = _observation_index(bundle)
     idx = by_measure.get(measure, np.zeros(0, dtype=np.int64))
     pid = pid_all[idx]
-    if not columns["all_providers"].all():  # rows of codes that are not providers are left out
-        known = pid >= 0
+    known = pid >= 0
+    if not known.all():  # rows of codes that are not providers are left out (copied only if any)
         idx, pid = idx[known], pid[known]
     pe = columns["pe"][idx]
     row = columns["row"][idx]

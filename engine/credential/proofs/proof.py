@@ -120,7 +120,7 @@ class ProofBuilder:
         self._role_kids: dict[tuple[str, str, str], str] = {}
         self._operand_memo: dict[tuple[int, int, Args], dict[str, Any]] = {}
         self._row_text: dict[tuple[str, int], str] = {}
-        self._item_text: dict[int, tuple[dict[str, Any], str]] = {}  # keeps the item: its id is the key
+        self._item_text: dict[tuple[int, Args, bool, Truth], str] = {}
         self._slot_text: dict[tuple[int, str], str] = {}
         # templates (see _templated): per subject and per rule a trie of truth reads, kept for the
         # builder's life (they hold no provider's data; the slots are filled per provider)
@@ -262,7 +262,8 @@ class ProofBuilder:
         return hit
 
     # ---- operands ---------------------------------------------------------
-    def operand(self, v: ir.Value, args: Args) -> dict[str, Any]:
+    def _fixed_operand(self, v: ir.VConst | ir.VParam) -> dict[str, Any]:
+        """A constant or parameter operand: the same for every provider."""
         if isinstance(v, ir.VConst):
             return {
                 "text": v.text or str(v.value),
@@ -270,34 +271,22 @@ class ProofBuilder:
                 "raw": v.value,
                 "rows": [],
             }
-        if isinstance(v, ir.VParam):
-            value, since = self.ev.facts.params[v.name]
-            return {
-                "text": v.name,
-                "value": json_value(value, v.type),
-                "param": v.name,
-                "since": since.isoformat() if since else None,
-                "raw": value,
-                "rows": [],
-            }
-        code = self.code_of(v.who, args)
-        value, rows = self.lookup(v, code)
-        out: dict[str, Any] = {
-            "text": describe_value(v),
+        value, since = self.ev.facts.params[v.name]
+        return {
+            "text": v.name,
             "value": json_value(value, v.type),
+            "param": v.name,
+            "since": since.isoformat() if since else None,
             "raw": value,
-            "rows": rows,
+            "rows": [],
         }
-        if len(args) == 2:
-            out["provider"] = code
-        return out
 
     def operands(self, cond: ir.Cond, args: Args) -> list[tuple[ir.Value, dict[str, Any]]]:
         """A leaf's operands and what they are for these providers (read once a block; callers do not change them)."""
         specs = self._operand_specs.get(id(cond))
         if specs is None:
             specs = self._operand_specs[id(cond)] = [
-                (v, self.operand(v, ()), None, "")
+                (v, self._fixed_operand(v), None, "")
                 if isinstance(v, ir.VConst | ir.VParam)
                 else (v, None, self._derived_index(v), describe_value(v))
                 for v in self._operands(cond)
@@ -431,7 +420,7 @@ class ProofBuilder:
         return jstr(code) if self._trace is None else self._slot("code", None)
 
     def _to_qualify_json(self, subject: str, args: Args) -> str:
-        return "[" + ", ".join(map(self._item_json, self.to_qualify(subject, args))) + "]"
+        return "[" + ", ".join(map(self._item_json, self._qualify_refs(subject, args))) + "]"
 
     def _proof_json(self, subject: str, args: Args) -> str:
         kind, _, rest = subject.partition(":")
@@ -601,12 +590,13 @@ class ProofBuilder:
             return text + ', "children": []}'
         return self.leaf_json(cond, args, whole, fixed)
 
-    def _item_json(self, item: dict[str, Any]) -> str:
-        """A ``to_qualify`` item as JSON text (items a rule's memo shares are encoded once a block)."""
-        hit = self._item_text.get(id(item))
+    def _item_json(self, ref: _Ref) -> str:
+        """A ``to_qualify`` item as JSON text (encoded once a block, however many proofs list it)."""
+        key = _ref_key(ref)
+        hit = self._item_text.get(key)
         if hit is None:
-            hit = self._item_text[id(item)] = (item, dumps(item))
-        return hit[1]
+            hit = self._item_text[key] = dumps(self._item(ref))
+        return hit
 
     def _missing_label(self, text: str, code: str, args: Args) -> str:
         return f"{code}: {text}" if len(args) == 2 else text
@@ -620,7 +610,7 @@ class ProofBuilder:
             right = operands[1][1]
             rows = rows + right["rows"]
             if threshold is None:  # a provider's value: the threshold is this provider's
-                threshold = dumps({k: right[k] for k in ("text", "value", "param", "since", "provider") if k in right})
+                threshold = dumps(_threshold(right))
         text = (
             f'{{"kind": {head[0]}, "outcome": "{whole.value}", {fixed}, "op": {head[1]}, '
             f'"value": {dumps(left["value"])}'
@@ -643,9 +633,7 @@ class ProofBuilder:
         if isinstance(cond, ir.CCompare):
             if not isinstance(cond.right, ir.VConst | ir.VParam):
                 return (dumps("comparison"), dumps(cond.op)), None
-            right = self.operand(cond.right, ())
-            threshold = {k: right[k] for k in ("text", "value", "param", "since") if k in right}
-            return (dumps("comparison"), dumps(cond.op)), dumps(threshold)
+            return (dumps("comparison"), dumps(cond.op)), dumps(_threshold(self._fixed_operand(cond.right)))
         if isinstance(cond, ir.CIn):
             return (dumps("comparison"), dumps("in")), dumps({"in": list(cond.members)})
         if isinstance(cond, ir.CBool):
@@ -732,6 +720,9 @@ class ProofBuilder:
     # and builds the items of the list it keeps only: which leaves fail follows from the truths,
     # what an item says (values, gaps) from the provider's data.
     def to_qualify(self, subject: str, args: Args) -> list[dict[str, Any]]:
+        return [self._item(ref) for ref in self._qualify_refs(subject, args)]
+
+    def _qualify_refs(self, subject: str, args: Args) -> list[_Ref]:
         kind, _, rest = subject.partition(":")
         if kind == "credential":
             refs = self._q_rule(self.policy.credentials[rest], args[0], True)
@@ -747,10 +738,10 @@ class ProofBuilder:
             if refs is not None and form.pair is not None:
                 pq = self._q(form.pair, args, form.name, True)
                 refs = None if pq is None else refs + pq
-        return [self._item(ref) for ref in _dedupe(refs or [])]
+        return _dedupe(refs or [])
 
     def _item(self, ref: _Ref) -> dict[str, Any]:
-        key = (id(ref[0]), *ref[1:])  # conditions by identity: hashing one hashes its tree
+        key = _ref_key(ref)
         hit = self._items.get(key)
         if hit is None:
             hit = self._items[key] = self._qualify_item(*ref)
@@ -818,6 +809,12 @@ class ProofBuilder:
         return item
 
 
+def _threshold(right: dict[str, Any]) -> dict[str, Any]:
+    """A comparison's threshold as a proof shows it: its right operand's text, value, parameter
+    (with the date it took effect) and, for another provider's value, that provider."""
+    return {k: right[k] for k in ("text", "value", "param", "since", "provider") if k in right}
+
+
 def _gap(left: Any, right: Any, cond: ir.CCompare) -> Any:
     if left is None or right is None:
         return None
@@ -832,6 +829,12 @@ def _gap(left: Any, right: Any, cond: ir.CCompare) -> Any:
         except TypeError:
             return None
     return None
+
+
+def _ref_key(ref: _Ref) -> tuple[int, Args, bool, Truth]:
+    """A reference as a key: its condition by identity (hashing a condition hashes its tree)."""
+    cond, args, want, t = ref
+    return id(cond), args, want, t
 
 
 def _concat(options: list[list[_Ref] | None]) -> list[_Ref] | None:
