@@ -32,6 +32,16 @@ def _display(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
+def _use_target(p: Path, name: str) -> Path | None:
+    """The file a ``use`` in ``p`` names, resolved; None when the name cannot be a file's."""
+    try:
+        target = (p.parent / name).resolve()
+        target.is_file()  # raises for a name the system refuses (too long, say)
+    except (ValueError, OSError):
+        return None
+    return target
+
+
 def parse_with_uses(path: str | Path) -> tuple[list[ParseResult], list[Diagnostic]]:
     """The root file's parse and those of every file it uses (transitively, each once)."""
     root_path = Path(path).resolve()
@@ -47,7 +57,17 @@ def parse_with_uses(path: str | Path) -> tuple[list[ParseResult], list[Diagnosti
         for d in res.tree.decls:
             if not isinstance(d, ast.UseDecl):
                 continue
-            target = (p.parent / d.path.value).resolve()
+            target = _use_target(p, d.path.value)
+            if target is None:  # no file can have this name (a NUL byte, a name too long)
+                diags.append(
+                    error(
+                        "check.use-not-found",
+                        f"cannot find `{d.path.value}` (not a usable file name)",
+                        d.path.span,
+                        help="paths in `use` are relative to the file that says `use`",
+                    )
+                )
+                continue
             if target in stack or target == p:
                 chain = " -> ".join(
                     _display(x) for x in [*stack, p, target][stack.index(target) if target in stack else -2 :]
