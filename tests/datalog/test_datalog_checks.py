@@ -7,7 +7,9 @@ from collections.abc import Mapping, Sequence
 import pytest
 
 from credential.datalog import (
+    DEFAULT_LIMITS,
     DatalogError,
+    Limits,
     Program,
     check_program,
     evaluate,
@@ -30,7 +32,10 @@ def code_of(text: str, facts: Mapping[str, list[tuple[object, ...]]] | None = No
     [
         ("p(X) :- q(Y).", "variable X in the head"),
         ("p(X).", "variable X in the head"),
-        ("p(X) :- q(X), not r(Y).", "variable Y in `not r(...)`"),
+        ("p(X) :- q(X), not r(Y), not s(Y).", "variable Y in `not r(...)`"),  # in two negations
+        ("p(X) :- q(X), not r(X, Y), Y > 1.", "variable Y in `not r(...)`"),  # also in a comparison
+        ("p(X, Y) :- q(X), not r(X, Y).", "variable Y in the head"),
+        ("p(X) :- q(X), not r(X + Y).", "variable Y in arithmetic in `not r(...)`"),
         ("p(X) :- q(X), Y > 1.", "variable Y in a comparison"),
         ("p(_) :- q(X).", "anonymous variable _ in the head"),
         ("p(X) :- q(X), r(Y + 1).", "variable Y in arithmetic in r(...)"),
@@ -54,6 +59,8 @@ def test_equality_binds_variables() -> None:
         "p(Y) :- q(X), X + 1 = Y.",
         'p(Y) :- Y = "const".',
         "p(X) :- q(X), not r(X, _).",  # _ in a negation is existential
+        "p(X) :- q(X), not r(X, Y).",  # so is a variable that occurs in one negated atom only
+        "p(X) :- q(X), not r(X, Y, Y).",
         "p(X) :- q(X + 1), s(X).",
     ):
         check_program(parse_program(text))
@@ -153,7 +160,7 @@ class _Recorder:
     calls = 0
 
     def run(
-        self, program: Program, facts: Mapping[str, Sequence[tuple[object, ...]]]
+        self, program: Program, facts: Mapping[str, Sequence[tuple[object, ...]]], limits: Limits = DEFAULT_LIMITS
     ) -> dict[str, set[tuple[object, ...]]]:
         _Recorder.calls += 1
         return {}

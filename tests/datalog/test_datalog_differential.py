@@ -214,12 +214,17 @@ def cases(
                         pred, n = draw(st.sampled_from(lower))
                         neg_args: list[Term] = []
                         for _ in range(n):
-                            c = draw(st.sampled_from(["var", "anon", "const"] if bound else ["anon", "const"]))
+                            # "exist": a named variable that occurs in this negated atom only (existential;
+                            # it may occur twice here, meaning the two arguments are equal)
+                            kinds = ["var", "anon", "const", "exist"] if bound else ["anon", "const", "exist"]
+                            c = draw(st.sampled_from(kinds))
                             neg_args.append(
                                 Var(draw(st.sampled_from(bound)))
                                 if c == "var"
                                 else Var("_")
                                 if c == "anon"
+                                else Var(f"E{i}")
+                                if c == "exist"
                                 else Const(draw(value))
                             )
                         body.append(Negation(Atom(pred, tuple(neg_args))))

@@ -12,9 +12,11 @@ from .checks import check_program, find_errors, stratify
 from .errors import DatalogError
 from .evaluate import Model, evaluate, evaluate_program
 from .ir import Atom, BinOp, BodyLiteral, Comparison, Const, Negation, Program, Rule, Term, Value, Var
+from .limits import DEFAULT_LIMITS, Limits
 from .syntax import format_program, format_rule, format_term, parse_program, parse_rule
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "Atom",
     "Backend",
     "BinOp",
@@ -22,6 +24,7 @@ __all__ = [
     "Comparison",
     "Const",
     "DatalogError",
+    "Limits",
     "Model",
     "Negation",
     "Program",

@@ -19,6 +19,7 @@ from typing import Protocol, runtime_checkable
 from .columns import Columns
 from .errors import DatalogError
 from .ir import Program
+from .limits import DEFAULT_LIMITS, Limits
 from .values import Row
 
 __all__ = ["Backend", "available_backends", "get_backend", "register_backend"]
@@ -30,8 +31,10 @@ class Backend(Protocol):
 
     name: str
 
-    def run(self, program: Program, facts: Mapping[str, Sequence[Row] | Columns]) -> Mapping[str, set[Row]]:
-        """Every predicate (given and derived) mapped to its rows."""
+    def run(
+        self, program: Program, facts: Mapping[str, Sequence[Row] | Columns], limits: Limits = DEFAULT_LIMITS
+    ) -> Mapping[str, set[Row]]:
+        """Every predicate (given and derived) mapped to its rows, within ``limits`` (``datalog.limit``)."""
         ...
 
 

@@ -5,7 +5,11 @@ body atom, or if it stands alone on one side of an ``=`` whose other side only u
 (``Y = X + 1`` binds ``Y`` once ``X`` is bound; this is applied until nothing changes). Every variable
 of the head, of a negated atom, of a comparison and of arithmetic must be bound; ``_`` may not appear in
 the head, in a comparison or in arithmetic. ``_`` in a negated atom is existential:
-``not edge(X, _)`` holds when ``X`` has no outgoing edge.
+``not edge(X, _)`` holds when ``X`` has no outgoing edge. So is a named variable that occurs in one
+negated atom and nowhere else in the rule (Nemo's and Soufflé's reading): ``not edge(X, Y)`` with ``Y``
+unbound elsewhere means "no ``Y`` exists", and ``not edge(X, Y, Y)`` "no ``Y`` with ``edge(X, Y, Y)``".
+A variable that occurs in two negated atoms, or inside arithmetic in one, is not existential: it must
+be bound (the two readings, one ``Y`` or two, differ, so the program has to say which).
 
 Stratification (``datalog.unstratifiable``): no cycle in the predicate dependency graph may go
 through a negated edge. ``stratify`` returns the strata, lowest first.
@@ -24,6 +28,7 @@ from .syntax import format_rule
 __all__ = [
     "check_program",
     "dependency_graph",
+    "existential_variables",
     "find_errors",
     "predicate_arities",
     "rule_safety_errors",
@@ -97,9 +102,36 @@ def _bound_variables(rule: Rule) -> set[str]:
     return bound
 
 
+def existential_variables(rule: Rule) -> dict[int, frozenset[str]]:
+    """The named existential variables of each negated body literal, by its index in ``rule.body``.
+
+    A variable is existential in ``not q(...)`` when it stands there as a direct argument (possibly
+    more than once), not inside arithmetic, and occurs nowhere else in the rule.
+    """
+    elsewhere: set[str] = {n for a in rule.head.args for n in term_variables(a)}
+    direct: dict[int, set[str]] = {}
+    seen_in: dict[str, int] = {}
+    for i, lit in enumerate(rule.body):
+        if isinstance(lit, Atom):
+            elsewhere.update(n for a in lit.args for n in term_variables(a))
+        elif isinstance(lit, Negation):
+            names = {a.name for a in lit.atom.args if isinstance(a, Var) and not a.is_anonymous}
+            inside = {n for a in lit.atom.args if isinstance(a, BinOp) for n in term_variables(a)}
+            elsewhere.update(inside)
+            for name in names:
+                if seen_in.setdefault(name, i) != i:
+                    elsewhere.add(name)  # in two negated atoms
+            direct[i] = names
+        else:
+            elsewhere.update(term_variables(lit.left))
+            elsewhere.update(term_variables(lit.right))
+    return {i: frozenset(names - elsewhere) for i, names in direct.items() if names - elsewhere}
+
+
 def rule_safety_errors(rule: Rule) -> list[DatalogError]:
     """Every safety problem of one rule (see the module docstring)."""
     bound = _bound_variables(rule)
+    existential = existential_variables(rule)
     errors: list[DatalogError] = []
     text = format_rule(rule)
 
@@ -108,21 +140,26 @@ def rule_safety_errors(rule: Rule) -> list[DatalogError]:
             DatalogError("datalog.unsafe-variable", f"{message} in `{text}`{_where(rule)}", origin=rule.origin)
         )
 
-    def check_terms(terms: Iterable[Term], where: str, allow_anonymous: bool) -> None:
+    def check_terms(
+        terms: Iterable[Term], where: str, allow_anonymous: bool, free: frozenset[str] | None = None
+    ) -> None:
+        """``free``: in a negated atom, its existential variables (arithmetic there is named as such)."""
         for term in terms:
+            place = f"in arithmetic {where}" if isinstance(term, BinOp) and free is not None else where
             for name in term_variables(term):
                 if name == "_":
                     if not allow_anonymous or isinstance(term, BinOp):
-                        report(f"anonymous variable _ {where}")
-                elif name not in bound:
-                    report(f"variable {name} {where} is not bound by a positive body atom")
+                        report(f"anonymous variable _ {place}")
+                elif name not in bound and not (free and name in free and isinstance(term, Var)):
+                    report(f"variable {name} {place} is not bound by a positive body atom")
 
     check_terms(rule.head.args, "in the head", allow_anonymous=False)
-    for lit in rule.body:
+    for i, lit in enumerate(rule.body):
         if isinstance(lit, Atom):
             check_terms((a for a in lit.args if isinstance(a, BinOp)), f"in arithmetic in {lit.pred}(...)", False)
         elif isinstance(lit, Negation):
-            check_terms(lit.atom.args, f"in `not {lit.atom.pred}(...)`", allow_anonymous=True)
+            free = existential.get(i, frozenset())
+            check_terms(lit.atom.args, f"in `not {lit.atom.pred}(...)`", allow_anonymous=True, free=free)
         else:
             check_terms((lit.left, lit.right), "in a comparison", allow_anonymous=False)
     # report each (message) once

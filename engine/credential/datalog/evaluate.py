@@ -11,6 +11,7 @@ from .backend import get_backend
 from .checks import check_program
 from .columns import Columns
 from .ir import Program, Value
+from .limits import DEFAULT_LIMITS, Limits
 from .syntax import parse_program
 from .values import Row, normalize_facts, typed_row
 
@@ -106,14 +107,16 @@ def _as_program(rules: Program | str | Iterable[str]) -> Program:
     return program
 
 
-def evaluate_program(program: Program, facts: Facts, backend: str = "pydatalog") -> Model:
-    """Check ``program`` against ``facts`` (arity, safety, stratification), then evaluate it."""
+def evaluate_program(
+    program: Program, facts: Facts, backend: str = "pydatalog", limits: Limits = DEFAULT_LIMITS
+) -> Model:
+    """Check ``program`` against ``facts`` (arity, safety, stratification), then evaluate it within ``limits``."""
     rows, arities = normalize_facts(facts)
     check_program(program, arities)
     engine = get_backend(backend)
     if not getattr(engine, "columnar", False):
         rows = {p: r.rows() if isinstance(r, Columns) else r for p, r in rows.items()}
-    relations = engine.run(program, rows)
+    relations = engine.run(program, rows, limits=limits)
     missing = [p for p in (*program.predicates(), *rows) if p not in relations]
     if missing:
         relations = dict(relations)
@@ -122,6 +125,8 @@ def evaluate_program(program: Program, facts: Facts, backend: str = "pydatalog")
     return Model(relations)
 
 
-def evaluate(facts: Facts, rules: Program | str | Iterable[str], backend: str = "pydatalog") -> dict[str, set[Row]]:
+def evaluate(
+    facts: Facts, rules: Program | str | Iterable[str], backend: str = "pydatalog", limits: Limits = DEFAULT_LIMITS
+) -> dict[str, set[Row]]:
     """Evaluate rules (a ``Program``, or Datalog texts) over facts; every predicate's rows."""
-    return dict(evaluate_program(_as_program(rules), facts, backend).relations)
+    return dict(evaluate_program(_as_program(rules), facts, backend, limits).relations)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from itertools import count
 from typing import TypeAlias
 
-from .checks import dependency_graph, sccs
+from .checks import dependency_graph, existential_variables, sccs
 from .columns import Columns
 from .errors import DatalogError
 from .ir import Atom, BinOp, Comparison, Const, Negation, Program, Rule, Term, Var, term_variables
@@ -135,8 +135,9 @@ def plan_rule(rule: Rule, recursive_preds: frozenset[str] = frozenset()) -> Plan
             head_args.append(arg)
     head = Atom(rule.head.pred, tuple(head_args))
 
+    named_existential = existential_variables(rule)
     positives: list[Atom] = []
-    for lit in rule.body:
+    for index, lit in enumerate(rule.body):
         if isinstance(lit, Atom):
             args: list[Term] = []
             for arg in lit.args:
@@ -152,9 +153,14 @@ def plan_rule(rule: Rule, recursive_preds: frozenset[str] = frozenset()) -> Plan
         elif isinstance(lit, Negation):
             args = []
             existential: set[str] = set()
+            renamed: dict[str, str] = {}  # a named existential variable: one fresh name for its occurrences
             for arg in lit.atom.args:
                 if isinstance(arg, Var) and arg.is_anonymous:
                     name = fresh("a")
+                    existential.add(name)
+                    args.append(Var(name))
+                elif isinstance(arg, Var) and arg.name in named_existential.get(index, ()):
+                    name = renamed.setdefault(arg.name, fresh("e"))
                     existential.add(name)
                     args.append(Var(name))
                 elif isinstance(arg, BinOp):

@@ -21,7 +21,9 @@ int and a float beyond 2**53 use double precision.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import count
@@ -34,6 +36,7 @@ import pyarrow as pa
 from ..columns import Columns, column_kind
 from ..errors import DatalogError
 from ..ir import BinOp, Const, Program, Term, Var
+from ..limits import DEFAULT_LIMITS, Deadline, Limits
 from ..plan import AntiJoin, Bind, Component, Filter, PlannedRule, Scan, arities, plan_program
 from ..values import Row, transpose
 
@@ -376,10 +379,16 @@ class _Compiler:
     def not_exists(self, step: AntiJoin, env: Mapping[str, SV]) -> str:
         alias = f"t{next(self.aliases)}"
         conditions = []
+        first: dict[str, SV] = {}  # an existential variable's first column: later occurrences must equal it
         for j, (arg, k) in enumerate(zip(step.atom.args, self.kinds[step.atom.pred], strict=True)):
+            col = column_sv(k, f"{alias}.c{j}")
             if isinstance(arg, Var) and arg.name in step.existential:
+                if arg.name in first:
+                    conditions.append(sql_equal(first[arg.name], col))
+                else:
+                    first[arg.name] = col
                 continue
-            conditions.append(sql_equal(self.term(arg, env), column_sv(k, f"{alias}.c{j}")))
+            conditions.append(sql_equal(self.term(arg, env), col))
         cond = _and(*conditions)
         if cond == "FALSE":
             return "TRUE"
@@ -406,18 +415,34 @@ class DuckDBBackend:
     name = "duckdb"
     columnar = True
 
-    def run(self, program: Program, facts: Mapping[str, Sequence[Row] | Columns]) -> Mapping[str, set[Row]]:
+    def run(
+        self, program: Program, facts: Mapping[str, Sequence[Row] | Columns], limits: Limits = DEFAULT_LIMITS
+    ) -> Mapping[str, set[Row]]:
         con = duckdb.connect(":memory:")
+        deadline = Deadline(limits)
+        # a statement still running at the time limit is interrupted from a timer thread
+        timer = threading.Timer(limits.timeout, _interrupt, (con,)) if limits.timeout is not None else None
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
         try:
-            return self._run(con, program, facts)
+            return self._run(con, program, facts, deadline)
         except (duckdb.OutOfRangeException, duckdb.ConversionException) as e:
             con.close()
             raise DatalogError("datalog.runtime", f"duckdb: {e}") from e
+        except duckdb.InterruptException as e:
+            con.close()
+            raise deadline.timed_out([]) from e
         except BaseException:
             con.close()
             raise
+        finally:
+            if timer is not None:
+                timer.cancel()
 
-    def _run(self, con: Any, program: Program, facts: Mapping[str, Sequence[Row] | Columns]) -> _Relations:
+    def _run(
+        self, con: Any, program: Program, facts: Mapping[str, Sequence[Row] | Columns], deadline: Deadline
+    ) -> _Relations:
         components = plan_program(program)
         rows: dict[str, list[Row] | Columns] = {p: r if isinstance(r, Columns) else list(r) for p, r in facts.items()}
         arity = arities(program, rows)
@@ -460,12 +485,19 @@ class DuckDBBackend:
             rules = [r for r in comp.rules if not r.is_ground_fact and not r.never]
             if not rules:
                 continue
-            if comp.recursive and len(comp.preds) == 1 and all(_recursive_scans(r, comp) <= 1 for r in rules):
+            deadline.check(comp.preds)
+            if (
+                comp.recursive
+                and len(comp.preds) == 1
+                and all(_recursive_scans(r, comp) <= 1 for r in rules)
+                and not any(_computes_values(r) for r in rules)
+            ):
+                # one recursive CTE: it can only derive tuples over known values, so it terminates
                 flush()
                 self._linear(con, compiler, comp.preds[0], rules)
             elif comp.recursive:
                 flush()
-                self._recursive(con, compiler, comp, rules)
+                self._recursive(con, compiler, comp, rules, deadline)
             else:
                 for pred in comp.preds:
                     if pred in copies:
@@ -501,7 +533,9 @@ class DuckDBBackend:
         _insert_new(con, _table(pred), [cte], _table(pred))
 
     @staticmethod
-    def _recursive(con: Any, compiler: _Compiler, comp: Component, rules: list[PlannedRule]) -> None:
+    def _recursive(
+        con: Any, compiler: _Compiler, comp: Component, rules: list[PlannedRule], deadline: Deadline
+    ) -> None:
         members = set(comp.preds)
         for pred in comp.preds:
             cols = ", ".join(f"{n} {t}" for n, t in _columns(compiler.kinds[pred]))
@@ -516,7 +550,8 @@ class DuckDBBackend:
             for pos, step in enumerate(rule.steps)
             if isinstance(step, Scan) and step.atom.pred in members
         ]
-        while True:
+        for round_no in count():
+            deadline.check(comp.preds, round_no)
             by_pred: dict[str, list[str]] = {}
             for rule, sources in plans:
                 sql = compiler.select(rule, sources)
@@ -677,6 +712,17 @@ def _copies(
             ):
                 out[pred] = atom.pred
     return out
+
+
+def _interrupt(con: Any) -> None:
+    """Stop the statement running on ``con`` (the time limit); the evaluation may have just ended."""
+    with contextlib.suppress(duckdb.Error):
+        con.interrupt()
+
+
+def _computes_values(rule: PlannedRule) -> bool:
+    """Whether the rule binds a variable to arithmetic (so recursion through it may not terminate)."""
+    return any(isinstance(step, Bind) and isinstance(step.expr, BinOp) for step in rule.steps)
 
 
 def _recursive_scans(rule: PlannedRule, comp: Component) -> int:

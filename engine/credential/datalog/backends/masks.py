@@ -24,6 +24,7 @@ import numpy as np
 from ..columns import Columns
 from ..errors import DatalogError
 from ..ir import Const, Program, Term, Var
+from ..limits import DEFAULT_LIMITS, Limits
 from ..plan import AntiJoin, Bind, Component, Filter, PlannedRule, Scan, arities, plan_program
 from ..values import Row
 
@@ -335,7 +336,10 @@ class MasksBackend:
     name = "masks"
     columnar = True
 
-    def run(self, program: Program, facts: Mapping[str, Sequence[Row] | Columns]) -> Mapping[str, set[Row]]:
+    def run(
+        self, program: Program, facts: Mapping[str, Sequence[Row] | Columns], limits: Limits = DEFAULT_LIMITS
+    ) -> Mapping[str, set[Row]]:
+        # the fragment is non-recursive: every program in it ends after one pass per stratum
         components = plan_program(program)
         try:
             params, keyed = _check(components, facts)

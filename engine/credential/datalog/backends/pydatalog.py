@@ -32,6 +32,7 @@ from pyDatalog import pyEngine
 from pyDatalog.Logic import Logic
 
 from ..ir import BinOp, Const, Program, Term, Var
+from ..limits import DEFAULT_LIMITS, Deadline, Limits
 from ..plan import AntiJoin, Bind, Component, Filter, PlannedRule, Scan, arities, plan_program
 from ..values import Row, arith, compare
 
@@ -119,9 +120,12 @@ class PyDatalogBackend:
 
     name = "pydatalog"
 
-    def run(self, program: Program, facts: Mapping[str, Sequence[Row]]) -> dict[str, set[Row]]:
+    def run(
+        self, program: Program, facts: Mapping[str, Sequence[Row]], limits: Limits = DEFAULT_LIMITS
+    ) -> dict[str, set[Row]]:
         Logic()  # fresh, thread-local state
         pyEngine.Float_Precision = None
+        self._deadline = Deadline(limits)
         try:
             return self._run(program, facts)
         finally:
@@ -164,6 +168,7 @@ class PyDatalogBackend:
         for i, comp in enumerate(components):
             if not any(derived.get(name) for name in comp.preds):
                 continue
+            self._deadline.check(comp.preds)
             if comp.recursive:
                 found_by_pred = self._drive(comp, derived, preds, rows)
             else:
@@ -222,6 +227,7 @@ class PyDatalogBackend:
         plans: list[tuple[PlannedRule, int | None]] = list(first)
         new: dict[str, set[tuple[object, ...]]] = {}
         for round_no in count():
+            self._deadline.check(comp.preds, round_no)
             deltas: dict[str, Any] = {}  # predicate -> this round's delta predicate (last round's news)
             if round_no:
                 for name in comp.preds:
