@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-POLICY = ROOT / "policies" / "dalton_2014.cred"
+POLICY = ROOT / "bench" / "policy" / "dalton_2014_v1.cred"  # what the hand-written peers implement
 DEFAULT_SIZES = (200, 2000, 20000, 100000)
 AS_OF = dt.date(2026, 11, 22)
 

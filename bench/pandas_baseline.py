@@ -1,4 +1,7 @@
-"""A hand-written pandas implementation of ``policies/dalton_2014.cred`` (the benchmark's baseline).
+"""A hand-written pandas implementation of the benchmark policy (the scale benchmark's baseline).
+
+The policy is ``bench/policy/dalton_2014_v1.cred``, a frozen copy of ``policies/dalton_2014.cred`` at
+version 1.0.0 (``bench/duckdb_baseline.py`` implements it in SQL).
 
 This is what a competent analyst would write *without* the credential engine: read the
 bundle's CSV files with pandas, derive each provider's values as of a date with

@@ -1,9 +1,10 @@
-"""The pandas baseline of the scale benchmark decides exactly what the engine decides.
+"""The scale benchmark's peers decide exactly what the engine decides.
 
-``bench/pandas_baseline.py`` is a hand-written pandas version of ``policies/dalton_2014.cred``;
-the benchmark compares the engine's speed with it, which is only fair if both compute the
-same thing.  Here, for every provider and every per-provider subject (credentials and form
-roles), the baseline's outcome must equal ``credential.engine.run``'s, on:
+``bench/pandas_baseline.py`` (pandas) and ``bench/duckdb_baseline.py`` (one DuckDB SQL query) are
+hand-written versions of the benchmark policy ``bench/policy/dalton_2014_v1.cred`` (a frozen copy
+of the reference policy at 1.0.0); the benchmark compares the engine's speed with them, which is
+only fair if all three compute the same thing.  Here, for every provider and every per-provider
+subject (credentials and form roles), each peer's outcome must equal ``credential.engine.run``'s, on:
 
 * a seeded synthetic bundle of 300 providers (the policy's ``bundle_spec()``), on three dates;
 * the same with 120 observations per provider (windows that actually fill up);
@@ -30,14 +31,16 @@ from credential.engine import run
 from credential.policy import load_policy
 
 ROOT = Path(__file__).resolve().parents[2]
-POLICY = ROOT / "policies" / "dalton_2014.cred"
+POLICY = ROOT / "bench" / "policy" / "dalton_2014_v1.cred"
 NHS = ROOT / "fixtures" / "nhs"
 
 
-def _baseline_module():  # type: ignore[no-untyped-def]
-    name = "pandas_baseline"
+PEERS = ["pandas_baseline", "duckdb_baseline"]
+
+
+def _baseline_module(name: str = "pandas_baseline"):  # type: ignore[no-untyped-def]
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "pandas_baseline.py")
+        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
@@ -55,8 +58,8 @@ def _engine_outcomes(policy, data: Path, dates: list[dt.date]) -> dict[tuple[str
     return {(r.as_of, r.provider, r.subject): r.outcome.value for r in result.records}
 
 
-def _baseline_outcomes(data: Path, dates: list[dt.date]) -> dict[tuple[str, str, str], str]:
-    base = _baseline_module()
+def _baseline_outcomes(data: Path, dates: list[dt.date], peer: str) -> dict[tuple[str, str, str], str]:
+    base = _baseline_module(peer)
     out: dict[tuple[str, str, str], str] = {}
     for d in dates:
         frame = base.run_baseline(data, d)
@@ -68,10 +71,11 @@ def _baseline_outcomes(data: Path, dates: list[dt.date]) -> dict[tuple[str, str,
 
 def _assert_agree(policy, data: Path, dates: list[dt.date]) -> dict[tuple[str, str, str], str]:  # type: ignore[no-untyped-def]
     engine = _engine_outcomes(policy, data, dates)
-    baseline = _baseline_outcomes(data, dates)
-    assert set(baseline) == set(engine), "the baseline and the engine decide different subjects"
-    wrong = sorted((k, engine[k], baseline[k]) for k in engine if engine[k] != baseline[k])
-    assert not wrong, f"{len(wrong)} disagreements (key, engine, baseline), first: {wrong[:10]}"
+    for peer in PEERS:
+        baseline = _baseline_outcomes(data, dates, peer)
+        assert set(baseline) == set(engine), f"{peer} and the engine decide different subjects"
+        wrong = sorted((k, engine[k], baseline[k]) for k in engine if engine[k] != baseline[k])
+        assert not wrong, f"{peer}: {len(wrong)} disagreements (key, engine, peer), first: {wrong[:10]}"
     return engine
 
 

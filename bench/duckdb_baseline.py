@@ -1,0 +1,250 @@
+"""A hand-written DuckDB SQL implementation of the benchmark policy (the scale benchmark's second peer).
+
+What an analyst who knows SQL would write *without* the credential engine: load the bundle's CSV
+files into DuckDB as text, hash them (the digests a decision record carries), derive each
+provider's values as of a date with window functions and aggregates, and apply the policy's
+criteria, credentials and form roles in SQL. SQL's ``NULL`` booleans follow Kleene's three-valued
+tables for ``AND``, ``OR`` and ``NOT``, so "undetermined" is simply ``NULL``. The parameters are
+written in by hand, as in ``bench/pandas_baseline.py``, which implements the same policy
+(``bench/policy/dalton_2014_v1.cred``) the same way in pandas; the two peers and the engine must
+agree (``tests/bench/test_pandas_baseline.py``).
+
+Usage::
+
+    python bench/duckdb_baseline.py DATA --as-of 2026-11-22 --output outcomes.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+GRACE_FORMS = ("management_contract", "franchise", "chain_group", "integrated_care_organisation", "merger_acquisition")
+TABLES = {
+    "providers": ["code", "name", "sector", "region", "ics", "foundation_trust"],
+    "observations": ["code", "measure", "period_end", "value"],
+    "statuses": ["code", "status", "start", "end"],
+    "arrangements": ["lead", "recipient", "form", "start", "end"],
+}
+
+
+def _stepped(as_of: dt.date, default: float, steps: list[tuple[str, float]]) -> float:
+    value = default
+    for since, v in steps:
+        if dt.date.fromisoformat(since) <= as_of:
+            value = v
+    return value
+
+
+def params(as_of: dt.date) -> dict[str, float]:
+    return {
+        "ae_standard": _stepped(as_of, 0.95, [("2023-04-01", 0.76), ("2024-04-01", 0.78)]),
+        "cancer_62d_standard": _stepped(as_of, 0.85, [("2024-04-01", 0.70), ("2025-04-01", 0.75)]),
+        "cancer_31d_standard": 0.96,
+        "fds_standard": _stepped(as_of, 0.75, [("2024-04-01", 0.77), ("2025-04-01", 0.80)]),
+    }
+
+
+def digests(data_dir: Path) -> dict[str, str]:
+    """SHA-256 of every table file read (what a decision record names as its data)."""
+    out = {}
+    for name in TABLES:
+        path = data_dir / f"{name}.csv"
+        if path.is_file():
+            out[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def _load(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
+    for name, columns in TABLES.items():
+        path = data_dir / f"{name}.csv"
+        cols = ", ".join(f'"{c}" VARCHAR' for c in columns)
+        con.execute(f'CREATE TABLE "{name}" ({cols})')
+        if path.is_file() and path.stat().st_size:
+            # every column as text, the empty cell as NULL (what an analyst would ask read_csv for)
+            con.execute(
+                f'INSERT INTO "{name}" SELECT {", ".join(f"{chr(34)}{c}{chr(34)}" for c in columns)} '
+                "FROM read_csv(?, header = true, all_varchar = true, nullstr = '')",
+                [str(path)],
+            )
+
+
+# The whole policy as one query. `$as_of` and the parameters are bound, never formatted in.
+QUERY = """
+WITH
+p AS (
+  SELECT code, sector, region, ics,
+         CASE WHEN lower(foundation_trust) IN ('yes', 'true', '1') THEN TRUE
+              WHEN lower(foundation_trust) IN ('no', 'false', '0') THEN FALSE END AS foundation_trust
+  FROM providers
+),
+o AS (
+  SELECT code, measure, CAST(period_end AS DATE) AS period_end, value
+  FROM observations WHERE CAST(period_end AS DATE) <= $as_of
+),
+latest AS (  -- the value at each provider's greatest period_end (an empty cell there stays missing)
+  SELECT code, measure, min(value) AS value FROM (
+    SELECT *, max(period_end) OVER (PARTITION BY code, measure) AS newest FROM o
+    WHERE measure IN ('cqc_overall', 'cqc_safe', 'cqc_effective', 'cqc_caring', 'cqc_responsive', 'cqc_well_led',
+                      'cancer_62d', 'cancer_31d', 'cancer_fds')
+  ) WHERE period_end = newest GROUP BY code, measure
+),
+wide AS (
+  SELECT code,
+    max(CASE WHEN measure = 'cqc_overall' THEN r END) AS cqc_overall,
+    max(CASE WHEN measure = 'cqc_safe' THEN r END) AS cqc_safe,
+    max(CASE WHEN measure = 'cqc_effective' THEN r END) AS cqc_effective,
+    max(CASE WHEN measure = 'cqc_caring' THEN r END) AS cqc_caring,
+    max(CASE WHEN measure = 'cqc_responsive' THEN r END) AS cqc_responsive,
+    max(CASE WHEN measure = 'cqc_well_led' THEN r END) AS cqc_well_led,
+    max(CASE WHEN measure = 'cancer_62d' THEN CAST(value AS DOUBLE) END) AS cancer_62d,
+    max(CASE WHEN measure = 'cancer_31d' THEN CAST(value AS DOUBLE) END) AS cancer_31d,
+    max(CASE WHEN measure = 'cancer_fds' THEN CAST(value AS DOUBLE) END) AS cancer_fds
+  FROM (SELECT *, CASE value WHEN 'inadequate' THEN 0 WHEN 'requires_improvement' THEN 1
+                             WHEN 'good' THEN 2 WHEN 'outstanding' THEN 3 END AS r FROM latest)
+  GROUP BY code
+),
+windows AS (  -- mean / min over (as_of - N months, as_of]; an empty cell in the window makes it missing
+  SELECT code,
+    CASE WHEN bool_or(measure = 'ae_4h' AND value IS NULL) THEN NULL
+         ELSE avg(CAST(value AS DOUBLE)) FILTER (WHERE measure = 'ae_4h') END AS mean_ae_4h_3y,
+    CASE WHEN bool_or(measure = 'surplus_margin' AND value IS NULL AND period_end > $surplus_start) THEN NULL
+         ELSE min(CAST(value AS DOUBLE)) FILTER (WHERE measure = 'surplus_margin' AND period_end > $surplus_start)
+    END AS min_surplus_margin_2y
+  FROM o WHERE (measure = 'ae_4h' AND period_end > $ae_start) OR measure = 'surplus_margin'
+  GROUP BY code
+),
+st AS (
+  SELECT code, bool_or(status = 'special_measures_quality') AS smq, bool_or(status = 'special_measures_finance') AS smf
+  FROM statuses
+  WHERE CAST(start AS DATE) <= $as_of AND ("end" IS NULL OR CAST("end" AS DATE) > $as_of)
+  GROUP BY code
+),
+arr AS (
+  SELECT lead, recipient, form, CAST(start AS DATE) AS start FROM arrangements
+  WHERE CAST(start AS DATE) <= $as_of AND ("end" IS NULL OR CAST("end" AS DATE) > $as_of)
+),
+led AS (
+  SELECT lead AS code, count(*) AS led_count,
+         bool_or(form IN ('management_contract', 'franchise', 'chain_group', 'integrated_care_organisation',
+                          'merger_acquisition') AND start > $grace_start) AS in_grace
+  FROM arr GROUP BY lead
+),
+received AS (SELECT DISTINCT recipient AS code FROM arr WHERE form = 'chain_group'),
+v AS (
+  SELECT p.*, wide.* EXCLUDE (code), windows.* EXCLUDE (code),
+         coalesce(st.smq, FALSE) AS smq, coalesce(st.smf, FALSE) AS smf,
+         coalesce(led.led_count, 0) AS led_count, coalesce(led.in_grace, FALSE) AS in_grace,
+         received.code IS NOT NULL AS receives_chain_group
+  FROM p LEFT JOIN wide USING (code) LEFT JOIN windows USING (code) LEFT JOIN st USING (code)
+         LEFT JOIN led USING (code) LEFT JOIN received USING (code)
+),
+criteria AS (
+  SELECT *,
+    cqc_overall >= 2 AS rated_good_overall,
+    cqc_well_led >= 2 AS well_led_good,
+    cqc_safe > 0 AND cqc_effective > 0 AND cqc_caring > 0 AND cqc_responsive > 0 AND cqc_well_led > 0
+      AS no_inadequate_question,
+    cqc_safe >= 2 AND cqc_effective >= 2 AND cqc_caring >= 2 AND cqc_responsive >= 2 AND cqc_well_led >= 2
+      AS good_in_every_question,
+    cqc_overall = 3 OR cqc_well_led = 3 AS outstanding_care_or_leadership,
+    (sector <> 'acute' OR mean_ae_4h_3y >= $ae_standard) OR in_grace AS meets_access_standards,
+    (sector IN ('mental_health', 'community', 'ambulance', 'online')
+      OR (cancer_62d >= $cancer_62d_standard AND cancer_31d >= $cancer_31d_standard)) OR in_grace
+      AS meets_cancer_standards,
+    led_count < 3 AS has_capacity,
+    NOT smf AND min_surplus_margin_2y >= 0 AS financially_resilient,
+    smq OR cqc_overall <= 1 AS needs_quality_support,
+    smq OR cqc_overall = 0 OR cqc_well_led = 0 AS leadership_failure
+  FROM v
+),
+tiers AS (
+  SELECT *,
+    rated_good_overall AND well_led_good AND no_inadequate_question AND NOT smq AS supporter
+  FROM criteria
+),
+tiers2 AS (SELECT *, supporter AND good_in_every_question AND meets_access_standards AND NOT smf AS partner FROM tiers),
+tiers3 AS (SELECT *, partner AND outstanding_care_or_leadership AND meets_cancer_standards AS group_leader FROM tiers2),
+subjects AS (
+  SELECT code,
+    o(supporter) AS "credential:supporter",
+    o(partner) AS "credential:partner",
+    o(group_leader) AS "credential:group_leader",
+    o(supporter) AS "form:buddying:lead",
+    o(needs_quality_support) AS "form:buddying:recipient",
+    o(supporter) AS "form:clinical_network:lead",
+    o((cqc_safe <= 1 OR cqc_effective <= 1 OR cqc_responsive <= 1)
+      OR (sector = 'acute' AND (cancer_62d < $cancer_62d_standard OR cancer_fds < $fds_standard)))
+      AS "form:clinical_network:recipient",
+    o(partner) AS "form:shared_services:lead",
+    o(NOT supporter OR smf) AS "form:shared_services:recipient",
+    o(partner) AS "form:joint_venture:lead",
+    o(needs_quality_support OR smf) AS "form:joint_venture:recipient",
+    o(group_leader AND has_capacity) AS "form:management_contract:lead",
+    o(leadership_failure OR smf) AS "form:management_contract:recipient",
+    o(group_leader AND has_capacity) AS "form:franchise:lead",
+    o(needs_quality_support AND cqc_well_led <= 1) AS "form:franchise:recipient",
+    o(group_leader AND has_capacity) AS "form:chain_group:lead",
+    o(NOT partner AND NOT receives_chain_group) AS "form:chain_group:recipient",
+    o(group_leader AND has_capacity) AS "form:integrated_care_organisation:lead",
+    o(sector IN ('community', 'mental_health')) AS "form:integrated_care_organisation:recipient",
+    o(group_leader AND has_capacity AND foundation_trust AND financially_resilient) AS "form:merger_acquisition:lead",
+    o(leadership_failure OR smf OR (needs_quality_support AND cqc_well_led <= 1)) AS "form:merger_acquisition:recipient"
+  FROM tiers3
+)
+SELECT code AS provider, subject, outcome
+FROM (UNPIVOT subjects ON COLUMNS(* EXCLUDE (code)) INTO NAME subject VALUE outcome)
+ORDER BY provider, subject
+"""
+
+
+def run_baseline(data_dir: str | Path, as_of: dt.date) -> pd.DataFrame:
+    """(provider, subject, outcome) for every provider and per-provider subject, sorted."""
+    data_dir = Path(data_dir)
+    con = duckdb.connect(":memory:")
+    try:
+        _load(con, data_dir)
+        # a three-valued truth as an outcome: NULL (unknown) is undetermined
+        con.execute(
+            "CREATE MACRO o(t) AS CASE WHEN t IS NULL THEN 'undetermined' WHEN t THEN 'granted' ELSE 'refused' END"
+        )
+        ts = pd.Timestamp(as_of)
+        bound = {
+            "as_of": as_of,
+            "ae_start": (ts - pd.DateOffset(months=36)).date(),
+            "surplus_start": (ts - pd.DateOffset(months=24)).date(),
+            "grace_start": (ts - pd.DateOffset(months=24)).date(),
+            **params(as_of),
+        }
+        frame = con.execute(QUERY, bound).df()
+    finally:
+        con.close()
+    frame["provider"] = frame["provider"].astype(str)
+    return frame.reset_index(drop=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("data", type=Path, help="a bundle folder of CSV files")
+    ap.add_argument("--as-of", required=True, type=dt.date.fromisoformat, help="YYYY-MM-DD")
+    ap.add_argument("--output", type=Path, default=None, help="CSV to write (default: stdout)")
+    args = ap.parse_args(argv)
+    t = time.perf_counter()
+    digests(args.data)
+    result = run_baseline(args.data, args.as_of)
+    if args.output is None:
+        result.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        result.to_csv(args.output, index=False, lineterminator="\n")
+        print(f"wrote {len(result)} outcomes to {args.output} in {time.perf_counter() - t:.2f}s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
