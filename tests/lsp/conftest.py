@@ -70,7 +70,9 @@ class Client(LanguageClient):
         return version
 
     def close(self, uri: str) -> None:
-        self.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+        self.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
 
     # ---- waiting for diagnostics -------------------------------------------------
     async def published_for(self, uri: str, version: int | None = None, after: int = 0) -> Sequence[types.Diagnostic]:

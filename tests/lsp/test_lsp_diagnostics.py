@@ -5,24 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Client
 from lsprotocol import types
 
+from conftest import ROOT, Client
 from credential.diagnostics import Diagnostic
 from credential.policy import load_checked
 
 pytestmark = pytest.mark.asyncio
 
 HEADER = 'policy p "P"\n  version "1.0.0"\n  effective 2015-04-01\n\n'
-CLEAN = HEADER + "measure ae_4h: percent\n\ncredential fast \"Fast\"\n  requires ae_4h >= 95%\n"
+CLEAN = HEADER + 'measure ae_4h: percent\n\ncredential fast "Fast"\n  requires ae_4h >= 95%\n'
 
 BAD_INPUTS = {
-    "half-typed": HEADER + "measure ae_4h: percent\n\ncredential fast \"Fast\"\n  requires ae_4h >=\ncriterion x",
-    "only-errors": "requires\n  policy\n)))\n\"unclosed\n@@\n",
+    "half-typed": HEADER + 'measure ae_4h: percent\n\ncredential fast "Fast"\n  requires ae_4h >=\ncriterion x',
+    "only-errors": 'requires\n  policy\n)))\n"unclosed\n@@\n',
     "unknown-names": HEADER + 'credential c "C"\n  requires cqc_overal >= good and special\n',
     "missing-use": HEADER + 'use "no_such_file.cred"\n\ncredential c\n  requires c2\n',
     "empty": "",
-    "type-errors": CLEAN + 'credential slow\n  requires ae_4h >= 0.95 and fast = 3\n  unless fast\n',
+    "type-errors": CLEAN + "credential slow\n  requires ae_4h >= 0.95 and fast = 3\n  unless fast\n",
 }
 
 

@@ -216,4 +216,3 @@ def analyse(root: Path, buffers: Mapping[Path, str], cache: ParseCache | None = 
     analysis = Analysis(root, files, diagnostics)
     build_index(analysis)
     return analysis
-

@@ -99,9 +99,9 @@ def _names(analysis: Analysis | None, kinds: Iterable[str], exclude: str | None)
     ]
 
 
-def _words(words: Iterable[str], kind: types.CompletionItemKind = types.CompletionItemKind.Keyword) -> list[
-    types.CompletionItem
-]:
+def _words(
+    words: Iterable[str], kind: types.CompletionItemKind = types.CompletionItemKind.Keyword
+) -> list[types.CompletionItem]:
     return [types.CompletionItem(label=w, kind=kind) for w in words]
 
 

@@ -91,7 +91,9 @@ def rename(
     for a in analyses:
         if new_name in a.symbols and new_name != sym.name:
             other = a.symbols[new_name]
-            raise RenameError(f"`{new_name}` is already declared as a {other.kind} ({other.path.name}:{other.span.line})")
+            raise RenameError(
+                f"`{new_name}` is already declared as a {other.kind} ({other.path.name}:{other.span.line})"
+            )
     changes: dict[str, list[types.TextEdit]] = {}
     for o in occurrences(analyses, sym):
         changes.setdefault(uri_of(o.path), []).append(types.TextEdit(range=span_range(o.span), new_text=new_name))
@@ -149,8 +151,8 @@ def document_symbols(decls: Sequence[ast.Decl]) -> list[types.DocumentSymbol]:
             out.append(_symbol(d.path.value, "use", "use", d, span_range(d.path.span)))
             continue
         if isinstance(d, ast.PolicyDecl):
-            detail = d.title.value + (f" (version {d.version.value})" if d.version else "")
-            out.append(_symbol(d.name.name, detail, "policy", d, span_range(d.name.span)))
+            title = d.title.value + (f" (version {d.version.value})" if d.version else "")
+            out.append(_symbol(d.name.name, title, "policy", d, span_range(d.name.span)))
             continue
         kind = decl_kind(d) or "?"
         children: list[types.DocumentSymbol] = []
@@ -190,6 +192,6 @@ def document_symbols(decls: Sequence[ast.Decl]) -> list[types.DocumentSymbol]:
             ]
         elif isinstance(d, ast.StatusDecl) and d.title is not None:
             detail = f"status: {d.title.value}"
-        name: ast.Ident = d.name  # type: ignore[union-attr]
+        name: ast.Ident = d.name
         out.append(_symbol(name.name, detail, kind, d, span_range(name.span), children))
     return out

@@ -60,16 +60,17 @@ class CredentialServer(LanguageServer):
         """Publish diagnostics that changed (always for the documents in ``versions``)."""
         versions = versions or {}
         current: dict[str, list[types.Diagnostic]] = {}
-        for path, diags in self.policies.diagnostics().items():
-            current[self.uri_of(path)] = [to_lsp(d) for d in diags]
+        for path, found in self.policies.diagnostics().items():
+            current[self.uri_of(path)] = [to_lsp(d) for d in found]
+        analysed = set(current)
         for uri in self.published:
-            current.setdefault(uri, [])
+            current.setdefault(uri, [])  # no longer checked: clear what it showed
         for uri, diags in current.items():
             if uri in versions or self.published.get(uri) != diags:
                 self.text_document_publish_diagnostics(
                     types.PublishDiagnosticsParams(uri=uri, diagnostics=diags, version=versions.get(uri))
                 )
-        self.published = {uri: d for uri, d in current.items() if d}
+        self.published = {uri: d for uri, d in current.items() if d or uri in analysed}
 
     # ---- queries -------------------------------------------------------------------
     def locate(self, uri: str, pos: types.Position) -> tuple[Path, int, list[Analysis]]:
