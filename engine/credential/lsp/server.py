@@ -53,7 +53,11 @@ class CredentialServer(LanguageServer):
         return self.uris.get(path) or from_fs_path(str(path)) or path.as_uri()
 
     def text_of(self, uri: str) -> str:
-        return self.workspace.get_text_document(uri).source
+        """An open document's text (a file the editor has not opened is read from disk, if it can be)."""
+        try:
+            return self.workspace.get_text_document(uri).source
+        except (OSError, UnicodeDecodeError):
+            return ""
 
     # ---- diagnostics ---------------------------------------------------------------
     def publish(self, versions: dict[str, int | None] | None = None) -> None:
