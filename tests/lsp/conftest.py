@@ -125,7 +125,7 @@ def make_client() -> Client:
 CONFIG = ClientServerConfig(server_command=SERVER, server_env=SERVER_ENV, client_factory=make_client)
 
 
-@pytest_lsp.fixture(config=CONFIG)
+@pytest_lsp.fixture(config=CONFIG, scope="module")
 async def client(lsp_client: Client):
     params = types.InitializeParams(
         capabilities=types.ClientCapabilities(

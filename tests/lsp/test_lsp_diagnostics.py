@@ -11,7 +11,7 @@ from conftest import ROOT, Client
 from credential.diagnostics import Diagnostic
 from credential.policy import load_checked
 
-pytestmark = pytest.mark.asyncio
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 HEADER = 'policy p "P"\n  version "1.0.0"\n  effective 2015-04-01\n\n'
 CLEAN = HEADER + 'measure ae_4h: percent\n\ncredential fast "Fast"\n  requires ae_4h >= 95%\n'

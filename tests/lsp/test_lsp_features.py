@@ -13,7 +13,7 @@ from conftest import ROOT, Client
 from credential.cli import cli
 from credential.policy import load_checked
 
-pytestmark = pytest.mark.asyncio
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 LIB = """\
 source review "A review of provider options. London: Department of Health, 2014"

@@ -10,7 +10,7 @@ from test_lsp_diagnostics import CLEAN, HEADER, check_api, got
 
 from conftest import Client
 
-pytestmark = pytest.mark.asyncio
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 HOSTILE = {
     "nul-bytes": HEADER + "measure a\x00b: percent\n",

@@ -23,6 +23,11 @@ MAX_SCANNED_FILES = 2000
 _SKIPPED_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".mypy_cache", ".ruff_cache"}
 
 
+def _has_policy(analysis: Analysis, path: Path) -> bool:
+    info = analysis.files.get(path)
+    return info is not None and any(isinstance(d, ast.PolicyDecl) for d in info.result.tree.decls)
+
+
 class PolicyWorkspace:
     def __init__(self, folders: Iterable[Path] = ()) -> None:
         self.folders = [f.resolve() for f in folders]
@@ -30,6 +35,7 @@ class PolicyWorkspace:
         self.cache: ParseCache = {}
         self.analyses: dict[Path, Analysis] = {}
         self._library_roots: dict[Path, Path | None] = {}
+        self._alone: dict[Path, Analysis] = {}  # each open library checked on its own
 
     # ---- buffers -------------------------------------------------------------------
     def open(self, path: Path, text: str) -> None:
@@ -56,18 +62,12 @@ class PolicyWorkspace:
         self.refresh(None)
 
     # ---- analyses ------------------------------------------------------------------
-    def _has_policy(self, path: Path) -> bool:
-        text = self.buffers[path]
-        hit = self.cache.get(path)
-        result = hit[2] if hit is not None and hit[1] == text else parse_buffer(text, str(path))
-        return any(isinstance(d, ast.PolicyDecl) for d in result.tree.decls)
-
     def _analyse(self, root: Path) -> Analysis:
         return analyse(root, self.buffers, self.cache)
 
     def refresh(self, changed: set[Path] | None = None) -> None:
         """Recompute the roots and redo each analysis that reads a changed file (all when None)."""
-        old = self.analyses
+        old = {**self._alone, **self.analyses}
         new: dict[Path, Analysis] = {}
 
         def get(root: Path) -> Analysis:
@@ -80,20 +80,20 @@ class PolicyWorkspace:
                 new[root] = self._analyse(root)
             return new[root]
 
-        libraries: list[Path] = []
+        libraries: dict[Path, Analysis] = {}
         for path in self.buffers:
-            if self._has_policy(path):
-                get(path)
-            else:
-                libraries.append(path)
-        for lib in libraries:
+            alone = get(path)
+            if not _has_policy(alone, path):
+                libraries[path] = new.pop(path)
+        for lib, alone in libraries.items():
             if any(a.includes(lib) for a in new.values()):
                 continue
             root = self._library_root(lib)
             if root is not None and get(root).includes(lib):
                 continue
-            get(lib)
+            new[lib] = alone  # used by no policy: checked alone, as `credential check` would
         self.analyses = new
+        self._alone = libraries
 
     def _library_root(self, lib: Path) -> Path | None:
         """A policy file on disk that uses ``lib`` (directly or through other files), if any."""
