@@ -117,32 +117,57 @@ async def test_hover_param_shows_every_effective_date(client: Client) -> None:
         assert piece in value
 
 
-async def test_hover_measure_criterion_form_source_status(client: Client, policy: tuple[Path, Path]) -> None:
-    main, _lib = policy
+HOVERS = {
+    "measure": (
+        "main",
+        "ae_4h >=",
+        ["**measure** `ae_4h`: percent", "share of A&E attendances seen within 4 hours",
+         "declared in `lib.cred` line 4", "measure ae_4h: percent"],
+    ),
+    "criterion": (
+        "main",
+        "good_quality and",
+        ["**criterion** `good_quality`", "*Rated good*", "Quality as the regulator rates it.",
+         "- `review`, chapter 2: A review of provider options. London: Department of Health, 2014",
+         "requires cqc_overall >= good and not special_measures"],
+    ),
+    "credential": ("main", "supporter and", ["**credential** `supporter`", "*Supporter*", "requires good_quality and"]),
+    "form": ("main", "as buddying", ["**form** `buddying`", "*Buddying*", "- `review`, p. 4: A review", "change low"]),
+    "source": (
+        "main",
+        "review",
+        ["**source** `review`", "A review of provider options. London: Department of Health, 2014",
+         "cited by `buddying`, `good_quality`"],
+    ),
+    "status": ("main", "special_measures", ["**status** `special_measures`", "In special measures"]),
+    "attribute": ("main", "sector =", ["**attribute** `sector`: one of acute, community"]),
+    "param": ("main", "ae_standard", ["**param** `ae_standard`", "| 2023-04-01 | `76%` |",
+                                      "| 2015-04-01 (the policy's `effective` date) | `95%` |"]),
+    "scale": ("lib", "rating\n", ["**scale** `rating`", "`inadequate` < `requires_improvement` < `good`"]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(HOVERS))
+async def test_hover(client: Client, policy: tuple[Path, Path], kind: str) -> None:
+    main, lib = policy
     uri = await open_policy(client, main)
-    measure = await hover_text(client, uri, at(MAIN, "ae_4h >="))
-    assert measure.startswith("**measure** `ae_4h`: percent")
-    assert "share of A&E attendances seen within 4 hours" in measure
-    assert "declared in `lib.cred` line 4" in measure
-    crit = await hover_text(client, uri, at(MAIN, "good_quality and"))
-    assert "**criterion** `good_quality`" in crit and "*Rated good*" in crit
-    assert "- `review`, chapter 2: A review of provider options. London: Department of Health, 2014" in crit
-    assert "Quality as the regulator rates it." in crit
-    assert "requires cqc_overall >= good and not special_measures" in crit
-    form = await hover_text(client, uri, at(MAIN, "as buddying", 0, 4))
-    assert "**form** `buddying`" in form and "*Buddying*" in form and "- `review`, p. 4:" in form
-    assert "change low" in form
-    source = await hover_text(client, uri, at(MAIN, "review", 0))
-    assert "A review of provider options. London: Department of Health, 2014" in source
-    assert "cited by `buddying`, `good_quality`" in source
-    status = await hover_text(client, uri, at(MAIN, "special_measures"))
-    assert "**status** `special_measures`" in status and "In special measures" in status
-    attr = await hover_text(client, uri, at(MAIN, "sector ="))
-    assert attr.startswith("**attribute** `sector`: one of acute, community")
-    none = await client.text_document_hover_async(
-        types.HoverParams(text_document=doc(uri), position=at(MAIN, "requires"))
-    )
-    assert none is None
+    where, needle, pieces = HOVERS[kind]
+    if where == "lib":
+        uri = client.open(lib)
+        await client.published_for(uri, 1)
+    text = MAIN if where == "main" else LIB
+    value = await hover_text(client, uri, at(text, needle, 0, 3 if kind == "form" else 1))
+    assert value.startswith(pieces[0])
+    for piece in pieces[1:]:
+        assert piece in value, (piece, value)
+
+
+async def test_no_hover_on_keywords_and_levels(client: Client, policy: tuple[Path, Path]) -> None:
+    main, _ = policy
+    uri = await open_policy(client, main)
+    for needle in ("requires", "good and", "low\n", "# Quality"):
+        h = await client.text_document_hover_async(types.HoverParams(text_document=doc(uri), position=at(MAIN, needle)))
+        assert h is None, needle
 
 
 # ---- definition and references -------------------------------------------------------
@@ -292,24 +317,46 @@ async def test_completion_in_context(client: Client, policy: tuple[Path, Path]) 
     assert clause == ["cites", "requires"]
 
 
-async def test_completion_while_half_typed(client: Client, policy: tuple[Path, Path]) -> None:
+COMPLETIONS = {
+    # what is typed on the last line of a half-typed file: (must be offered, must not be)
+    "  lead requires lead.": (
+        {"ae_4h", "cqc_overall", "good_quality", "sector", "special_measures", "supporter"},
+        {"ae_standard", "review", "buddying"},
+    ),
+    "  requires mean ": ({"ae_4h", "cqc_overall"}, {"sector", "good_quality"}),
+    "  requires count ": ({"arrangements", "ae_4h"}, {"sector"}),
+    "  requires ae_4h >= ": ({"ae_4h", "ae_standard", "good"}, {"and"}),
+    "  requires cqc_overall in (": ({"acute", "community", "good", "inadequate"}, {"ae_4h"}),
+    "  requires cqc_overall in (good, ": ({"outstanding"}, {"ae_4h"}),
+    "  change ": ({"high", "low", "medium", "very_high"}, {"ae_4h"}),
+    "  recipient requires receives arrangement as ": ({"buddying"}, {"supporter"}),
+    "  recipient requires leads arrangement started within ": ({"ae_standard"}, {"ae_4h"}),
+    "  recipient requires leads ": ({"arrangement"}, {"ae_4h"}),
+    "measure x: ": ({"rating", "number", "percent", "yes/no", "one of"}, {"ae_4h"}),
+    "  requires mean ae_4h over 4 ": ({"months", "quarters", "years"}, {"ae_4h"}),
+    "  cites ": ({"review"}, {"ae_4h", "supporter"}),
+    "  requires all of ": ({"ae_4h", "sector"}, {"supporter"}),
+    "  requires supporter and ": (
+        {"good_quality", "special_measures", "ae_4h", "not", "leads arrangement"},
+        {"review"},
+    ),
+    "  ": ({"change", "lead requires", "recipient requires", "pair requires", "cites"}, {"unless", "ae_4h"}),
+    "": ({"policy", "criterion", "credential", "form", "measure", "param", "use", "source"}, {"requires", "ae_4h"}),
+    "criterion ": (set(), {"ae_4h", "policy"}),
+    "  requires x # a comment ": (set(), {"ae_4h", "and"}),
+}
+
+
+@pytest.mark.parametrize("typed", sorted(COMPLETIONS))
+async def test_completion(client: Client, policy: tuple[Path, Path], typed: str) -> None:
     main, _ = policy
     uri = await open_policy(client, main)
-    cases = {
-        "  lead requires lead.": ["ae_4h", "cqc_overall", "good_quality", "sector", "special_measures", "supporter"],
-        "  requires mean ": ["ae_4h", "cqc_overall"],
-        "  requires ae_4h >= ": ["ae_4h", "ae_standard"],
-        "  requires cqc_overall in (": ["acute", "community", "good", "inadequate"],
-        "  change ": ["high", "low", "medium", "very_high"],
-        "  recipient requires receives arrangement as ": ["buddying"],
-        "measure x: ": ["rating", "number", "percent"],
-        "  requires mean ae_4h over 4 ": ["months", "quarters", "years"],
-    }
-    for typed, want in cases.items():
-        text = MAIN + "\nform f\n" + typed
-        client.replace(uri, text)
-        got = await labels(client, uri, types.Position(line=text.count("\n"), character=len(typed)))
-        assert set(want) <= set(got), (typed, got)
+    text = MAIN + "\nform f\n" + typed
+    client.replace(uri, text)
+    got = set(await labels(client, uri, types.Position(line=text.count("\n"), character=len(typed))))
+    must, must_not = COMPLETIONS[typed]
+    assert must <= got, (typed, sorted(got))
+    assert not (must_not & got), (typed, sorted(must_not & got))
     assert client.error is None
 
 

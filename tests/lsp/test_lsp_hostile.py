@@ -89,3 +89,36 @@ async def test_two_policies_do_not_share_names(client: Client, tmp_path: Path) -
     )
     assert edit is not None and set(edit.changes or {}) == {ua}
     assert len((edit.changes or {})[ua]) == 2
+
+
+async def test_positions_are_utf16_code_units(client: Client, tmp_path: Path) -> None:
+    line = '  requires region = "\U0001f600\U0001f600" and zz'
+    text = HEADER + "attribute region: text\n\ncredential c\n" + line + "\n"
+    path = tmp_path / "emoji.cred"
+    uri = client.open(path, text)
+    diags = await client.published_for(uri, 1)
+    assert [d.code for d in diags] == ["check.unknown-name"]
+    col = len(line[: line.index("zz")].encode("utf-16-le")) // 2  # each emoji is two UTF-16 units
+    assert col == line.index("zz") + 2
+    assert (diags[0].range.start.character, diags[0].range.end.character) == (col, col + 2)
+    at_region = types.Position(line=text.split("\n").index(line), character=len("  requires re"))
+    target = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=types.TextDocumentIdentifier(uri=uri), position=at_region)
+    )
+    assert target and target[0].range.start.line == text.split("\n").index("attribute region: text")
+
+
+async def test_dropping_a_use_clears_the_used_files_diagnostics(client: Client, tmp_path: Path) -> None:
+    lib = tmp_path / "broken_lib.cred"
+    lib.write_text("measure a: percent\nmeasure a: number\n", encoding="utf-8")
+    text = HEADER + 'use "broken_lib.cred"\n\ncredential c\n  requires a >= 1%\n'
+    path = tmp_path / "root.cred"
+    path.write_text(text, encoding="utf-8")
+    uri = client.open(path)
+    await client.published_for(uri, 1)
+    await client.settle(uri)
+    assert [d.code for d in client.diagnostics[lib.as_uri()]] == ["check.duplicate-name"]
+    version = client.replace(uri, CLEAN)
+    assert list(await client.published_for(uri, version)) == []
+    await client.settle(uri)
+    assert list(client.diagnostics[lib.as_uri()]) == []

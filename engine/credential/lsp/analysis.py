@@ -137,7 +137,7 @@ def _idents(node: Any, skip_levels: bool = True) -> Iterator[ast.Ident]:
         for item in node:
             yield from _idents(item, skip_levels)
         return
-    if not dataclasses.is_dataclass(node) or isinstance(node, type):
+    if not dataclasses.is_dataclass(node) or isinstance(node, type | Span | SourceFile):
         return
     skipped = _LEVEL_FIELDS.get(type(node), ()) if skip_levels else ()
     for f in dataclasses.fields(node):
