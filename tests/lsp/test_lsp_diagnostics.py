@@ -184,3 +184,22 @@ async def test_the_server_asks_to_watch_policy_files(client: Client, tmp_path: P
     await client.settle(uri)
     methods = [r.method for r in client.registrations]
     assert methods == [types.WORKSPACE_DID_CHANGE_WATCHED_FILES]
+
+
+async def test_library_opened_alone_is_checked_from_the_policy_that_uses_it(client: Client, tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    lib = tmp_path / "sub" / "shared.cred"
+    lib.write_text("measure ae_4h: percent\nmeasure ae_4h: number\n", encoding="utf-8")
+    root = tmp_path / "policy.cred"
+    root.write_text(HEADER + 'use "sub/shared.cred"\n\ncredential fast\n  requires ae_4h >= 95%\n', encoding="utf-8")
+    uri = client.open(lib)
+    diags = await client.published_for(uri, 1)
+    _p, api = load_checked(root)
+    assert got(diags) == expected(api, str(lib))
+    assert [d.code for d in diags] == ["check.duplicate-name"]  # not check.policy-header
+    # A library nothing uses is checked alone, as `credential check` would check it.
+    orphan = tmp_path / "orphan.cred"
+    orphan.write_text("status s\n", encoding="utf-8")
+    orphan_uri = client.open(orphan)
+    assert got(await client.published_for(orphan_uri, 1)) == check_api(orphan)
+    assert [d.code for d in client.diagnostics[orphan_uri]] == ["check.policy-header"]
