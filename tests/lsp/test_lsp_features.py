@@ -344,6 +344,8 @@ COMPLETIONS = {
     "": ({"policy", "criterion", "credential", "form", "measure", "param", "use", "source"}, {"requires", "ae_4h"}),
     "criterion ": (set(), {"ae_4h", "policy"}),
     "  requires x # a comment ": (set(), {"ae_4h", "and"}),
+    '  requires sector = "a#b" and ': ({"ae_4h", "good_quality"}, set()),
+    '  cites review "half-typed ': (set(), {"ae_4h", "review"}),
 }
 
 

@@ -71,6 +71,7 @@ _KIND = {
     "scale": types.CompletionItemKind.Enum,
 }
 
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 _WORD_END = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _OP_END = re.compile(r"(<=|>=|!=|=|<|>)\s*$")
 _IN_LIST = re.compile(r"\bin\s*\(([^)]*)$")
@@ -142,8 +143,9 @@ def complete(analysis: Analysis | None, text: str, offset: int) -> list[types.Co
     """The completions at a character offset of ``text``."""
     line_start = text.rfind("\n", 0, offset) + 1
     prefix = text[line_start:offset]
-    if "#" in prefix and prefix.count('"') % 2 == 0:
-        return []  # in a comment
+    code = _STRINGS.sub('""', prefix)
+    if "#" in code or code.count('"') % 2:
+        return []  # in a comment or a string
     partial = _WORD_END.search(prefix)
     before = prefix[: partial.start()] if partial else prefix
     decl_word, decl_name, clause_indent = _enclosing(text, line_start)
