@@ -60,13 +60,22 @@ def doc_comment(analysis: Analysis, sym: Symbol) -> str:
 
 
 def _extra_fields(d: Any, known: set[str]) -> list[str]:
-    """Further clauses a declaration may carry (a unit, a maximum age, ...), as written."""
+    """Further clauses a declaration may carry (a unit, a maximum age, ...), as written.
+
+    Read from the declaration's fields, so a clause added to the language shows up here
+    without a change: a node by its text, a plain value as it is.
+    """
     out = []
     for f in dataclasses.fields(d):
-        if f.name in known or f.name == "span":
+        if f.name in known or f.name == "span" or not f.compare:
             continue
         value = getattr(d, f.name)
-        text = _written(value) if value is not None and not isinstance(value, tuple) else ""
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            text = str(value)
+        elif value is not None and not isinstance(value, tuple | bool):
+            text = _written(value)
+        else:
+            text = ""
         if text:
             out.append(f"**{f.name.replace('_', ' ')}**: `{text}`")
     return out
