@@ -399,3 +399,49 @@ async def test_formatting_is_exactly_fmt(client: Client, tmp_path: Path) -> None
     )
     assert broken is None
     assert client.error is None
+
+
+FORMAT_INPUTS = {
+    "reference-2014": (ROOT / "policies" / "dalton_2014.cred").read_text(encoding="utf-8"),
+    "reference-2017": (ROOT / "policies" / "dalton_2017.cred").read_text(encoding="utf-8"),
+    "every-construct": (ROOT / "editors" / "vscode" / "test" / "sample.cred").read_text(encoding="utf-8"),
+    "crlf": MAIN.replace("\n", "\r\n"),
+    "comments": "# top\n"
+    + MAIN.replace("  change low", "  # before a clause\n  change low   # trailing")
+    + "\n# at the end\n",
+    "tabs": MAIN.replace("  requires", "\trequires"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FORMAT_INPUTS))
+async def test_formatting_matches_the_fmt_command(client: Client, tmp_path: Path, case: str) -> None:
+    text = FORMAT_INPUTS[case]
+    path = tmp_path / f"{case}.cred"
+    path.write_bytes(text.encode("utf-8"))
+    uri = client.open(path, text)
+    edits = await client.text_document_formatting_async(
+        types.DocumentFormattingParams(
+            text_document=doc(uri), options=types.FormattingOptions(tab_size=2, insert_spaces=True)
+        )
+    )
+    result = CliRunner().invoke(cli, ["fmt", str(path)])
+    assert result.exit_code == 0, result.output
+    formatted = path.read_bytes().decode("utf-8")
+    if formatted == text:
+        assert edits is not None and list(edits) == []
+    else:
+        assert edits is not None and len(edits) == 1 and edits[0].new_text == formatted
+    assert case not in ("reference-2014", "reference-2017") or formatted == text
+
+
+async def test_outline_of_a_half_typed_file(client: Client, policy: tuple[Path, Path]) -> None:
+    main, _ = policy
+    text = MAIN + "\ncriterion half\n  requires (supporter and\n\nform\n"
+    uri = client.open(main, text)
+    await client.published_for(uri, 1)
+    syms = await client.text_document_document_symbol_async(types.DocumentSymbolParams(text_document=doc(uri)))
+    assert [s.name for s in syms or []] == ["p", "lib.cred", "good_quality", "supporter", "buddying"]
+    lines = text.split("\n")
+    for s in syms or []:
+        assert isinstance(s, types.DocumentSymbol)
+        assert lines[s.selection_range.start.line][s.selection_range.start.character :].lstrip('"').startswith(s.name)
