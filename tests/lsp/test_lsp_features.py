@@ -12,6 +12,7 @@ from lsprotocol import types
 from conftest import ROOT, Client
 from credential.cli import cli
 from credential.policy import load_checked
+from credential.syntax.vocabulary import keywords
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -344,6 +345,12 @@ COMPLETIONS = {
     "": ({"policy", "criterion", "credential", "form", "measure", "param", "use", "source"}, {"requires", "ae_4h"}),
     "criterion ": (set(), {"ae_4h", "policy"}),
     "  requires x # a comment ": (set(), {"ae_4h", "and"}),
+    "  requires mean ae_4h ": ({"over"}, {"ae_4h"}),
+    "  requires count arrangements ": ({"led", "received"}, {"ae_4h"}),
+    "  requires count arrangements led ": ({"as", "started within"}, {"ae_4h"}),
+    "  recipient requires receives arrangement as buddying ": ({"started within"}, {"as"}),
+    "  recipient requires leads arrangement started ": ({"within"}, {"ae_4h"}),
+    "  requires supporter = ": ({"yes", "no"}, set()),
     '  requires sector = "a#b" and ': ({"ae_4h", "good_quality"}, set()),
     '  cites review "half-typed ': (set(), {"ae_4h", "review"}),
 }
@@ -360,6 +367,21 @@ async def test_completion(client: Client, policy: tuple[Path, Path], typed: str)
     assert must <= got, (typed, sorted(got))
     assert not (must_not & got), (typed, sorted(must_not & got))
     assert client.error is None
+
+
+async def test_completion_offers_every_keyword_somewhere(client: Client, policy: tuple[Path, Path]) -> None:
+    """Each reserved word of the grammar is offered in some context (a new keyword needs a context)."""
+    main, _ = policy
+    uri = await open_policy(client, main)
+    contexts = [MAIN + "\nform f\n" + typed for typed in COMPLETIONS]
+    contexts += ['policy q "Q"\n  ', "param x = 1\n  ", MAIN + "\ncriterion c\n  "]
+    offered: set[str] = set()
+    for text in contexts:
+        client.replace(uri, text)
+        pos = types.Position(line=text.count("\n"), character=len(text.split("\n")[-1]))
+        for label in await labels(client, uri, pos):
+            offered.update(re.split(r"[ /]", label))
+    assert sorted(set(keywords()) - offered) == []
 
 
 # ---- formatting ----------------------------------------------------------------------

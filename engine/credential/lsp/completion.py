@@ -77,6 +77,9 @@ _OP_END = re.compile(r"(<=|>=|!=|=|<|>)\s*$")
 _IN_LIST = re.compile(r"\bin\s*\(([^)]*)$")
 _TYPE_POS = re.compile(r"^(attribute|measure)\s+\w+\s*:\s*$")
 _UNIT_POS = re.compile(r"\bover\s+\d+\s+$")
+_WINDOW_POS = re.compile(r"\b(mean|min|max|count)\s+(?!arrangements\b)\w+\s+$")
+_ARR_OPTIONS = re.compile(r"\b(arrangement|arrangements\s+(led|received))(\s+as\s+\w+)?\s+$")
+_ARR_AS = re.compile(r"\bas\s+\w+\s+$")
 
 
 def _detail(sym: Symbol) -> str:
@@ -181,16 +184,24 @@ def complete(analysis: Analysis | None, text: str, offset: int) -> list[types.Co
         return _names(analysis, ("measure",), None)
     if last == "count":
         return [*_words(["arrangements"]), *_names(analysis, ("measure",), None)]
+    if last == "arrangements":
+        return _words(["led", "received"])
     if last == "within":
         return _names(analysis, ("param",), None)
+    if last == "started":
+        return _words(["within"])
     if last in ("leads", "receives"):
         return _words(["arrangement"])
+    if _ARR_OPTIONS.search(before):
+        return _words(["as", "started within"] if not _ARR_AS.search(before) else ["started within"])
+    if _WINDOW_POS.search(before):
+        return _words(["over"])
     if last == "of":
         return _names(analysis, ("attribute", "measure"), None)
     if decl_word == "param" and stripped.endswith("="):
         return _levels(analysis)
     if _OP_END.search(before):
-        return [*_names(analysis, VALUES, None), *_levels(analysis)]
+        return [*_names(analysis, VALUES, None), *_levels(analysis), *_words(["yes", "no"])]
     return [
         *_names(analysis, (*CONDITIONS, "param"), own),
         *_words(CONDITION_WORDS),
