@@ -145,6 +145,8 @@ HOVERS = {
     "param": ("main", "ae_standard", ["**param** `ae_standard`", "| 2023-04-01 | `76%` |",
                                       "| 2015-04-01 (the policy's `effective` date) | `95%` |"]),
     "scale": ("lib", "rating\n", ["**scale** `rating`", "`inadequate` < `requires_improvement` < `good`"]),
+    "level": ("main", "good and", ["**level** `good` of scale `rating`", "`requires_improvement` < **`good`** <"]),
+    "member": ("main", "acute\n", ["**member** `acute` of attribute `sector`: one of **`acute`**, `community`"]),
 }  # fmt: skip
 
 
@@ -163,10 +165,10 @@ async def test_hover(client: Client, policy: tuple[Path, Path], kind: str) -> No
         assert piece in value, (piece, value)
 
 
-async def test_no_hover_on_keywords_and_levels(client: Client, policy: tuple[Path, Path]) -> None:
+async def test_no_hover_on_keywords_comments_and_strings(client: Client, policy: tuple[Path, Path]) -> None:
     main, _ = policy
     uri = await open_policy(client, main)
-    for needle in ("requires", "good and", "low\n", "# Quality"):
+    for needle in ("requires", "low\n", "# Quality", "chapter 2"):
         h = await client.text_document_hover_async(types.HoverParams(text_document=doc(uri), position=at(MAIN, needle)))
         assert h is None, needle
 
@@ -205,14 +207,38 @@ async def test_definition_and_references_across_files(client: Client, policy: tu
         assert {(r.uri, r.range.start.line, r.range.start.character) for r in refs or []} == everywhere - {decl}
 
 
-async def test_levels_and_keywords_are_not_references(client: Client, policy: tuple[Path, Path]) -> None:
+async def test_keywords_and_change_levels_are_not_references(client: Client, policy: tuple[Path, Path]) -> None:
     main, _ = policy
     uri = await open_policy(client, main)
-    for needle in ("good and", "acute\n", "requires", "low\n"):
+    for needle in ("requires", "low\n", "# Quality", "chapter 2"):
         target = await client.text_document_definition_async(
             types.DefinitionParams(text_document=doc(uri), position=at(MAIN, needle))
         )
-        assert not target
+        assert not target, needle
+
+
+@pytest.mark.parametrize(("needle", "owner_line", "uses"), [("good and", 1, 1), ("acute\n", 2, 1)])
+async def test_levels_and_members_go_to_their_type(
+    client: Client, policy: tuple[Path, Path], needle: str, owner_line: int, uses: int
+) -> None:
+    main, lib = policy
+    uri = await open_policy(client, main)
+    pos = at(MAIN, needle)
+    level = needle.strip().split()[0]
+    target = await client.text_document_definition_async(types.DefinitionParams(text_document=doc(uri), position=pos))
+    assert target and target[0].uri == lib.resolve().as_uri() and target[0].range.start.line == owner_line
+    line = LIB.split("\n")[owner_line]
+    assert line[target[0].range.start.character : target[0].range.end.character] == level
+    refs = await client.text_document_references_async(
+        types.ReferenceParams(
+            text_document=doc(uri), position=pos, context=types.ReferenceContext(include_declaration=False)
+        )
+    )
+    assert len(refs or []) == uses
+    prepared = await client.text_document_prepare_rename_async(
+        types.PrepareRenameParams(text_document=doc(uri), position=pos)
+    )
+    assert prepared is None  # a level names data values: renaming it is not an edit of the policy alone
 
 
 # ---- rename ------------------------------------------------------------------------

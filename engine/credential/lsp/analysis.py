@@ -58,6 +58,22 @@ class Occurrence:
 
 
 @dataclass(frozen=True)
+class Level:
+    """A level of a scale or a member of a ``one of`` type, where declared or written.
+
+    ``owner`` is the scale, attribute or measure that declares it. A use is recorded only
+    when exactly one type has a level of that name (the checker resolves a level against
+    the value it is compared with; a name that two types share is left unresolved here).
+    """
+
+    name: str
+    owner: str
+    path: Path
+    span: Span
+    is_decl: bool
+
+
+@dataclass(frozen=True)
 class Symbol:
     name: str
     kind: str
@@ -85,6 +101,7 @@ class Analysis:
     diagnostics: list[Diagnostic]
     symbols: dict[str, Symbol] = field(default_factory=dict)
     occurrences: list[Occurrence] = field(default_factory=list)
+    levels: list[Level] = field(default_factory=list)
 
     def includes(self, path: Path) -> bool:
         return path in self.files
@@ -120,6 +137,16 @@ class Analysis:
                 return occ
         return None
 
+    def level_at(self, path: Path, offset: int) -> Level | None:
+        """The level or member written at a character offset of a file."""
+        for lv in self.levels:
+            if lv.path == path and lv.span.start <= offset <= lv.span.end:
+                return lv
+        return None
+
+    def level_decl(self, level: Level) -> Level | None:
+        return next((lv for lv in self.levels if lv.is_decl and (lv.name, lv.owner) == (level.name, level.owner)), None)
+
     def declared_in(self, path: Path) -> list[ast.Decl]:
         info = self.files.get(path)
         return list(info.result.tree.decls) if info else []
@@ -128,22 +155,22 @@ class Analysis:
         return [o for o in self.occurrences if o.name == name]
 
 
-def _idents(node: Any, skip_levels: bool = True) -> Iterator[ast.Ident]:
-    """Every identifier below an AST node, except those naming levels or members."""
+def _idents(node: Any, skip_levels: bool = True, skip: tuple[type, ...] = ()) -> Iterator[ast.Ident]:
+    """Every identifier below an AST node, except those naming levels or members (or below ``skip``)."""
     if isinstance(node, ast.Ident):
         yield node
         return
     if isinstance(node, tuple | list):
         for item in node:
-            yield from _idents(item, skip_levels)
+            yield from _idents(item, skip_levels, skip)
         return
-    if not dataclasses.is_dataclass(node) or isinstance(node, type | Span | SourceFile):
+    if not dataclasses.is_dataclass(node) or isinstance(node, (type, Span, SourceFile, *skip)):
         return
     skipped = _LEVEL_FIELDS.get(type(node), ()) if skip_levels else ()
     for f in dataclasses.fields(node):
         if f.name == "span" or f.name in skipped:
             continue
-        yield from _idents(getattr(node, f.name), skip_levels)
+        yield from _idents(getattr(node, f.name), skip_levels, skip)
 
 
 def _decl_uses(d: ast.Decl) -> Iterator[ast.Ident]:
@@ -179,6 +206,46 @@ def build_index(analysis: Analysis) -> None:
                     occurrences.append(Occurrence(ident.name, path, ident.span, False))
     analysis.symbols = symbols
     analysis.occurrences = sorted(occurrences, key=lambda o: (str(o.path), o.span.start))
+    analysis.levels = _levels(analysis)
+
+
+def _declared_levels(d: ast.Decl) -> tuple[str, tuple[ast.Ident, ...]] | None:
+    if isinstance(d, ast.ScaleDecl):
+        return d.name.name, d.levels
+    if isinstance(d, ast.AttributeDecl | ast.MeasureDecl) and isinstance(d.type, ast.OneOfType):
+        return d.name.name, d.type.members
+    return None
+
+
+def _levels(analysis: Analysis) -> list[Level]:
+    decls: list[Level] = []
+    owners: dict[str, set[str]] = {}
+    for path, info in analysis.files.items():
+        for d in info.result.tree.decls:
+            found = _declared_levels(d)
+            if found is None or analysis.symbols.get(found[0], None) is None:
+                continue
+            owner, idents = found
+            if analysis.symbols[owner].decl is not d:
+                continue  # a duplicate declaration: the first one counts
+            for ident in idents:
+                decls.append(Level(ident.name, owner, path, ident.span, True))
+                owners.setdefault(ident.name, set()).add(owner)
+    declared = {(lv.path, lv.span.start) for lv in decls}
+    uses: list[Level] = []
+    for path, info in analysis.files.items():
+        for d in info.result.tree.decls:
+            if isinstance(d, ast.PolicyDecl | ast.UseDecl):
+                continue
+            for ident in _idents(d, skip_levels=False, skip=(ast.Change,)):
+                owner_set = owners.get(ident.name, set())
+                if (
+                    len(owner_set) == 1
+                    and ident.name not in analysis.symbols
+                    and (path, ident.span.start) not in declared
+                ):
+                    uses.append(Level(ident.name, next(iter(owner_set)), path, ident.span, False))
+    return sorted([*decls, *uses], key=lambda lv: (str(lv.path), lv.span.start))
 
 
 def parse_buffer(text: str, display: str) -> ParseResult:

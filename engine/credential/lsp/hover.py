@@ -8,7 +8,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from credential.lsp.analysis import Analysis, Symbol
+from credential.lsp.analysis import Analysis, Level, Symbol
 from credential.lsp.positions import span_range
 from credential.syntax import ast
 from credential.syntax.format import format_type
@@ -141,10 +141,36 @@ def describe(analysis: Analysis, sym: Symbol) -> str:
     return "\n\n".join([head, *body])
 
 
+def describe_level(analysis: Analysis, level: Level) -> str:
+    """Markdown about a level of a scale or a member of a ``one of`` type."""
+    owner = analysis.symbols[level.owner]
+    found = _declared_level_names(owner.decl)
+    listed = (" < " if isinstance(owner.decl, ast.ScaleDecl) else ", ").join(
+        f"**`{n}`**" if n == level.name else f"`{n}`" for n in found
+    )
+    if isinstance(owner.decl, ast.ScaleDecl):
+        return f"**level** `{level.name}` of scale `{owner.name}`\n\n{listed}"
+    return f"**member** `{level.name}` of {owner.kind} `{owner.name}`: one of {listed}"
+
+
+def _declared_level_names(d: Any) -> list[str]:
+    if isinstance(d, ast.ScaleDecl):
+        return [lv.name for lv in d.levels]
+    if isinstance(d, ast.AttributeDecl | ast.MeasureDecl) and isinstance(d.type, ast.OneOfType):
+        return [m.name for m in d.type.members]
+    return []
+
+
 def hover(analysis: Analysis, path: Path, offset: int) -> types.Hover | None:
     occ = analysis.at(path, offset)
     if occ is None:
-        return None
+        level = analysis.level_at(path, offset)
+        if level is None or level.owner not in analysis.symbols:
+            return None
+        return types.Hover(
+            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=describe_level(analysis, level)),
+            range=span_range(level.span),
+        )
     sym = analysis.symbols.get(occ.name)
     if sym is None:
         return None

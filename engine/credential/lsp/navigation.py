@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from credential.lsp.analysis import Analysis, Occurrence, Symbol, decl_kind
+from credential.lsp.analysis import Analysis, Level, Occurrence, Symbol, decl_kind
 from credential.lsp.positions import span_range
 from credential.syntax import ast
 from credential.syntax.vocabulary import keywords
@@ -50,10 +50,44 @@ def occurrences(analyses: Sequence[Analysis], sym: Symbol) -> list[Occurrence]:
     return sorted(out, key=lambda o: (str(o.path), o.span.start))
 
 
+def level_at(analyses: Sequence[Analysis], path: Path, offset: int) -> tuple[Analysis, Level] | None:
+    """The level or member written at a position (in the first analysis that resolves it)."""
+    for a in analyses:
+        lv = a.level_at(path, offset)
+        if lv is not None:
+            return a, lv
+    return None
+
+
+def _level_locations(
+    analyses: Sequence[Analysis], path: Path, offset: int, uri_of: UriOf, include_declaration: bool
+) -> list[types.Location]:
+    found = level_at(analyses, path, offset)
+    if found is None:
+        return []
+    a, lv = found
+    decl = a.level_decl(lv)
+    seen: set[tuple[Path, int]] = set()
+    out: list[types.Location] = []
+    for b in analyses:
+        if decl is None or b.level_decl(lv) != decl:
+            continue
+        for other in b.levels:
+            key = (other.path, other.span.start)
+            if (other.name, other.owner) == (lv.name, lv.owner) and key not in seen:
+                if other.is_decl and not include_declaration:
+                    continue
+                seen.add(key)
+                out.append(types.Location(uri=uri_of(other.path), range=span_range(other.span)))
+    return out
+
+
 def definition(analyses: Sequence[Analysis], path: Path, offset: int, uri_of: UriOf) -> list[types.Location]:
     found = symbol_at(analyses, path, offset)
     if found is None:
-        return []
+        lv = level_at(analyses, path, offset)
+        decl = lv[0].level_decl(lv[1]) if lv is not None else None
+        return [] if decl is None else [types.Location(uri=uri_of(decl.path), range=span_range(decl.span))]
     _occ, sym = found
     return [types.Location(uri=uri_of(sym.path), range=span_range(sym.span))]
 
@@ -63,7 +97,7 @@ def references(
 ) -> list[types.Location]:
     found = symbol_at(analyses, path, offset)
     if found is None:
-        return []
+        return _level_locations(analyses, path, offset, uri_of, include_declaration)
     return [
         types.Location(uri=uri_of(o.path), range=span_range(o.span))
         for o in occurrences(analyses, found[1])
