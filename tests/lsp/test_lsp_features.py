@@ -493,3 +493,40 @@ async def test_outline_of_a_half_typed_file(client: Client, policy: tuple[Path, 
     for s in syms or []:
         assert isinstance(s, types.DocumentSymbol)
         assert lines[s.selection_range.start.line][s.selection_range.start.character :].lstrip('"').startswith(s.name)
+
+
+# ---- quick fixes and used files ----------------------------------------------------------
+
+
+async def test_quick_fix_applies_the_did_you_mean(client: Client, tmp_path: Path) -> None:
+    (tmp_path / "lib.cred").write_text(LIB, encoding="utf-8")
+    path = tmp_path / "main.cred"
+    text = MAIN.replace("cqc_overall >= good", "cqc_overal >= good").replace("as buddying", "as budying")
+    path.write_text(text, encoding="utf-8")
+    uri = client.open(path)
+    diags = await client.published_for(uri, 1)
+    assert sorted(d.code for d in diags) == ["check.unknown-name", "check.unknown-name"]
+    fixes = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=doc(uri),
+            range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=99, character=0)),
+            context=types.CodeActionContext(diagnostics=list(diags)),
+        )
+    )
+    assert fixes is not None
+    titles = sorted(f.title for f in fixes if isinstance(f, types.CodeAction))
+    assert titles == ["Change to `buddying`", "Change to `cqc_overall`"]
+    for fix in fixes:
+        assert isinstance(fix, types.CodeAction) and fix.edit is not None
+        apply(fix.edit)
+    assert path.read_text(encoding="utf-8") == MAIN
+    assert [d.code for d in load_checked(path)[1]] == []
+
+
+async def test_definition_of_a_use_opens_the_used_file(client: Client, policy: tuple[Path, Path]) -> None:
+    main, lib = policy
+    uri = await open_policy(client, main)
+    target = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=doc(uri), position=at(MAIN, '"lib.cred"', 0, 3))
+    )
+    assert target and target[0].uri == lib.resolve().as_uri() and target[0].range.start.line == 0

@@ -82,7 +82,21 @@ def _level_locations(
     return out
 
 
+def _used_file(analyses: Sequence[Analysis], path: Path, offset: int) -> Path | None:
+    """The file a ``use "..."`` at a position brings in, when it exists."""
+    for a in analyses[:1]:
+        for d in a.declared_in(path):
+            if isinstance(d, ast.UseDecl) and d.path.span.start <= offset <= d.path.span.end:
+                target = (path.parent / d.path.value).resolve()
+                return target if target in a.files else None
+    return None
+
+
 def definition(analyses: Sequence[Analysis], path: Path, offset: int, uri_of: UriOf) -> list[types.Location]:
+    used = _used_file(analyses, path, offset)
+    if used is not None:
+        start = types.Position(line=0, character=0)
+        return [types.Location(uri=uri_of(used), range=types.Range(start=start, end=start))]
     found = symbol_at(analyses, path, offset)
     if found is None:
         lv = level_at(analyses, path, offset)

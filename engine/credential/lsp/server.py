@@ -19,7 +19,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from credential import __version__
-from credential.lsp import completion, hover, navigation
+from credential.lsp import actions, completion, hover, navigation
 from credential.lsp.analysis import Analysis, parse_buffer
 from credential.lsp.diagnostics import to_lsp
 from credential.lsp.positions import offset as to_offset
@@ -206,6 +206,14 @@ def on_formatting(ls: CredentialServer, params: types.DocumentFormattingParams) 
     if formatted == text:
         return []
     return [types.TextEdit(range=whole(result.source), new_text=formatted)]
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix])
+)
+def on_code_action(ls: CredentialServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    """Quick fixes for the diagnostics the editor sends back (they carry the checker's help)."""
+    return actions.quick_fixes(params.text_document.uri, params.context.diagnostics)
 
 
 @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
