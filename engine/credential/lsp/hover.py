@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ from credential.lsp.analysis import Analysis, Level, Symbol
 from credential.lsp.positions import span_range
 from credential.syntax import ast
 from credential.syntax.format import format_type
+
+_BANNER = re.compile(r"^([-=*]{2,}|[-=*]+\s.*\s[-=*]{2,})$")
 
 
 def _code(text: str) -> str:
@@ -53,7 +56,8 @@ def doc_comment(analysis: Analysis, sym: Symbol) -> str:
         above.insert(0, by_line[line].text.lstrip("#").strip())
         line -= 1
     trailing = by_line.get(decl_line)
-    parts = [" ".join(t for t in above if t)]
+    # Section banners (`# ---- sources ----`) head a group of declarations, not this one.
+    parts = [" ".join(t for t in above if t and not _BANNER.match(t))]
     if trailing is not None and not src.line_text(decl_line).lstrip().startswith("#"):
         parts.append(trailing.text.lstrip("#").strip())
     return "\n\n".join(p for p in parts if p)
