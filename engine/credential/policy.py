@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from credential import resources
@@ -42,7 +43,16 @@ def _use_target(p: Path, name: str) -> Path | None:
     return target
 
 
-def parse_with_uses(path: str | Path) -> tuple[list[ParseResult], list[Diagnostic]]:
+Reader = Callable[[Path, str], ParseResult]
+"""Parses the file at a resolved path, named by its display name (an editor reads open buffers)."""
+
+
+def read_policy_file(path: Path, display: str) -> ParseResult:
+    """The default :data:`Reader`: the file as it is on disk."""
+    return parse_file(str(path), display)
+
+
+def parse_with_uses(path: str | Path, read: Reader = read_policy_file) -> tuple[list[ParseResult], list[Diagnostic]]:
     """The root file's parse and those of every file it uses (transitively, each once)."""
     root_path = Path(path).resolve()
     results: list[ParseResult] = []
@@ -51,7 +61,7 @@ def parse_with_uses(path: str | Path) -> tuple[list[ParseResult], list[Diagnosti
 
     def visit(p: Path, display: str, stack: list[Path]) -> None:
         loaded.add(p)
-        res = parse_file(str(p), display)
+        res = read(p, display)
         results.append(res)
         diags.extend(res.diagnostics)
         for d in res.tree.decls:
@@ -99,9 +109,9 @@ def parse_with_uses(path: str | Path) -> tuple[list[ParseResult], list[Diagnosti
     return results, sort_diagnostics(diags)
 
 
-def load_checked(path: str | Path) -> tuple[CheckedPolicy | None, list[Diagnostic]]:
-    """Parse and check a policy file (and the files it uses)."""
-    results, diags = parse_with_uses(path)
+def load_checked(path: str | Path, read: Reader = read_policy_file) -> tuple[CheckedPolicy | None, list[Diagnostic]]:
+    """Parse and check a policy file (and the files it uses); ``read`` parses each file."""
+    results, diags = parse_with_uses(path, read)
     if any(d.is_error for d in diags):
         return None, diags
     sources: list[SourceFile] = [r.source for r in results]

@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "validate": "credential.cli.validate",
     "compile": "credential.cli.compile",
     "verify": "credential.cli.verify",
+    "lsp": "credential.cli.lsp",
 }
 
 
