@@ -10,7 +10,8 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from credential import resources
 from credential.check import CheckedPolicy, check_files
-from credential.diagnostics import Diagnostic, DiagnosticError, error, sort_diagnostics
+from credential.diagnostics import Diagnostic, DiagnosticError, error, sort_diagnostics, warning
+from credential.escaping import BIDI_CONTROLS, char_name, confusables
 from credential.span import SourceFile
 from credential.syntax import ParseResult, ast, parse_file
 
@@ -129,6 +130,32 @@ def _use_target(p: Path, d: ast.UseDecl, roots: Sequence[Path]) -> tuple[Path | 
     )
 
 
+def confusable_warnings(source: SourceFile) -> list[Diagnostic]:
+    """``check.confusable-character``: a bidirectional control or zero-width character anywhere in
+    the text (a string, a name, a citation or a comment), one warning per line.
+
+    Such characters make the text a reviewer sees differ from the text the engine reads
+    ("Trojan Source", CVE-2021-42574).
+    """
+    out: list[Diagnostic] = []
+    last_line = 0
+    for offset, ch in confusables(source.text):
+        line = source.line_col(offset)[0]
+        if line == last_line:
+            continue
+        last_line = line
+        kind = "bidirectional control" if ch in BIDI_CONTROLS else "zero-width character"
+        out.append(
+            warning(
+                "check.confusable-character",
+                f"invisible {kind} {char_name(ch)}: the text shown may not be the text read",
+                source.span(offset, offset + 1),
+                help="delete it (policy text never needs it); diagnostics show it escaped",
+            )
+        )
+    return out
+
+
 def _root_identity(path: Path) -> Path:
     """A root policy's identity: its resolved path, or (for a pipe such as ``<(cat p.cred)``) its name."""
     resolved = path.resolve()
@@ -156,6 +183,7 @@ def parse_with_uses(
         res = parse_file(str(read_as), display)
         results.append(res)
         diags.extend(res.diagnostics)
+        diags.extend(confusable_warnings(res.source))
         for d in res.tree.decls:
             if not isinstance(d, ast.UseDecl):
                 continue
