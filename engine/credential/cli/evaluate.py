@@ -66,10 +66,11 @@ def command(
       credential evaluate
       credential evaluate --policy my.cred --data bundle/ --as-of 2016-04-01 --format jsonl --output out.jsonl
     """
+    target = resolve_target(output)  # a usage error before any work (or any import)
+
     from credential.engine import run
     from credential.output import render_chunks, summary
 
-    target = resolve_target(output)  # a usage error before any work
     progress = None
     if sys.stderr.isatty():
 
