@@ -43,16 +43,16 @@ MAIN = "import sys; from credential.cli import main; sys.argv[0] = 'credential';
 SLOW = """
 import sys, time
 import credential.batch as batch
-import credential.cli.sink as sink
+import credential.output as output
 batch.BLOCK_ROWS = 20
-real = sink._encoded
-def slow(chunks):
-    for i, chunk in enumerate(real(chunks)):
+real = output.render_chunks
+def slow(*args, **kwargs):
+    for i, chunk in enumerate(real(*args, **kwargs)):
         if i == 0:
             print("WRITING", file=sys.stderr, flush=True)
         time.sleep(0.02)
         yield chunk
-sink._encoded = slow
+output.render_chunks = slow
 from credential.cli import main
 sys.argv[0] = "credential"
 main()
