@@ -69,6 +69,13 @@ with an example line, is listed in [data-bundle.md](data-bundle.md). The codes a
 `data.self-arrangement`, `data.end-before-start`, and the warnings `data.undeclared-measure`,
 `data.undeclared-status`, `data.undeclared-form`, `data.extra-column`.
 
+## Output codes
+
+Writing an output (`--output`, standard output, `fmt` rewriting a file) goes through one module
+(see [security.md](security.md)): `output.bad-target` (exit 2) when `--output` names a directory,
+a block device, a socket or a link loop, reported before any work; `output.io` (exit 6) when the
+write fails (disk full, read-only, permission denied), the old file left unchanged.
+
 ## Policy test codes
 
 `credential test` reports problems in YAML test files as `FILE:LINE:COL: error[test.CODE]: message`
