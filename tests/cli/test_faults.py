@@ -663,3 +663,32 @@ def test_interrupt_message_and_json_validation_output_is_json(tmp_path: Path) ->
     r = run("validate", "--policy", POLICY, "--format", "json", data=data)
     assert r.returncode == 3
     assert json.loads(r.stdout)["diagnostics"][0]["code"] == "data.bad-json"
+
+
+# ============================================================================ the same rules in the Python API
+
+
+def test_python_api_confines_use_and_reads_no_unreadable_table(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import credential
+    from credential.diagnostics import DiagnosticError
+    from credential.engine import PolicyInvalid
+
+    tree, shared = tmp_path / "policies", tmp_path / "shared"
+    tree.mkdir()
+    shared.mkdir()
+    (shared / "lib.cred").write_text("measure unused_here: percent\n")
+    p = tree / "p.cred"
+    p.write_text(Path(POLICY).read_text() + '\nuse "../shared/lib.cred"\n')
+    with pytest.raises(PolicyInvalid) as exc:
+        credential.evaluate(p, DATA, as_of=dt.date(2016, 4, 1))
+    assert {d.code for d in exc.value.diagnostics} == {"check.use-outside"}
+    result = credential.evaluate(p, DATA, as_of=dt.date(2016, 4, 1), policy_path=[shared])
+    assert len(result.frame) == 66
+    b = _bundle(tmp_path)
+    (b / "statuses.csv").unlink()
+    (b / "statuses.csv").symlink_to("/etc/passwd")
+    with pytest.raises(DiagnosticError) as derr:
+        credential.evaluate(POLICY, b, as_of=dt.date(2016, 4, 1))
+    assert [d.code for d in derr.value.diagnostics] == ["data.unreadable"]
