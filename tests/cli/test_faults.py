@@ -692,3 +692,15 @@ def test_python_api_confines_use_and_reads_no_unreadable_table(tmp_path: Path) -
     with pytest.raises(DiagnosticError) as derr:
         credential.evaluate(POLICY, b, as_of=dt.date(2016, 4, 1))
     assert [d.code for d in derr.value.diagnostics] == ["data.unreadable"]
+
+
+def test_a_policy_test_file_cannot_name_a_non_policy(tmp_path: Path) -> None:
+    t = tmp_path / "t.yaml"
+    t.write_text(
+        "name: leak\npolicy: /etc/passwd\nas_of: 2016-04-01\ndata: " + str(DATA) + "\ncases:\n"
+        "  - name: c\n    provider: RM3\n    expect:\n      credential:partner: granted\n"
+    )
+    r = run("test", str(t))
+    err = no_internal(r)
+    assert r.returncode == 2, err
+    assert "test.missing-policy" in err and "root:" not in err
