@@ -64,9 +64,12 @@ def clip(text: str, limit: int = 80) -> str:
     return f"{shown[:limit]}… ({len(text):,} characters)"
 
 
+_CONFUSABLE_RE = re.compile("[" + "".join(sorted(BIDI_CONTROLS | ZERO_WIDTH)) + "]")
+
+
 def confusables(text: str) -> list[tuple[int, str]]:
     """Positions and characters of bidirectional controls and zero-width characters in ``text``."""
-    return [(i, ch) for i, ch in enumerate(text) if ch in BIDI_CONTROLS or ch in ZERO_WIDTH]
+    return [(m.start(), m.group()) for m in _CONFUSABLE_RE.finditer(text)]
 
 
 def char_name(ch: str) -> str:
