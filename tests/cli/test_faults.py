@@ -704,3 +704,27 @@ def test_a_policy_test_file_cannot_name_a_non_policy(tmp_path: Path) -> None:
     err = no_internal(r)
     assert r.returncode == 2, err
     assert "test.missing-policy" in err and "root:" not in err
+
+
+def test_replacement_is_flushed_to_disk_file_then_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Durability: the temporary file is fsync'd before the rename, the folder after it."""
+    from credential.cli import sink
+
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append("fsync-folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "fsync-file")
+        real_fsync(fd)
+
+    def replace(a: str | Path, b: str | Path) -> None:
+        events.append("rename")
+        real_replace(a, b)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    out = tmp_path / "d.jsonl"
+    out.write_bytes(b"old\n")
+    sink.write_output(out, (f"{i}\n" for i in range(1000)))
+    assert events == ["fsync-file", "rename", "fsync-folder"]
+    assert out.read_text() == "".join(f"{i}\n" for i in range(1000))
