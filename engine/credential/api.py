@@ -12,6 +12,7 @@ from credential.check import CheckedPolicy
 from credential.data.bundle import Bundle
 from credential.decisions import DecisionRecord
 from credential.engine import OnInvalid, RunResult, evaluate_inputs, load_inputs, records_for, run
+from credential.policy import policy_path as _policy_path
 from credential.proofs.verify import VerifyReport, verify_lines
 from credential.resources import bundled_data_path, reference_policy_path
 
@@ -36,21 +37,24 @@ def evaluate_api(
     explain: bool = False,
     on_invalid: OnInvalid = "reject",
     backend: str = "pydatalog",
+    policy_path: Sequence[str | Path] = (),
 ) -> RunResult:
     """Decide every subject for every provider (``credential evaluate``); records are pydantic models.
 
     Raises ``credential.engine.PolicyInvalid`` / ``DataInvalid`` (with every diagnostic) on bad input.
+    ``use`` in the policy reaches only files below its folder and the ``policy_path`` folders.
     """
     dates = [as_of] if isinstance(as_of, dt.date) else list(as_of)
-    return run(
-        _policy(policy),
-        _data(data),
-        dates,
-        pairs=pairs,
-        explain=explain,
-        on_invalid=on_invalid,
-        backend=backend,
-    )
+    with _policy_path(policy_path):
+        return run(
+            _policy(policy),
+            _data(data),
+            dates,
+            pairs=pairs,
+            explain=explain,
+            on_invalid=on_invalid,
+            backend=backend,
+        )
 
 
 def explain_api(
@@ -62,13 +66,15 @@ def explain_api(
     *,
     on_invalid: OnInvalid = "reject",
     backend: str = "pydatalog",
+    policy_path: Sequence[str | Path] = (),
 ) -> list[DecisionRecord]:
     """The decision record(s) of one provider with their proofs (``credential explain``).
 
     ``subject`` is e.g. ``credential:partner`` or a bare credential name; None explains every
     per-provider subject.  Render with ``credential.proofs.render.render_text(r.to_json_dict())``.
     """
-    inputs = load_inputs(_policy(policy), _data(data), on_invalid)
+    with _policy_path(policy_path):
+        inputs = load_inputs(_policy(policy), _data(data), on_invalid)
     if subject is not None and ":" not in subject:
         subject = f"credential:{subject}"
     ev = evaluate_inputs(
@@ -96,9 +102,11 @@ def verify_api(
     data: DataArg = None,
     *,
     on_invalid: OnInvalid = "reject",
+    policy_path: Sequence[str | Path] = (),
 ) -> VerifyReport:
     """Re-check decision records (a JSONL file or records) against the policy and data (``credential verify``)."""
-    inputs = load_inputs(_policy(policy), _data(data), on_invalid)
+    with _policy_path(policy_path):
+        inputs = load_inputs(_policy(policy), _data(data), on_invalid)
     if isinstance(decisions, str | Path):
         with open(decisions, encoding="utf-8") as fh:
             return verify_lines(fh, inputs.policy, inputs.bundle)

@@ -22,8 +22,6 @@ elsewhere.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from credential import __version__
+from credential.escaping import csv_field as _csv_field
 from credential.jsontext import dumps, jstr
 
 if TYPE_CHECKING:
@@ -272,16 +271,15 @@ def jsonl_lines(frame: pd.DataFrame, policy: dict[str, str], data: dict[str, str
     return text.split("\n")[:-1] if text else []
 
 
-def csv_field(value: str) -> str:
-    """One CSV field exactly as ``csv.writer`` writes it in a row (the csv module decides the quoting)."""
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow([value, ""])
-    return buf.getvalue()[:-2]
+def csv_chunks(frame: pd.DataFrame, policy: dict[str, str], backend: str, *, raw: bool = False) -> Iterator[bytes]:
+    """The decisions as CSV (UTF-8, header first, RFC 4180), in blocks.
 
-
-def csv_chunks(frame: pd.DataFrame, policy: dict[str, str], backend: str) -> Iterator[bytes]:
-    """The decisions as CSV (UTF-8, header first), in blocks; the bytes ``csv.writer`` would write."""
+    Formula-like cells are neutralised (see :func:`credential.escaping.csv_field`) unless ``raw``.
+    """
     from credential.output import CSV_COLUMNS
+
+    def csv_field(value: str) -> str:
+        return _csv_field(value, raw=raw)
 
     yield (",".join(CSV_COLUMNS) + "\n").encode()
     pieces = _Pieces(frame)
@@ -305,5 +303,5 @@ def csv_chunks(frame: pd.DataFrame, policy: dict[str, str], backend: str) -> Ite
         yield b"".join(out.tolist())
 
 
-def to_csv(frame: pd.DataFrame, policy: dict[str, str], backend: str) -> str:
-    return b"".join(csv_chunks(frame, policy, backend)).decode()
+def to_csv(frame: pd.DataFrame, policy: dict[str, str], backend: str, *, raw: bool = False) -> str:
+    return b"".join(csv_chunks(frame, policy, backend, raw=raw)).decode()

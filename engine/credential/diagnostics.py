@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from credential.escaping import terminal_text
 from credential.span import Span
 
 
@@ -116,10 +117,16 @@ def has_errors(diags: Iterable[Diagnostic]) -> bool:
 def _snippet(span: Span) -> list[str]:
     line_no = span.line
     text = span.source.line_text(line_no)
-    # Tabs would misalign the caret; show them as single spaces.
-    shown = text.replace("\t", " ")
-    col = span.column
-    width = max(1, span.end_column - col) if span.end_line == line_no else max(1, len(text) - col + 1)
+    # Tabs would misalign the caret; show them as single spaces.  Control characters are
+    # escaped (so the line cannot drive the terminal) and the caret placed under the escapes.
+    raw = text.replace("\t", " ")
+    col0 = span.column
+    width0 = max(1, span.end_column - col0) if span.end_line == line_no else max(1, len(text) - col0 + 1)
+    before = terminal_text(raw[: col0 - 1])
+    marked = terminal_text(raw[col0 - 1 : col0 - 1 + width0])
+    shown = before + marked + terminal_text(raw[col0 - 1 + width0 :])
+    col = len(before) + 1
+    width = max(1, len(marked))
     if len(shown) > 200:  # very long lines: show a window around the caret
         lo = max(0, col - 80)
         shown = ("..." if lo else "") + shown[lo : lo + 160] + "..."
@@ -135,11 +142,11 @@ def _snippet(span: Span) -> list[str]:
 
 
 def render_text(diag: Diagnostic) -> str:
-    lines = [diag.headline()]
+    lines = [terminal_text(diag.headline())]
     if diag.span is not None and diag.span.source.text:
         lines.extend(_snippet(diag.span))
     if diag.help:
-        lines.append(f"  = help: {diag.help}")
+        lines.append(f"  = help: {terminal_text(diag.help)}")
     return "\n".join(lines)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from credential.decisions import DecisionRecord
+from credential.escaping import terminal_text
 
 if TYPE_CHECKING:
     from credential.engine import RunResult
@@ -53,6 +54,7 @@ def to_table(result: RunResult, name_width: int = 32, form_width: int = 12) -> s
     """One row per provider (and as-of date): a column per credential, a column per form.
 
     A form's cell shows two marks, lead then recipient (``✓/✗``: may lead, may not receive).
+    Codes and names are shown through :func:`credential.escaping.terminal_text`.
     """
     f = result.frame
     is_pair = f["subject"].str.startswith("pair:")
@@ -72,7 +74,7 @@ def to_table(result: RunResult, name_width: int = 32, form_width: int = 12) -> s
         strict=True,
     ):
         grid.setdefault((p, d), {})[s] = MARKS[o]
-        names[p] = n if isinstance(n, str) else ""
+        names[p] = terminal_text(n) if isinstance(n, str) else ""
     heads = creds + [f if len(f) <= form_width else f[: form_width - 1] + "…" for f in forms]
     widths = [max(len(h), 3) for h in heads]
     out = io.StringIO()
@@ -83,7 +85,7 @@ def to_table(result: RunResult, name_width: int = 32, form_width: int = 12) -> s
         nm = nm if len(nm) <= name_width else nm[: name_width - 1] + "…"
         cells = [row.get(f"credential:{c}", " ") for c in creds]
         cells += [f"{row.get(f'form:{f}:lead', ' ')}/{row.get(f'form:{f}:recipient', ' ')}" for f in forms]
-        line = f"{code:<6} {nm:<{name_width}} " + (f"{as_of} " if multi else "")
+        line = f"{terminal_text(code):<6} {nm:<{name_width}} " + (f"{as_of} " if multi else "")
         out.write((line + "  ".join(f"{c:^{w}}" for c, w in zip(cells, widths, strict=True))).rstrip() + "\n")
     pairs = int(is_pair.sum())
     if pairs:
@@ -96,8 +98,11 @@ def to_table(result: RunResult, name_width: int = 32, form_width: int = 12) -> s
     return out.getvalue()
 
 
-def render_chunks(result: RunResult, fmt: str) -> Iterator[bytes]:
-    """A run's decisions in one of the formats of ``credential evaluate``, as UTF-8 blocks to stream."""
+def render_chunks(result: RunResult, fmt: str, *, csv_raw: bool = False) -> Iterator[bytes]:
+    """A run's decisions in one of the formats of ``credential evaluate``, as UTF-8 blocks to stream.
+
+    CSV cells a spreadsheet would run as formulas are neutralised unless ``csv_raw``.
+    """
     from credential.batch import csv_chunks, jsonl_chunks
     from credential.engine import policy_ref
 
@@ -111,7 +116,7 @@ def render_chunks(result: RunResult, fmt: str) -> Iterator[bytes]:
             return
         yield from _json_array(chunks)
     elif fmt == "csv":
-        yield from csv_chunks(result.frame, pref, result.backend)
+        yield from csv_chunks(result.frame, pref, result.backend, raw=csv_raw)
     else:
         yield to_table(result).encode()
 
@@ -128,6 +133,6 @@ def _json_array(chunks: Iterator[bytes]) -> Iterator[bytes]:
     yield b"[]\n" if first else b"\n]\n"
 
 
-def render(result: RunResult, fmt: str) -> str:
+def render(result: RunResult, fmt: str, *, csv_raw: bool = False) -> str:
     """A run's decisions in one of the formats of ``credential evaluate``, as one string."""
-    return b"".join(render_chunks(result, fmt)).decode()
+    return b"".join(render_chunks(result, fmt, csv_raw=csv_raw)).decode()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from credential import resources
 from credential.check import CheckedPolicy, check_files
-from credential.diagnostics import Diagnostic, DiagnosticError, error, sort_diagnostics
+from credential.diagnostics import Diagnostic, DiagnosticError, error, sort_diagnostics, warning
+from credential.escaping import BIDI_CONTROLS, char_name, confusables
 from credential.span import SourceFile
 from credential.syntax import ParseResult, ast, parse_file
 
@@ -33,14 +36,124 @@ def _display(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
-def _use_target(p: Path, name: str) -> Path | None:
-    """The file a ``use`` in ``p`` names, resolved; None when the name cannot be a file's."""
+POLICY_SUFFIX = ".cred"
+
+_POLICY_PATH: ContextVar[tuple[Path, ...]] = ContextVar("credential_policy_path", default=())
+
+
+@contextmanager
+def policy_path(folders: Iterable[str | Path]) -> Iterator[None]:
+    """Within the block, ``use`` may also name files below these folders (``--policy-path``)."""
+    token = _POLICY_PATH.set(tuple(Path(f) for f in folders))
     try:
-        target = (p.parent / name).resolve()
+        yield
+    finally:
+        _POLICY_PATH.reset(token)
+
+
+def _inside(path: Path, roots: Sequence[Path]) -> bool:
+    return any(path == r or path.is_relative_to(r) for r in roots)
+
+
+def _resolve(base: Path, name: str) -> Path | None:
+    try:
+        target = (base / name).resolve()
         target.is_file()  # raises for a name the system refuses (too long, say)
     except (ValueError, OSError):
         return None
     return target
+
+
+def _use_target(p: Path, d: ast.UseDecl, roots: Sequence[Path]) -> tuple[Path | None, Diagnostic | None]:
+    """The file a ``use`` in ``p`` names, resolved, or the diagnostic that says why not.
+
+    A ``use`` path is relative (to the file that says ``use``, then to each ``--policy-path``
+    folder), names a ``.cred`` file, and resolves (symbolic links followed) inside the root
+    policy's folder or a ``--policy-path`` folder.  Nothing outside is ever opened, and no
+    message says whether a file outside exists.
+    """
+    name = d.path.value
+    span = d.path.span
+    where = " or ".join(f"`{_display(r)}`" for r in roots)
+    if PurePosixPath(name).is_absolute() or PureWindowsPath(name).is_absolute() or name.startswith("~"):
+        return None, error(
+            "check.use-outside",
+            f"`use` paths are relative: `{name}` is absolute",
+            span,
+            help="name the file relative to the policy's folder (add others with --policy-path)",
+        )
+    if not name.endswith(POLICY_SUFFIX):
+        return None, error(
+            "check.use-not-policy",
+            f"`use` names policy files (`*{POLICY_SUFFIX}`): `{name}` is not one",
+            span,
+            help="only .cred files can be used",
+        )
+    bases = [p.parent, *(r for r in roots[1:] if r != p.parent)]
+    escaped = False
+    first_inside: Path | None = None
+    for base in bases:
+        target = _resolve(base, name)
+        if target is None:
+            return None, error(
+                "check.use-not-found",
+                f"cannot find `{name}` (not a usable file name)",
+                span,
+                help="paths in `use` are relative to the file that says `use`",
+            )
+        if not _inside(target, roots):
+            escaped = True
+            continue
+        if target.is_file():
+            if not target.name.endswith(POLICY_SUFFIX):  # a .cred link to another kind of file
+                return None, error(
+                    "check.use-not-policy",
+                    f"`use` names policy files (`*{POLICY_SUFFIX}`): `{name}` leads to one that is not",
+                    span,
+                    help="only .cred files can be used",
+                )
+            return target, None
+        first_inside = first_inside or target
+    if first_inside is None and escaped:
+        return None, error(
+            "check.use-outside",
+            f"`{name}` leads outside the policy's folder ({where})",
+            span,
+            help="keep used files below the root policy's folder, or name their folder with --policy-path",
+        )
+    shown = _display(first_inside) if first_inside is not None else name
+    return None, error(
+        "check.use-not-found",
+        f"cannot find `{name}` (looked for {shown})",
+        span,
+        help="paths in `use` are relative to the file that says `use`",
+    )
+
+
+def confusable_warnings(source: SourceFile) -> list[Diagnostic]:
+    """``check.confusable-character``: a bidirectional control or zero-width character anywhere in
+    the text (a string, a name, a citation or a comment), one warning per line.
+
+    Such characters make the text a reviewer sees differ from the text the engine reads
+    ("Trojan Source", CVE-2021-42574).
+    """
+    out: list[Diagnostic] = []
+    last_line = 0
+    for offset, ch in confusables(source.text):
+        line = source.line_col(offset)[0]
+        if line == last_line:
+            continue
+        last_line = line
+        kind = "bidirectional control" if ch in BIDI_CONTROLS else "zero-width character"
+        out.append(
+            warning(
+                "check.confusable-character",
+                f"invisible {kind} {char_name(ch)}: the text shown may not be the text read",
+                source.span(offset, offset + 1),
+                help="delete it (policy text never needs it); diagnostics show it escaped",
+            )
+        )
+    return out
 
 
 Reader = Callable[[Path, str], ParseResult]
@@ -52,32 +165,43 @@ def read_policy_file(path: Path, display: str) -> ParseResult:
     return parse_file(str(path), display)
 
 
-def parse_with_uses(path: str | Path, read: Reader = read_policy_file) -> tuple[list[ParseResult], list[Diagnostic]]:
-    """The root file's parse and those of every file it uses (transitively, each once)."""
-    root_path = Path(path).resolve()
+def _root_identity(path: Path) -> Path:
+    """A root policy's identity: its resolved path, or (for a pipe such as ``<(cat p.cred)``) its name."""
+    resolved = path.resolve()
+    return resolved if resolved.is_file() else Path(os.path.abspath(path))
+
+
+def parse_with_uses(
+    path: str | Path, policy_path: Sequence[str | Path] | None = None, read: Reader = read_policy_file
+) -> tuple[list[ParseResult], list[Diagnostic]]:
+    """The root file's parse and those of every file it uses (transitively, each once); ``read``
+    parses each file (an editor reads open buffers).
+
+    ``use`` is confined to the root file's folder and the ``policy_path`` folders (default: those
+    of the enclosing :func:`policy_path` block, empty outside one).
+    """
+    given = Path(path)
+    root_path = _root_identity(given)
+    extra = _POLICY_PATH.get() if policy_path is None else tuple(Path(f) for f in policy_path)
+    roots = [root_path.parent, *(r.resolve() for r in extra)]
     results: list[ParseResult] = []
     diags: list[Diagnostic] = []
     loaded: set[Path] = set()
 
-    def visit(p: Path, display: str, stack: list[Path]) -> None:
+    def visit(p: Path, display: str, stack: list[Path], read_as: Path) -> None:
         loaded.add(p)
-        res = read(p, display)
+        res = read(read_as, display)
         results.append(res)
         diags.extend(res.diagnostics)
+        diags.extend(confusable_warnings(res.source))
         for d in res.tree.decls:
             if not isinstance(d, ast.UseDecl):
                 continue
-            target = _use_target(p, d.path.value)
-            if target is None:  # no file can have this name (a NUL byte, a name too long)
-                diags.append(
-                    error(
-                        "check.use-not-found",
-                        f"cannot find `{d.path.value}` (not a usable file name)",
-                        d.path.span,
-                        help="paths in `use` are relative to the file that says `use`",
-                    )
-                )
+            target, problem = _use_target(p, d, roots)
+            if problem is not None:
+                diags.append(problem)
                 continue
+            assert target is not None
             if target in stack or target == p:
                 chain = " -> ".join(
                     _display(x) for x in [*stack, p, target][stack.index(target) if target in stack else -2 :]
@@ -93,25 +217,19 @@ def parse_with_uses(path: str | Path, read: Reader = read_policy_file) -> tuple[
                 continue
             if target in loaded:
                 continue
-            if not target.is_file():
-                diags.append(
-                    error(
-                        "check.use-not-found",
-                        f"cannot find `{d.path.value}` (looked for {_display(target)})",
-                        d.path.span,
-                        help="paths in `use` are relative to the file that says `use`",
-                    )
-                )
-                continue
-            visit(target, _display(target), [*stack, p])
+            visit(target, _display(target), [*stack, p], target)
 
-    visit(root_path, _display(root_path), [])
+    shown = _display(root_path) if root_path.is_file() else str(given)
+    visit(root_path, shown, [], given)
     return results, sort_diagnostics(diags)
 
 
-def load_checked(path: str | Path, read: Reader = read_policy_file) -> tuple[CheckedPolicy | None, list[Diagnostic]]:
-    """Parse and check a policy file (and the files it uses); ``read`` parses each file."""
-    results, diags = parse_with_uses(path, read)
+def load_checked(
+    path: str | Path, policy_path: Sequence[str | Path] | None = None, read: Reader = read_policy_file
+) -> tuple[CheckedPolicy | None, list[Diagnostic]]:
+    """Parse and check a policy file (and the files it uses; see :func:`parse_with_uses`);
+    ``read`` parses each file."""
+    results, diags = parse_with_uses(path, policy_path, read)
     if any(d.is_error for d in diags):
         return None, diags
     sources: list[SourceFile] = [r.source for r in results]
@@ -119,9 +237,9 @@ def load_checked(path: str | Path, read: Reader = read_policy_file) -> tuple[Che
     return policy, sort_diagnostics([*diags, *check_diags])
 
 
-def load_policy(path: str | Path) -> CheckedPolicy:
+def load_policy(path: str | Path, policy_path: Sequence[str | Path] | None = None) -> CheckedPolicy:
     """Like :func:`load_checked` but raises :class:`DiagnosticError` on any error."""
-    policy, diags = load_checked(path)
+    policy, diags = load_checked(path, policy_path)
     if policy is None:
         raise DiagnosticError([d for d in diags if d.is_error] or diags)
     return policy

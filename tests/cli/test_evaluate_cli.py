@@ -193,16 +193,33 @@ def test_columnar_and_record_paths_write_the_same_bytes() -> None:
     assert render(explained, "csv") == render(result, "csv")
 
 
-def test_csv_fields_are_quoted_as_the_csv_module_does() -> None:
+def test_csv_fields_are_quoted_as_rfc_4180_says() -> None:
     import csv
     import io
 
-    from credential.batch import csv_field
+    from credential.escaping import csv_field, csv_unneutralise
 
-    for value in ["", "plain", "a,b", 'say "hi"', "two\nlines", "cr\r", " lead", "semi;colon", "é"]:
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerow([value, "x"])
-        assert buf.getvalue() == csv_field(value) + ",x\n"
+    # the csv module reads back exactly what was written (a lone CR included: it was not quoted before)
+    for value in [
+        "",
+        "plain",
+        "a,b",
+        'say "hi"',
+        "two\nlines",
+        "cr\r",
+        "\rlead",
+        " lead",
+        "semi;colon",
+        "é",
+        "=1+2",
+        "'q",
+    ]:
+        line = csv_field(value) + ",x\r\n"
+        (row,) = list(csv.reader(io.StringIO(line, newline="")))
+        assert [csv_unneutralise(row[0]), row[1]] == [value, "x"], value
+    assert csv_field("cr\r") == '"cr\r"'
+    assert csv_field("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert csv_field("=HYPERLINK(1)", raw=True) == "=HYPERLINK(1)"
 
 
 def test_streamed_writes_are_whole_or_nothing(tmp_path: Path) -> None:
@@ -210,7 +227,8 @@ def test_streamed_writes_are_whole_or_nothing(tmp_path: Path) -> None:
 
     import pytest
 
-    from credential.cli.common import _write_chunks, write_atomic
+    from credential.cli.common import write_atomic
+    from credential.cli.sink import _write_chunks
 
     target = tmp_path / "out.jsonl"
     write_atomic(target, (f"{i}\n".encode() if i % 2 else f"{i}\n" for i in range(10_000)))

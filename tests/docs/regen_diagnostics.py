@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from credential.escaping import terminal_text
+
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "tests" / "check" / "cases"
 GOLDEN = ROOT / "tests" / "check" / "golden"
@@ -44,6 +46,13 @@ MEANING = {
     "check.cycle": "a criterion or credential that depends on itself, naming the chain",
     "check.use-cycle": "files that `use` each other in a cycle",
     "check.use-not-found": "a `use` path that does not exist",
+    "check.use-outside": (
+        "a `use` path that is absolute or leads outside the root policy's folder (and every `--policy-path`)"
+    ),
+    "check.use-not-policy": "a `use` path that does not name a `.cred` file",
+    "check.confusable-character": (
+        "(warning) a bidirectional control or zero-width character in the text (Trojan Source)"
+    ),
     "check.unused": "(warning) a declaration nothing refers to",
     "check.risk-gradient": "(warning) a higher-change form whose lead bar is lower than a lower-change form's",
 }
@@ -59,6 +68,13 @@ with an example line, is listed in [data-bundle.md](data-bundle.md). The codes a
 `data.invalid`, `data.duplicate-provider`, `data.conflicting-observation`, `data.unknown-provider`,
 `data.self-arrangement`, `data.end-before-start`, and the warnings `data.undeclared-measure`,
 `data.undeclared-status`, `data.undeclared-form`, `data.extra-column`.
+
+## Output codes
+
+Writing an output (`--output`, standard output, `fmt` rewriting a file) goes through one module
+(see [security.md](security.md)): `output.bad-target` (exit 2) when `--output` names a directory,
+a block device, a socket or a link loop, reported before any work; `output.io` (exit 6) when the
+write fails (disk full, read-only, permission denied), the old file left unchanged.
 
 ## Policy test codes
 
@@ -102,7 +118,7 @@ def main() -> None:
         out = golden.read_text(encoding="utf-8").split("\n", 1)[1].rstrip("\n")
         code = case.name.removesuffix(".cred").split(".empty")[0]
         try:
-            src = case.read_text(encoding="utf-8").rstrip("\n")
+            src = terminal_text(case.read_text(encoding="utf-8").rstrip("\n"), multiline=True)
         except UnicodeDecodeError:
             src = "(bytes that are not UTF-8)"
         parts.append(f"### `{code}`" + (" (empty file)" if ".empty" in case.name else "") + "\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from credential.cli.common import EXIT_OK, EXIT_POLICY, FORMAT_OPTION, emit_diagnostics
+from credential.cli.common import EXIT_OK, EXIT_POLICY, FORMAT_OPTION, POLICY_PATH_OPTION, emit_diagnostics
 from credential.diagnostics import Diagnostic
 
 
@@ -12,6 +12,7 @@ from credential.diagnostics import Diagnostic
 @click.argument("policies", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--strict", is_flag=True, help="warnings fail the check too")
 @FORMAT_OPTION
+@POLICY_PATH_OPTION
 def command(policies: tuple[str, ...], strict: bool, fmt: str) -> None:
     """Parse and check policy files; report every problem at once.
 

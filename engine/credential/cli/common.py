@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar, cast
@@ -20,6 +17,7 @@ EXIT_POLICY = 1
 EXIT_USAGE = 2
 EXIT_DATA = 3
 EXIT_FAILED = 4
+EXIT_IO = 6
 
 FORMAT_OPTION = click.option(
     "--format",
@@ -58,55 +56,14 @@ def load_policy_or_exit(path: str | Path, fmt: str = "text", strict: bool = Fals
 
 
 def write_atomic(path: str | Path, data: str | bytes | Iterable[str | bytes]) -> None:
-    """Write a whole file or nothing: a temporary file in the same folder, then rename.
+    """Write a whole output or nothing (see :mod:`credential.cli.sink`, which every output goes through).
 
-    ``data`` may be an iterable of chunks (text, or UTF-8 bytes), written as they come (streamed):
-    a writer thread writes one chunk while the next is being made (file writes release the GIL),
-    with at most a few chunks waiting, so memory stays bounded.
+    A regular file is replaced atomically and durably, a symlink written through, a FIFO or a
+    character device streamed to; ``data`` may be an iterable of chunks, streamed.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=str(target.parent))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            if isinstance(data, str | bytes):
-                fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-            else:
-                _write_chunks(fh, data)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    from credential.cli.sink import write_output
 
-
-def _write_chunks(fh: Any, chunks: Iterable[str | bytes]) -> None:
-    import queue
-    import threading
-
-    pending: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
-    failed: list[BaseException] = []
-
-    def writer() -> None:
-        while (chunk := pending.get()) is not None:
-            if not failed:
-                try:
-                    fh.write(chunk)
-                except BaseException as e:  # reported by the producer
-                    failed.append(e)
-
-    thread = threading.Thread(target=writer, name="credential-writer", daemon=True)
-    thread.start()
-    try:
-        for chunk in chunks:
-            if failed:
-                break
-            pending.put(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
-    finally:
-        pending.put(None)
-        thread.join()
-    if failed:
-        raise failed[0]
+    write_output(path, data)
 
 
 class IsoDate(click.ParamType):  # type: ignore[type-arg,unused-ignore]
@@ -181,7 +138,7 @@ BACKEND_OPTION = click.option(
 )
 
 
-DATA_OPTION = click.option(
+_DATA = click.option(
     "--data",
     "data",
     type=click.Path(),
@@ -190,8 +147,46 @@ DATA_OPTION = click.option(
 )
 
 
+def _enter_follow_symlinks(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    from credential.data.load import follow_symlinks
+
+    ctx.with_resource(follow_symlinks(value))
+
+
+_FOLLOW_SYMLINKS = click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    expose_value=False,
+    callback=_enter_follow_symlinks,
+    help="let the bundle's tables be symbolic links to files outside its folder",
+)
+
+
+def DATA_OPTION(fn: F) -> F:
+    """``--data`` and ``--follow-symlinks``."""
+    return _DATA(_FOLLOW_SYMLINKS(fn))
+
+
+def _enter_policy_path(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> None:
+    from credential.policy import policy_path
+
+    ctx.with_resource(policy_path(value))
+
+
+POLICY_PATH_OPTION = click.option(
+    "--policy-path",
+    "policy_path",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    expose_value=False,
+    callback=_enter_policy_path,
+    help="a folder (repeatable) whose .cred files `use` may name, besides the root policy's folder",
+)
+
+
 def policy_data_options(fn: F) -> F:
     opts = [
+        POLICY_PATH_OPTION,
         click.option(
             "--policy",
             "policy",

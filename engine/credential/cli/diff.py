@@ -13,6 +13,7 @@ from credential.cli.common import (
     DATA_OPTION,
     EXIT_OK,
     ON_INVALID_OPTION,
+    POLICY_PATH_OPTION,
     IsoDate,
     default_data,
     emit_diagnostics,
@@ -36,6 +37,7 @@ from credential.cli.common import (
 )
 @ON_INVALID_OPTION
 @BACKEND_OPTION
+@POLICY_PATH_OPTION
 def command(
     old: str,
     new: str,
@@ -75,6 +77,7 @@ def _diff(
 ) -> None:
     from credential.diff import diff_policies
     from credential.diffing.render import render_json, render_text
+    from credential.escaping import terminal_text
 
     result = diff_policies(
         old,
@@ -86,5 +89,5 @@ def _diff(
         backend=backend,
     )
     emit_diagnostics(result.diagnostics)
-    click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
+    click.echo(render_json(result) if fmt == "json" else terminal_text(render_text(result), multiline=True), nl=False)
     raise SystemExit(EXIT_OK)

@@ -14,8 +14,8 @@ from credential.cli.common import (
     emit_diagnostics,
     policy_data_options,
     run_guarded,
-    write_atomic,
 )
+from credential.cli.sink import resolve_target, write_output
 
 
 @click.command("evaluate")
@@ -32,7 +32,14 @@ from credential.cli.common import (
     "--output",
     type=click.Path(dir_okay=False),
     default=None,
-    help="write here (atomically) instead of stdout",
+    help="write here instead of stdout: a file is replaced atomically, a symlink written through, "
+    "a FIFO or device streamed to; - is stdout",
+)
+@click.option(
+    "--csv-raw",
+    is_flag=True,
+    help="CSV: write cells starting with = + - @ as they are (by default they get a leading ' so "
+    "spreadsheets do not run them as formulas)",
 )
 @click.option("--explain", is_flag=True, help="attach a proof to every record")
 @click.option("--pairs", is_flag=True, help="add a record for every granted or undetermined lead/recipient pair")
@@ -45,6 +52,7 @@ def command(
     as_of: tuple[dt.date, ...],
     fmt: str,
     output: str | None,
+    csv_raw: bool,
     explain: bool,
     pairs: bool,
 ) -> None:
@@ -58,6 +66,8 @@ def command(
       credential evaluate
       credential evaluate --policy my.cred --data bundle/ --as-of 2016-04-01 --format jsonl --output out.jsonl
     """
+    target = resolve_target(output)  # a usage error before any work (or any import)
+
     from credential.engine import run
     from credential.output import render_chunks, summary
 
@@ -78,10 +88,6 @@ def command(
         progress=progress,
     )
     emit_diagnostics(result.inputs.diagnostics)
-    chunks = render_chunks(result, fmt)
-    if output:
-        write_atomic(output, chunks)
+    write_output(output, render_chunks(result, fmt, csv_raw=csv_raw))
+    if target.kind != "stdout":
         click.echo(f"wrote {len(result.frame)} records to {output}; {summary(result)}", err=True)
-    else:
-        for chunk in chunks:
-            click.echo(chunk, nl=False)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from credential.cli.common import EXIT_OK, EXIT_POLICY, FORMAT_OPTION, emit_diagnostics, write_atomic
+from credential.cli.common import EXIT_OK, EXIT_POLICY, FORMAT_OPTION, emit_diagnostics
+from credential.cli.sink import write_output
 from credential.diagnostics import Diagnostic, error
 
 
@@ -56,7 +57,7 @@ def command(policies: tuple[str, ...], check_only: bool, fmt: str) -> None:
         if check_only:
             click.echo(path, err=fmt == "json")
         else:
-            write_atomic(path, formatted)
+            write_output(path, formatted)
             click.echo(f"reformatted {path}", err=fmt == "json")
     emit_diagnostics(diags, fmt, stream="stdout" if fmt == "json" else "stderr")
     if fmt == "text":

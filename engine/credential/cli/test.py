@@ -8,7 +8,16 @@ from typing import cast
 
 import click
 
-from credential.cli.common import BACKEND_OPTION, EXIT_FAILED, EXIT_OK, EXIT_USAGE, emit_diagnostics, fail, run_guarded
+from credential.cli.common import (
+    BACKEND_OPTION,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    POLICY_PATH_OPTION,
+    emit_diagnostics,
+    fail,
+    run_guarded,
+)
 
 
 def default_paths() -> list[Path]:
@@ -42,6 +51,7 @@ def default_paths() -> list[Path]:
 )
 @click.option("--failures-only", is_flag=True, help="list only the failing cases (text format)")
 @BACKEND_OPTION
+@POLICY_PATH_OPTION
 def command(
     paths: tuple[str, ...],
     coverage: bool,
@@ -75,6 +85,7 @@ def _run(
     failures_only: bool,
     backend: str,
 ) -> None:
+    from credential.escaping import terminal_text
     from credential.testing import TestFileInvalid, discover, load_tests, run_tests
     from credential.testing.report import render_json, render_text
 
@@ -90,7 +101,7 @@ def _run(
         fail(EXIT_USAGE)
     emit_diagnostics(result.warnings)
     text = render_json(result) if fmt == "json" else render_text(result, show_passed=not failures_only)
-    click.echo(text, nl=False)
+    click.echo(text if fmt == "json" else terminal_text(text, multiline=True), nl=False)
     code = EXIT_OK if result.ok else EXIT_FAILED
     if fail_under is not None and result.coverage:
         low = {d: pc.rule_percent() for d, pc in result.coverage.items() if pc.rule_percent() < fail_under}

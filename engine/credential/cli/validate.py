@@ -13,12 +13,14 @@ from credential.cli.common import (
     EXIT_DATA,
     EXIT_OK,
     ON_INVALID_OPTION,
+    POLICY_PATH_OPTION,
     default_data,
     default_policy,
     emit_diagnostics,
     load_policy_or_exit,
 )
 from credential.diagnostics import DiagnosticError
+from credential.escaping import terminal_text
 
 
 @click.command("validate")
@@ -31,6 +33,7 @@ from credential.diagnostics import DiagnosticError
 )
 @DATA_OPTION
 @ON_INVALID_OPTION
+@POLICY_PATH_OPTION
 @click.option(
     "--format",
     "fmt",
@@ -84,7 +87,7 @@ def command(policy: str | None, data: str | None, on_invalid: str, fmt: str) -> 
     else:
         emit_diagnostics(result.diagnostics)
         for q in result.quarantined:
-            click.echo(f"quarantined {q.file}:{q.row}: " + "; ".join(q.reasons))
+            click.echo(terminal_text(f"quarantined {q.file}:{q.row}: " + "; ".join(q.reasons)))
         if bundle is not None:
             n_warn = len(result.warnings)
             summary = ", ".join(f"{n} {name}" for name, n in rows.items())

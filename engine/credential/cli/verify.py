@@ -9,6 +9,7 @@ from credential.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     ON_INVALID_OPTION,
+    POLICY_PATH_OPTION,
     default_data,
     default_policy,
     fail,
@@ -21,6 +22,7 @@ from credential.cli.common import (
 @click.option("--policy", type=click.Path(dir_okay=False), default=None, help="policy file (default: reference policy)")
 @DATA_OPTION
 @ON_INVALID_OPTION
+@POLICY_PATH_OPTION
 @run_guarded
 def command(decisions: str, policy: str | None, data: str | None, on_invalid: str) -> None:
     """Re-derive every decision and every node of its proof from the policy and the data alone.
@@ -33,6 +35,7 @@ def command(decisions: str, policy: str | None, data: str | None, on_invalid: st
       credential verify d.jsonl
     """
     from credential.engine import load_inputs
+    from credential.escaping import terminal_text
     from credential.proofs.verify import verify_lines
 
     inputs = load_inputs(policy or default_policy(), data or default_data(), on_invalid)  # type: ignore[arg-type]
@@ -42,7 +45,7 @@ def command(decisions: str, policy: str | None, data: str | None, on_invalid: st
     except UnicodeDecodeError:
         fail(EXIT_FAILED, f"error: {decisions} is not UTF-8 text")
     for p in report.problems:
-        click.echo(str(p))
+        click.echo(terminal_text(str(p)))
     held = report.checked - report.failed_records
     summary = f"verified {report.checked} record(s): {held} hold, {report.failed_records} do not"
     click.echo(summary, err=True)

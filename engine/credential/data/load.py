@@ -18,10 +18,15 @@ from __future__ import annotations
 
 import codecs
 import csv
+import errno
 import hashlib
 import io
 import json
-from collections.abc import Iterable
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from credential.diagnostics import Diagnostic, DiagnosticError, Severity
+from credential.escaping import clip
 
 TABLES: tuple[str, ...] = ("providers", "observations", "statuses", "arrangements")
 """The four tables of a bundle, in the order they are read and reported."""
@@ -256,13 +262,36 @@ def _read_csv_bytes(data: bytes, file: str, name: str) -> RawTable:
     return _read_csv_text(_decode(data, file), file, name)
 
 
+def _csv_error(exc: csv.Error, text: str, file: str, line: int) -> Diagnostic:
+    """A csv-module error as a diagnostic that says what is wrong in the file (not the module's limit)."""
+    if "field larger than field limit" in str(exc):
+        starts = [0, *(i + 1 for i, c in enumerate(text) if c == "\n")]
+        rest = text[starts[line - 1] :] if line - 1 < len(starts) else ""
+        if rest.count('"') % 2:
+            return _data_error(
+                "data.bad-csv",
+                'a quote (") opens a cell on this line that is never closed: the rest of the file would be one cell',
+                file,
+                line,
+                help='close the quote, or double it ("") if it is part of the value',
+            )
+        return _data_error(
+            "data.bad-csv",
+            f"a cell on this line is longer than {csv.field_size_limit():,} characters, too long to be a value",
+            file,
+            line,
+            help="check that the file is the table it should be",
+        )
+    return _data_error("data.bad-csv", f"the file cannot be read as CSV: {exc}", file, line)
+
+
 def _read_csv_text(text: str, file: str, name: str) -> RawTable:
     """The csv-module reader: knows the line each record starts on, whatever the quoting."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header_row = next(reader, None)
     except csv.Error as exc:
-        raise DiagnosticError([_data_error("data.bad-csv", f"the header cannot be read: {exc}", file, 1)]) from None
+        raise DiagnosticError([_csv_error(exc, text, file, 1)]) from None
     if header_row is None:
         return RawTable(name, file, _frame([], None, []))
     header_all = [h.strip() for h in header_row]
@@ -285,15 +314,13 @@ def _read_csv_text(text: str, file: str, name: str) -> RawTable:
                 cols[j].append(rec[p])
             lines.append(start)
     except csv.Error as exc:
-        raise DiagnosticError(
-            [_data_error("data.bad-csv", f"the file cannot be read as CSV: {exc}", file, prev + 1)]
-        ) from None
+        raise DiagnosticError([_csv_error(exc, text, file, prev + 1)]) from None
     return RawTable(name, file, _frame(header, cols, lines), dups, ragged)
 
 
 def read_csv_table(path: Path, name: str) -> tuple[RawTable, str]:
     """One CSV file as a raw table, and its SHA-256."""
-    data = path.read_bytes()
+    data = read_table_bytes(path)
     return _read_csv_bytes(data, path.name, name), sha256_hex(data)
 
 
@@ -338,7 +365,7 @@ def _float_texts(col: pa.ChunkedArray) -> pa.ChunkedArray:
 def read_parquet_table(path: Path, name: str) -> tuple[RawTable, str]:
     import pyarrow.parquet as pq  # only Parquet bundles need it (10 ms to import)
 
-    data = path.read_bytes()
+    data = read_table_bytes(path)
     try:
         table = pq.read_table(pa.BufferReader(data))
     except (pa.ArrowException, OSError) as exc:
@@ -368,11 +395,34 @@ def _json_cell(v: Any) -> str | None:
 
 
 def read_json_bundle(path: Path) -> tuple[dict[str, RawTable], str]:
-    data = path.read_bytes()
+    data = read_table_bytes(path)
     text = _decode(data, path.name)
+    duplicates: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(items)
+        if len(obj) != len(items):  # json.loads would keep the last silently
+            seen: set[str] = set()
+            for k, _ in items:
+                if k in seen:
+                    duplicates.append(k)
+                seen.add(k)
+        return obj
+
     try:
         # Numbers keep their source text, as CSV cells do.
-        doc = json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
+        doc = json.loads(text, parse_float=str, parse_int=str, parse_constant=str, object_pairs_hook=pairs)
+    except RecursionError:
+        raise DiagnosticError(
+            [
+                _data_error(
+                    "data.bad-json",
+                    "the JSON nests too deeply to be a bundle (lists or objects inside each other thousands deep)",
+                    path.name,
+                    help="a bundle is an object of lists of flat row objects",
+                )
+            ]
+        ) from None
     except json.JSONDecodeError as exc:
         raise DiagnosticError(
             [
@@ -384,6 +434,18 @@ def read_json_bundle(path: Path) -> tuple[dict[str, RawTable], str]:
                 )
             ]
         ) from None
+    if duplicates:
+        shown = ", ".join(f"'{clip(k, 40)}'" for k in dict.fromkeys(duplicates))
+        raise DiagnosticError(
+            [
+                _data_error(
+                    "data.bad-json",
+                    f"a key appears twice in one object ({shown}): which value is meant is ambiguous",
+                    path.name,
+                    help="give each key once per object",
+                )
+            ]
+        )
     if not isinstance(doc, dict):
         raise DiagnosticError(
             [
@@ -434,6 +496,62 @@ def read_json_bundle(path: Path) -> tuple[dict[str, RawTable], str]:
     return tables, sha256_hex(data)
 
 
+# --------------------------------------------------------------------------- file access
+
+_FOLLOW_SYMLINKS: ContextVar[bool] = ContextVar("credential_follow_symlinks", default=False)
+
+
+@contextmanager
+def follow_symlinks(enabled: bool = True) -> Iterator[None]:
+    """Within the block, a bundle's tables may be symbolic links to files outside its folder."""
+    token = _FOLLOW_SYMLINKS.set(enabled)
+    try:
+        yield
+    finally:
+        _FOLLOW_SYMLINKS.reset(token)
+
+
+def _unreadable(file: str, why: str, help: str | None = None) -> DiagnosticError:
+    return DiagnosticError([_data_error("data.unreadable", f"the table cannot be read: {why}", file, help=help)])
+
+
+def _checked_table_file(path: Path, folder: Path, follow: bool) -> None:
+    """Raise ``data.unreadable`` unless ``path`` is a regular file inside ``folder`` (see load_bundle)."""
+    name = path.name
+    if path.is_symlink() and not follow:
+        try:
+            target = path.resolve(strict=True)
+        except FileNotFoundError:
+            raise _unreadable(name, "it is a symbolic link to nothing (dangling)") from None
+        except (OSError, RuntimeError):
+            raise _unreadable(name, "it is a symbolic link loop") from None
+        if not target.is_relative_to(folder):
+            raise _unreadable(
+                name,
+                "it is a symbolic link to a file outside the bundle folder",
+                help="copy the file into the bundle, or pass --follow-symlinks",
+            )
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise _unreadable(name, "it is a symbolic link to nothing (dangling)") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _unreadable(name, "it is a symbolic link loop") from None
+        raise _unreadable(name, exc.strerror or str(exc)) from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+        raise _unreadable(name, f"it is {kind}")
+
+
+def read_table_bytes(path: Path) -> bytes:
+    """A table file's bytes; an OSError (permission denied, I/O error) is ``data.unreadable``."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise _unreadable(path.name, exc.strerror or str(exc)) from None
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -443,6 +561,11 @@ def load_bundle(path: Path) -> RawBundle:
     Raises :class:`DiagnosticError` (``data.*`` codes) when the input cannot be read at all:
     a path that does not exist, bytes that are not UTF-8, malformed JSON or Parquet, a table
     given both as CSV and Parquet.  A missing ``providers`` file is left to validation.
+
+    A table file that exists must be a regular file inside the folder: a directory, a FIFO, a
+    device, a dangling link, a link loop, a file that cannot be read, or a symbolic link to a
+    file outside the folder (unless within a :func:`follow_symlinks` block, ``--follow-symlinks``)
+    is ``data.unreadable``: never read as an empty table.
     """
     path = Path(path)
     if not path.exists():
@@ -477,9 +600,22 @@ def load_bundle(path: Path) -> RawBundle:
     expected = {}
     errors: list[Diagnostic] = []
     formats: set[str] = set()
+    folder = path.resolve()
+    follow = _FOLLOW_SYMLINKS.get()
     for name in TABLES:
         csv_path = path / f"{name}.csv"
         pq_path = path / f"{name}.parquet"
+        present = [p for p in (csv_path, pq_path) if os.path.lexists(p)]
+        bad = False
+        for p in present:
+            try:
+                _checked_table_file(p, folder, follow)
+            except DiagnosticError as exc:
+                errors.extend(exc.diagnostics)
+                bad = True
+        if bad:
+            expected[name] = present[0].name
+            continue
         if csv_path.is_file() and pq_path.is_file():
             errors.append(
                 _data_error(

@@ -32,7 +32,7 @@ from credential.types import (
 
 CODE_PATTERN = r"[A-Z0-9]{3,5}"
 NUMBER_PATTERN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+DATE_PATTERN = r"(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-[0-9]{2}-[0-9]{2}"  # no year 0000
 
 TRUE_WORDS = ("yes", "true", "1")
 FALSE_WORDS = ("no", "false", "0")

@@ -41,6 +41,7 @@ from credential.data.parse import (
 )
 from credential.data.schema import TableSchema, bundle_schemas, expected_columns, suggest
 from credential.diagnostics import Diagnostic, Severity, sort_diagnostics
+from credential.escaping import clip
 from credential.types import BundleSpec, ValueType
 
 OnInvalid = Literal["reject", "quarantine"]
@@ -94,9 +95,10 @@ def _diag(
 ) -> Diagnostic:
     text = message
     if column is not None:
+        column = clip(column)  # a header that is not one (another file's first line) is not echoed whole
         text = f"column {column}: {message}"
     if value is not None:
-        text = f"{text} (value '{value}')"
+        text = f"{text} (value '{clip(value)}')"
     return Diagnostic(code, severity, text, help=help, file=file, row=row, column=column, value=value)
 
 

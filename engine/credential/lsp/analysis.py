@@ -279,7 +279,7 @@ def analyse(root: Path, buffers: Mapping[Path, str], cache: ParseCache | None = 
         files[path] = FileInfo(path, result)
         return result
 
-    _policy, diagnostics = load_checked(root, read)
+    _policy, diagnostics = load_checked(root, read=read)
     analysis = Analysis(root, files, diagnostics)
     build_index(analysis)
     return analysis

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from credential.escaping import terminal_text
 from credential.proofs.values import show
 
 MARK = {
@@ -105,4 +106,4 @@ def render_text(record: dict[str, Any], width: int = 100) -> str:
             lines.append(f"    - {who}{item['needs']}{gap}    {_loc(item.get('source'))}")
     if record.get("missing"):
         lines.append("  missing: " + ", ".join(record["missing"]))
-    return "\n".join(lines) + "\n"
+    return "\n".join(terminal_text(line) for line in lines) + "\n"  # names, titles, values: escaped

@@ -184,7 +184,16 @@ class _Parser:
         as_of = parse_date(m["as_of"], m.span, self.diags) if m.get("as_of") is not None else dt.date.today()
         data = self.data(m)
         policy_path = (self.path.parent / policy).resolve() if policy else None
-        if policy_path is not None and not policy_path.is_file():
+        if policy_path is not None and not (str(policy).endswith(".cred") and policy_path.name.endswith(".cred")):
+            # a test file is reviewed like a policy: it cannot make the runner read (and quote) other files
+            self.err(
+                "test.missing-policy",
+                f"`policy` must name a .cred file: `{policy}` does not",
+                span_of(m.get("policy"), m.span),
+                help="name the policy file the cases test",
+            )
+            policy_path = None
+        elif policy_path is not None and not policy_path.is_file():
             self.err(
                 "test.missing-policy",
                 f"no policy file at {display_path(policy_path)}",
