@@ -514,8 +514,8 @@ class Qualifier:
         changes: list[Change] = []
         over: Overrides = {}
         for _ in range(4):
-            refs = _concat([self.search(c, a, pf, True, False, over) for c, a, pf in parts])
-            if refs is None or not self._add(changes, dedupe(refs)):
+            found = _concat([self.search(c, a, pf, True, False, over) for c, a, pf in parts])
+            if found is None or not self._add(changes, dedupe(found)):
                 return Answer([], [], REASON_NOT_FOUND)
             over = {c.vid: c.target for c in changes}
             if self.grants(subject, args, over):
@@ -556,8 +556,8 @@ class Qualifier:
                 break
             else:
                 return False
-        for ch in dict.fromkeys(map(id, touched)):
-            c = next(x for x in changes if id(x) == ch)
+        for vid in dict.fromkeys(c.vid for c in touched):
+            c = by_vid[vid]
             if not solve(c, self._current(c), _type_of(c.vid, c.value, self.src)):
                 return False
         return True
