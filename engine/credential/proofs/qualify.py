@@ -326,8 +326,7 @@ class Answer:
 
 
 REASON_FIXED = (
-    "no change of measures, statuses or arrangements can grant this decision: "
-    "it rests on the provider's fixed attributes listed under `ineligible`"
+    "no change of measures, statuses or arrangements can grant this decision: it rests on fixed provider attributes"
 )
 REASON_SELF = "a provider cannot be paired with itself"
 REASON_NOT_FOUND = "no set of changes of measures, statuses or arrangements that grants this decision was found"
