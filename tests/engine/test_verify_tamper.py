@@ -310,7 +310,7 @@ TAMPERS: list[tuple[str, Callable[[Records], Records], str, str]] = [
         "cannot_qualify",
     ),
     ("record deleted", lambda rs: rs[:2] + rs[3:], "verify.missing-record", "no record of this decision"),
-    ("record duplicated", lambda rs: rs[:3] + [rs[2]] + rs[3:], "verify.duplicate", "the same decision as line 3"),
+    ("record duplicated", lambda rs: [*rs[:3], rs[2], *rs[3:]], "verify.duplicate", "the same decision as line 3"),
     ("records reordered", lambda rs: [rs[1], rs[0], *rs[2:]], "verify.order", "out of order"),
     (
         "record 2 deleted, record 1 duplicated",
