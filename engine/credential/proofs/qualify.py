@@ -326,7 +326,12 @@ class Answer:
 
 
 REASON_FIXED = (
-    "no change of measures, statuses or arrangements can grant this decision: it rests on fixed provider attributes"
+    "no change of measures, statuses or arrangements can grant this decision: "
+    "it rests on fixed provider attributes that do not meet the policy's conditions"
+)
+REASON_UNKNOWN = (
+    "no change of measures, statuses or arrangements can grant this decision: "
+    "it rests on fixed provider attributes, and the data do not give every one of them"
 )
 REASON_SELF = "a provider cannot be paired with itself"
 REASON_NOT_FOUND = "no set of changes of measures, statuses or arrangements that grants this decision was found"
@@ -509,7 +514,9 @@ class Qualifier:
         parts = self._root(subject, args)
         if not all(self.possible(c, a, pf, True) for c, a, pf in parts):
             refs = _concat([self.search(c, a, pf, True, True, {}) for c, a, pf in parts]) or []
-            return Answer([], [r for r in dedupe(refs) if is_fixed(r[0], r[1])], REASON_FIXED)
+            blocking = [r for r in dedupe(refs) if is_fixed(r[0], r[1])]
+            unknown = any(r[4] is Truth.UNKNOWN for r in blocking)
+            return Answer([], blocking, REASON_UNKNOWN if unknown else REASON_FIXED)
         changes: list[Change] = []
         over: Overrides = {}
         for _ in range(4):
