@@ -13,7 +13,7 @@ from credential.data.bundle import Bundle
 from credential.decisions import DecisionRecord
 from credential.engine import OnInvalid, RunResult, evaluate_inputs, load_inputs, records_for, run
 from credential.policy import policy_path as _policy_path
-from credential.proofs.verify import VerifyReport, verify_lines
+from credential.proofs.verify import Scope, VerifyReport, verify_lines
 from credential.resources import bundled_data_path, reference_policy_path
 
 PolicyArg = str | Path | CheckedPolicy | None
@@ -108,8 +108,9 @@ def verify_api(
     with _policy_path(policy_path):
         inputs = load_inputs(_policy(policy), _data(data), on_invalid)
     if isinstance(decisions, str | Path):
-        with open(decisions, encoding="utf-8") as fh:
-            return verify_lines(fh, inputs.policy, inputs.bundle)
+        with open(decisions, encoding="utf-8", newline="") as fh:
+            # a file: every record evaluate writes for its dates must be there (see credential verify)
+            return verify_lines(fh, inputs.policy, inputs.bundle, Scope(complete=True))
     lines = [
         json.dumps(d.to_json_dict() if isinstance(d, DecisionRecord) else d, ensure_ascii=False) for d in decisions
     ]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from credential import __version__
 from credential.engine import evaluate_inputs, load_inputs
 from credential.proofs.proof import ProofBuilder
 from credential.proofs.verify import verify_records
@@ -42,7 +43,8 @@ def test_all_pair_proofs_verify(as_of: dt.date) -> None:
                             "sha256": inputs.policy.sha256,
                         },
                         "data": dict(sorted(inputs.bundle.digests.items())),
-                        "engine": "0.1.0",
+                        "engine": __version__,
+                        "backend": ev.backend,
                         "proof": proof,
                     }
                 )

@@ -1,4 +1,4 @@
-"""``credential verify DECISIONS.jsonl --policy P --data D``: re-check every proof independently."""
+"""``credential verify DECISIONS --policy P --data D``: re-check every record and proof independently."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from credential.cli.common import (
     DATA_OPTION,
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_USAGE,
     ON_INVALID_OPTION,
     POLICY_PATH_OPTION,
     default_data,
@@ -16,6 +17,8 @@ from credential.cli.common import (
     run_guarded,
 )
 
+MAX_MISSING_SHOWN = 20  # missing records listed one by one; the rest are counted
+
 
 @click.command("verify")
 @click.argument("decisions", type=click.Path(dir_okay=False, exists=True))
@@ -23,11 +26,18 @@ from credential.cli.common import (
 @DATA_OPTION
 @ON_INVALID_OPTION
 @POLICY_PATH_OPTION
+@click.option("--provider", default=None, help="the file holds the records of this provider only (explain CODE)")
+@click.option("--subject", default=None, help="the file holds the records of this subject only (explain CODE SUBJECT)")
 @run_guarded
-def command(decisions: str, policy: str | None, data: str | None, on_invalid: str) -> None:
-    """Re-derive every decision and every node of its proof from the policy and the data alone.
+def command(
+    decisions: str, policy: str | None, data: str | None, on_invalid: str, provider: str | None, subject: str | None
+) -> None:
+    """Re-derive every decision record and every node of its proof from the policy and the data alone.
 
-    Works without the Datalog engine; exit 4 if any record does not hold.
+    Works without the Datalog engine.  Reads what `evaluate` writes as JSON lines or JSON (with
+    or without --explain) and what `explain --format json` writes.  The file must hold exactly
+    the records `evaluate` writes for its as-of dates (pairs if it has any), in its order; with
+    --provider / --subject, those of one provider or subject.  Exit 4 if anything does not hold.
 
     \b
     Example:
@@ -36,17 +46,38 @@ def command(decisions: str, policy: str | None, data: str | None, on_invalid: st
     """
     from credential.engine import load_inputs
     from credential.escaping import terminal_text
-    from credential.proofs.verify import verify_lines
+    from credential.proofs.verify import FormatError, Scope, verify_lines
 
     inputs = load_inputs(policy or default_policy(), data or default_data(), on_invalid)  # type: ignore[arg-type]
+    if subject is not None and ":" not in subject:
+        subject = f"credential:{subject}"
+    scope = Scope(complete=True, provider=provider, subject=subject)
     try:
-        with open(decisions, encoding="utf-8") as fh:
-            report = verify_lines(fh, inputs.policy, inputs.bundle)
+        with open(decisions, encoding="utf-8", newline="") as fh:
+            report = verify_lines(fh, inputs.policy, inputs.bundle, scope)
     except UnicodeDecodeError:
-        fail(EXIT_FAILED, f"error: {decisions} is not UTF-8 text")
+        fail(EXIT_USAGE, f"error: {decisions} is not UTF-8 text [verify.format]")
+    except FormatError as exc:
+        fail(
+            EXIT_USAGE,
+            f"error: {decisions}: {exc}; verify reads the JSON lines or JSON that "
+            "`evaluate --format jsonl|json` and `explain --format json` write [verify.format]",
+        )
+    missing = [p for p in report.problems if p.code == "verify.missing-record"]
     for p in report.problems:
+        if p.code != "verify.missing-record":
+            click.echo(terminal_text(str(p)))
+    for p in missing[:MAX_MISSING_SHOWN]:
         click.echo(terminal_text(str(p)))
+    if len(missing) > MAX_MISSING_SHOWN:
+        click.echo(f"file: {len(missing) - MAX_MISSING_SHOWN} more records missing [verify.missing-record]")
     held = report.checked - report.failed_records
-    summary = f"verified {report.checked} record(s): {held} hold, {report.failed_records} do not"
+    summary = (
+        f"verified {report.checked} record(s), {report.proofs} with proofs: {held} hold, {report.failed_records} do not"
+    )
+    if missing:
+        summary += f"; {len(missing)} missing from the file"
+    if report.checked == 0:
+        summary = "verified 0 records: the file holds none"
     click.echo(summary, err=True)
     raise SystemExit(EXIT_FAILED if not report.ok else EXIT_OK)

@@ -31,15 +31,14 @@ from credential.compile import NodePreds
 from credential.compile import names as pn
 from credential.decisions import Outcome, Truth
 from credential.jsontext import dumps, jstr
-from credential.proofs.values import DerivedIndex, RowIndex, describe_value, json_value, show
-from credential.types import DateType, NumberType, PercentType, ScaleType
+from credential.proofs.qualify import Answer, Qualifier
+from credential.proofs.values import DerivedIndex, RowIndex, describe_value, json_value
 
 if TYPE_CHECKING:
     from credential.engine import Evaluation
 
 Node = dict[str, Any]
 Args = tuple[str, ...]
-_Ref = tuple[Any, Args, bool, Truth]  # a failing leaf of a to_qualify search: (condition, providers, must_be, truth)
 
 
 def source_of(span: Any) -> dict[str, Any]:
@@ -106,8 +105,8 @@ class ProofBuilder:
         self._index: dict[str, DerivedIndex] = {}
         self._pair_models: dict[tuple[str, ...], Any] = {}
         self._rows = RowIndex(ev.inputs.bundle)
-        self._q_rules: dict[tuple[str, str, bool], list[_Ref] | None] = {}
-        self._items: dict[tuple[int, Args, bool, Truth], dict[str, Any]] = {}
+        self._qualifier = Qualifier(_ModelSource(self))
+        self._answers: dict[tuple[str, Args], Answer] = {}
         self._missing_memo: dict[tuple[str, str, str], frozenset[str]] = {}
         self._preds: dict[tuple[int, str | None], NodePreds] = {}
         self._keep: list[Any] = []  # the policy objects whose ids key the memos below stay alive
@@ -120,7 +119,6 @@ class ProofBuilder:
         self._role_kids: dict[tuple[str, str, str], str] = {}
         self._operand_memo: dict[tuple[int, int, Args], dict[str, Any]] = {}
         self._row_text: dict[tuple[str, int], str] = {}
-        self._item_text: dict[tuple[int, Args, bool, Truth], str] = {}
         self._slot_text: dict[tuple[int, str], str] = {}
         # templates (see _templated): per subject and per rule a trie of truth reads, kept for the
         # builder's life (they hold no provider's data; the slots are filled per provider)
@@ -133,14 +131,13 @@ class ProofBuilder:
     def forget(self) -> None:
         """Drop the memoised proof parts (kept per provider): a writer calls this between blocks."""
         self._pair_models.clear()
-        self._q_rules.clear()
-        self._items.clear()
+        self._qualifier.forget()
+        self._answers.clear()
         self._missing_memo.clear()
         self._rule_kids.clear()
         self._role_kids.clear()
         self._operand_memo.clear()
         self._row_text.clear()
-        self._item_text.clear()
         self._slot_text.clear()
         self._rows.cache.clear()
 
@@ -419,9 +416,6 @@ class ProofBuilder:
     def _code_json(self, code: str) -> str:
         return jstr(code) if self._trace is None else self._slot("code", None)
 
-    def _to_qualify_json(self, subject: str, args: Args) -> str:
-        return "[" + ", ".join(map(self._item_json, self._qualify_refs(subject, args))) + "]"
-
     def _proof_json(self, subject: str, args: Args) -> str:
         kind, _, rest = subject.partition(":")
         if kind == "credential":
@@ -439,7 +433,7 @@ class ProofBuilder:
         if outcome is Outcome.REFUSED:
             # a slot in a template: its truths are not the proof's (to_qualify reads the whole tree)
             toq = self._to_qualify_json(subject, args) if self._trace is None else self._slot("toq", subject)
-            text += ', "to_qualify": ' + toq
+            text += ", " + toq
         return text + "}"
 
     def rule_proof(self, rule: ir.Rule, code: str) -> Node:
@@ -590,14 +584,6 @@ class ProofBuilder:
             return text + ', "children": []}'
         return self.leaf_json(cond, args, whole, fixed)
 
-    def _item_json(self, ref: _Ref) -> str:
-        """A ``to_qualify`` item as JSON text (encoded once a block, however many proofs list it)."""
-        key = _ref_key(ref)
-        hit = self._item_text.get(key)
-        if hit is None:
-            hit = self._item_text[key] = dumps(self._item(ref))
-        return hit
-
     def _missing_label(self, text: str, code: str, args: Args) -> str:
         return f"{code}: {text}" if len(args) == 2 else text
 
@@ -716,148 +702,54 @@ class ProofBuilder:
         return [ir.VArrCount(cond.role, cond.form, cond.within, cond.who, span=cond.span, text=cond.text)]
 
     # ---- to_qualify --------------------------------------------------------
-    # The search works on references to failing leaves, (condition, providers, must_be, truth),
-    # and builds the items of the list it keeps only: which leaves fail follows from the truths,
-    # what an item says (values, gaps) from the provider's data.
+    # The counterfactual search (credential.proofs.qualify) reads the model's leaf truths and the
+    # facts' values through _ModelSource; the answer is memoised per subject and provider.
     def to_qualify(self, subject: str, args: Args) -> list[dict[str, Any]]:
-        return [self._item(ref) for ref in self._qualify_refs(subject, args)]
+        """The changes that would grant a refused decision (see :mod:`credential.proofs.qualify`)."""
+        return self._qualifier.items(self._answer(subject, args))
 
-    def _qualify_refs(self, subject: str, args: Args) -> list[_Ref]:
-        kind, _, rest = subject.partition(":")
-        if kind == "credential":
-            refs = self._q_rule(self.policy.credentials[rest], args[0], True)
-        elif kind == "form":
-            form_name, _, role = rest.partition(":")
-            form = self.policy.forms[form_name]
-            refs = self._q(form.lead if role == "lead" else form.recipient, args, None, True)
-        else:
-            form = self.policy.forms[rest.split(":")[0]]
-            refs = self._q(form.lead, (args[0],), None, True) or []
-            rec = self._q(form.recipient, (args[1],), None, True)
-            refs = None if refs is None or rec is None else refs + rec
-            if refs is not None and form.pair is not None:
-                pq = self._q(form.pair, args, form.name, True)
-                refs = None if pq is None else refs + pq
-        return _dedupe(refs or [])
-
-    def _item(self, ref: _Ref) -> dict[str, Any]:
-        key = _ref_key(ref)
-        hit = self._items.get(key)
+    def _answer(self, subject: str, args: Args) -> Answer:
+        key = (subject, args)
+        hit = self._answers.get(key)
         if hit is None:
-            hit = self._items[key] = self._qualify_item(*ref)
+            hit = self._answers[key] = self._qualifier.qualify(subject, args)
         return hit
 
-    def _q_rule(self, rule: ir.Rule, code: str, want: bool) -> list[_Ref] | None:
-        key = (rule.name, code, want)
-        if key not in self._q_rules:
-            self._q_rules[key] = self._q_rule_uncached(rule, code, want)
-        return self._q_rules[key]
+    def _to_qualify_json(self, subject: str, args: Args) -> str:
+        """The refusal's ``to_qualify`` field (and ``ineligible``/``cannot_qualify`` when it is empty) as JSON text."""
+        answer = self._answer(subject, args)
+        q = self._qualifier
+        text = '"to_qualify": ' + dumps(q.items(answer))
+        if answer.ineligible:
+            text += ', "ineligible": ' + dumps([q.ineligible_item(r) for r in answer.ineligible])
+        if answer.reason is not None:
+            text += ', "cannot_qualify": ' + jstr(answer.reason)
+        return text
 
-    def _q_rule_uncached(self, rule: ir.Rule, code: str, want: bool) -> list[_Ref] | None:
-        options = [self._q(rule.requires, (code,), None, want)]
-        if rule.unless is not None:
-            options.append(self._q(rule.unless, (code,), None, want))
-        if want:
-            return _smallest(options)
-        return _concat(options)
 
-    def _q(self, cond: ir.Cond, args: Args, pair_form: str | None, want: bool) -> list[_Ref] | None:
-        if isinstance(cond, ir.CRef):
-            return self._q_rule(self.policy.rule(cond.name), self.code_of(cond.who, args), want)
-        if isinstance(cond, ir.CNot):
-            return self._q(cond.item, args, pair_form, not want)
-        if isinstance(cond, ir.CAnd | ir.COr):
-            options = [self._q(i, args, pair_form, want) for i in cond.items]
-            conj = isinstance(cond, ir.CAnd) == want
-            return _concat(options) if conj else _smallest(options)
-        t = self.truth(cond, args, pair_form)
-        if (want and t is Truth.TRUE) or (not want and t is Truth.FALSE):
-            return []
-        return [(cond, args, want, t)]
+class _ModelSource:
+    """What the counterfactual search reads, from the model and the evaluation's facts."""
 
-    def _qualify_item(self, cond: ir.Cond, args: Args, want: bool, t: Truth) -> dict[str, Any]:
-        # A pair condition's leaf belongs to the pair (LEAD:RECIPIENT), a role's to its provider.
-        item: dict[str, Any] = {
-            "text": cond.text,
-            "source": source_of(cond.span),
-            "must_be": want,
-            "provider": ":".join(args),
-        }
-        gap: Any = None
-        if isinstance(cond, ir.CCompare):
-            (_, left), (_, right) = self.operands(cond, args)
-            item["value"] = left["value"]
-            item["threshold"] = right["value"]
-            verb = "needs" if want else "needs not"
-            item["needs"] = (
-                f"{left['text']} is {show(left['raw'], cond.left.type)}; "
-                f"{verb} {cond.op} {show(right['raw'], cond.type)}"
-            )
-            gap = _gap(left["raw"], right["raw"], cond)
-        elif isinstance(cond, ir.CStatus):
-            item["needs"] = (
-                f"status {cond.name} is {'unknown' if t is Truth.UNKNOWN else 'not active' if want else 'active'}; "
-                + ("needs it active" if want else "needs it not active")
-            )
-        elif isinstance(cond, ir.CArr):
-            item["needs"] = f"{cond.text}: {'needs one' if want else 'needs none'}"
-        else:
-            item["needs"] = f"{cond.text}: {'needs to hold' if want else 'needs not to hold'}"
-        if t is Truth.UNKNOWN:
-            item["needs"] += " (value missing)"
-        item["gap"] = gap
-        return item
+    def __init__(self, builder: ProofBuilder):
+        self.builder = builder
+        self.policy = builder.policy
+
+    def leaf_truth(self, cond: ir.Cond, args: Args, pair_form: str | None) -> Truth:
+        return self.builder.truth(cond, args, pair_form)
+
+    def value(self, v: ir.Value, code: str) -> Any:
+        if isinstance(v, ir.VConst):
+            return v.value
+        if isinstance(v, ir.VParam):
+            return self.builder.ev.facts.params[v.name][0]
+        return self.builder.lookup(v, code)[0]
+
+    def status_value(self, name: str, code: str) -> bool | None:
+        value: bool | None = self.builder.status_lookup(name, code)[0]
+        return value
 
 
 def _threshold(right: dict[str, Any]) -> dict[str, Any]:
     """A comparison's threshold as a proof shows it: its right operand's text, value, parameter
     (with the date it took effect) and, for another provider's value, that provider."""
     return {k: right[k] for k in ("text", "value", "param", "since", "provider") if k in right}
-
-
-def _gap(left: Any, right: Any, cond: ir.CCompare) -> Any:
-    if left is None or right is None:
-        return None
-    t = cond.type
-    if isinstance(t, NumberType | PercentType):
-        return round(abs(float(right) - float(left)), 10)
-    if isinstance(t, ScaleType) and isinstance(left, str) and isinstance(right, str):
-        return f"{abs(t.rank(right) - t.rank(left))} level(s)"
-    if isinstance(t, DateType):
-        try:
-            return f"{abs((right - left).days)} day(s)"
-        except TypeError:
-            return None
-    return None
-
-
-def _ref_key(ref: _Ref) -> tuple[int, Args, bool, Truth]:
-    """A reference as a key: its condition by identity (hashing a condition hashes its tree)."""
-    cond, args, want, t = ref
-    return id(cond), args, want, t
-
-
-def _concat(options: list[list[_Ref] | None]) -> list[_Ref] | None:
-    if any(o is None for o in options):
-        return None
-    return [ref for o in options if o is not None for ref in o]
-
-
-def _smallest(options: list[list[_Ref] | None]) -> list[_Ref] | None:
-    real = [o for o in options if o is not None]
-    if not real:
-        return None
-    return min(real, key=lambda o: len(_dedupe(o)))
-
-
-def _dedupe(refs: list[_Ref]) -> list[_Ref]:
-    """The references once each, by what their items say: text, source, providers, must_be."""
-    seen: set[tuple[Any, ...]] = set()
-    out = []
-    for ref in refs:
-        cond, args, want, _ = ref
-        key = (cond.text, cond.span.line, cond.span.column, ":".join(args), want)
-        if key not in seen:
-            seen.add(key)
-            out.append(ref)
-    return out

@@ -19,6 +19,7 @@ import pandas as pd
 from credential.check import ir
 from credential.data.bundle import Bundle
 from credential.decisions import Truth
+from credential.proofs.qualify import value_id
 from credential.proofs.values import is_missing
 from credential.types import Duration, ScaleType
 
@@ -73,6 +74,8 @@ class Recompute:
         self.bundle = bundle
         self.as_of = as_of
         self.overrides: dict[tuple[tuple[str, int, int], str], bool] = {}
+        # counterfactual values (credential.proofs.qualify.value_id -> value): what to_qualify's changes set
+        self.value_overrides: dict[tuple[Any, ...], Any] = {}
         self.providers: dict[str, dict[str, Any]] = {str(r["code"]): r for r in _records(bundle.providers)}
         self.q_providers: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in _records(bundle.quarantine.providers):
@@ -104,7 +107,11 @@ class Recompute:
         return value.months if isinstance(value, Duration) else int(value)
 
     def value(self, v: ir.Value, code: str) -> tuple[Any, Rows]:
-        """A value for one provider, with the rows it rests on (cached: values do not depend on overrides)."""
+        """A value for one provider, with the rows it rests on (cached: the data's values, not overridden ones)."""
+        if self.value_overrides:
+            vid = value_id(v, code)
+            if vid is not None and vid in self.value_overrides:
+                return self.value_overrides[vid], set()
         key = (v, code)
         if key not in self._values:
             self._values[key] = self._value(v, code)
@@ -201,6 +208,8 @@ class Recompute:
         return (min(nums) if v.func == "min" else max(nums)), ev
 
     def status(self, name: str, code: str) -> tuple[bool | None, Rows]:
+        if ("status", name, code) in self.value_overrides:
+            return bool(self.value_overrides[("status", name, code)]), set()
         rows = self.statuses.get((code, name), [])
         active = [
             r
@@ -280,7 +289,7 @@ class Recompute:
 
     def truth(self, cond: ir.Cond, args: tuple[str, ...]) -> Truth:
         """Kleene truth of a condition (cached unless ``overrides`` are in force)."""
-        if self.overrides:
+        if self.overrides or self.value_overrides:
             return self._truth(cond, args)
         key = (cond, args)
         if key not in self._truths:
@@ -319,7 +328,8 @@ class Recompute:
                 return Truth.UNKNOWN
             return Truth.TRUE if a is True or a == 1 else Truth.FALSE
         assert isinstance(cond, ir.CArr)
-        n, _ = self._arrangements(cond.role, cond.form, self.months(cond.within), self.code_of(cond.who, args))
+        count = ir.VArrCount(cond.role, cond.form, cond.within, cond.who, span=cond.span, text=cond.text)
+        n, _ = self.value(count, self.code_of(cond.who, args))
         if n is None:
             return Truth.UNKNOWN
         return Truth.TRUE if n >= 1 else Truth.FALSE
@@ -330,7 +340,7 @@ class Recompute:
         return ":".join(args)
 
     def rule_truth(self, rule: ir.Rule, code: str) -> Truth:
-        if self.overrides:
+        if self.overrides or self.value_overrides:
             return self._rule_truth(rule, code)
         key = (rule.name, code)
         if key not in self._rules:

@@ -98,12 +98,20 @@ def render_text(record: dict[str, Any], width: int = 100) -> str:
 
     for child in proof.get("children", []):
         walk(child, 1)
+    pair = "pair:" in record["subject"]
     if proof.get("to_qualify"):
         lines.append("  to qualify:")
         for item in proof["to_qualify"]:
             gap = f" (gap {item['gap']})" if item.get("gap") not in (None, "") else ""
-            who = f"{item['provider']}: " if item.get("provider") and "pair:" in record["subject"] else ""
+            who = f"{item['provider']}: " if item.get("provider") and pair else ""
             lines.append(f"    - {who}{item['needs']}{gap}    {_loc(item.get('source'))}")
+    if proof.get("ineligible"):
+        lines.append("  not eligible (fixed facts, no change of performance alters them):")
+        for item in proof["ineligible"]:
+            who = f"{item['provider']}: " if item.get("provider") and pair else ""
+            lines.append(f"    - {who}{item['needs']}    {_loc(item.get('source'))}")
+    if proof.get("cannot_qualify"):
+        lines.append(f"  to qualify: none; {proof['cannot_qualify']}")
     if record.get("missing"):
         lines.append("  missing: " + ", ".join(record["missing"]))
     return "\n".join(terminal_text(line) for line in lines) + "\n"  # names, titles, values: escaped
