@@ -201,11 +201,13 @@ def parse_source(src: SourceFile) -> ParseResult:
                     help="simplify the condition or name parts of it as criteria",
                 )
             )
+            unparsed.append(_decl_name(chunk))
             continue
         try:
             built = _ToAst(src, start).transform(tree)
         except RecursionError:  # pragma: no cover - guarded by MAX_NESTING
             diags.append(error("parse.too-deep", "declaration nested too deeply", src.span(start, start)))
+            unparsed.append(_decl_name(chunk))
             continue
         decls.extend(built.children)
     span = src.span(0, len(text))
