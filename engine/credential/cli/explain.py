@@ -18,6 +18,7 @@ from credential.cli.common import (
     run_guarded,
 )
 from credential.cli.selection import fail_on_count, selection_options
+from credential.decisions import DecisionRecord
 
 
 @click.command("explain")
@@ -98,10 +99,10 @@ def _glob(pattern: str) -> bool:
     return any(ch in pattern for ch in "*?[")
 
 
-def _pair_record(inputs: object, codes: list[str], subj: str, day: dt.date, backend: str) -> object:
+def _pair_record(inputs: object, codes: list[str], subj: str, day: dt.date, backend: str) -> DecisionRecord:
     """The record of one pair, evaluating only its lead's and recipient's facts."""
     from credential import __version__
-    from credential.decisions import DecisionRecord, Outcome
+    from credential.decisions import Outcome
     from credential.engine import Inputs, evaluate_inputs, policy_ref
     from credential.errors import UsageError
     from credential.proofs.proof import ProofBuilder

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -30,7 +31,7 @@ class _Checked(click.ParamType):  # type: ignore[type-arg,unused-ignore]
     def __init__(self, allow_dash: bool = False) -> None:
         self.allow_dash = allow_dash
 
-    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[object]:
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
         from click.shell_completion import CompletionItem
 
         return [CompletionItem(incomplete, type="file")]

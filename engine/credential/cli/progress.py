@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, TextIO, cast
 
 import click
 
@@ -50,7 +50,7 @@ class Progress:
             click.echo("\r\x1b[K", nl=False, err=True)
         if not result.explain or len(result.frame) == 0:
             return
-        bar = click.progressbar(length=len(result.frame), label="proofs", file=self.stream, show_eta=True)
+        bar = click.progressbar(length=len(result.frame), label="proofs", file=cast(TextIO, self.stream), show_eta=True)
         bar.__enter__()
         self._bar = bar
         original = result.proof_texts

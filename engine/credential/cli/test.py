@@ -128,10 +128,8 @@ def _run(
         emit_diagnostics(exc.diagnostics)
         fail(EXIT_USAGE)
     emit_diagnostics(result.warnings)
-    if fmt == "json":
-        text = render_json(result)
-    else:
-        text = render_text(result, show_passed=not failures_only, verbose=verbose)
+    shown = not failures_only
+    text = render_json(result) if fmt == "json" else render_text(result, show_passed=shown, verbose=verbose)
     click.echo(text, nl=False)
     if junit:
         from credential.testing.junit import render_junit

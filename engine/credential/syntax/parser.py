@@ -192,6 +192,7 @@ def parse_source(src: SourceFile) -> ParseResult:
                         )
                     )
                 continue
+            assert tree is not None
         except NestingTooDeep as exc:
             diags.append(
                 error(

@@ -45,16 +45,14 @@ def keyword_matcher(expr: str) -> Callable[[str], bool]:
         left = p_and()
         while peek() == "or":
             take()
-            a, b = left, p_and()
-            left = lambda s, a=a, b=b: a(s) or b(s)  # noqa: E731
+            left = _either(left, p_and())
         return left
 
     def p_and() -> Callable[[str], bool]:
         left = p_not()
         while peek() == "and":
             take()
-            a, b = left, p_not()
-            left = lambda s, a=a, b=b: a(s) and b(s)  # noqa: E731
+            left = _both(left, p_not())
         return left
 
     def p_not() -> Callable[[str], bool]:
@@ -82,6 +80,14 @@ def keyword_matcher(expr: str) -> Callable[[str], bool]:
     if pos != len(tokens):
         raise bad(f"unexpected `{tokens[pos]}`")
     return match
+
+
+def _either(a: Callable[[str], bool], b: Callable[[str], bool]) -> Callable[[str], bool]:
+    return lambda s: a(s) or b(s)
+
+
+def _both(a: Callable[[str], bool], b: Callable[[str], bool]) -> Callable[[str], bool]:
+    return lambda s: a(s) and b(s)
 
 
 def select_cases(tests: list[PolicyTest], keyword: str | None) -> list[PolicyTest]:
