@@ -37,7 +37,14 @@ def emit_diagnostics(diags: Sequence[Diagnostic], fmt: str = "text", stream: str
     if not diags and fmt == "text":
         return
     text = render_all_json(diags) if fmt == "json" else render_all_text(diags)
-    click.echo(text, nl=False, err=(stream == "stderr"))
+    err = stream == "stderr"
+    if fmt == "text":
+        from credential.cli.progress import colourise, use_colour
+
+        if use_colour(sys.stderr if err else sys.stdout):
+            click.echo(colourise(text), nl=False, err=err, color=True)
+            return
+    click.echo(text, nl=False, err=err)
 
 
 def usage_exit(exc: Any) -> NoReturn:

@@ -91,7 +91,9 @@ def command(
         click.echo(json.dumps(payload[0] if single else payload, ensure_ascii=False, indent=2))
     else:
         click.echo("\n".join(render_text(r.to_json_dict()) for r in records), nl=False)
-    if fail_on_count((r.outcome.value for r in records), fail_on):
+    matched = fail_on_count((r.outcome.value for r in records), fail_on)
+    if matched:
+        click.echo(f"--fail-on {'/'.join(fail_on)}: {matched} decision(s) matched", err=True)
         raise SystemExit(EXIT_FAIL_ON)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from types import TracebackType
 from typing import IO, Any, TextIO, cast
 
@@ -19,6 +20,18 @@ def on_terminal(stream: IO[str]) -> bool:
 def use_colour(stream: IO[str]) -> bool:
     """Colour only on a terminal, and never when ``NO_COLOR`` is set (https://no-color.org)."""
     return not os.environ.get("NO_COLOR") and on_terminal(stream)
+
+
+_SEVERITY = re.compile(r"\b(error|warning)(\[[a-z0-9.-]+\])")
+
+
+def colourise(text: str) -> str:
+    """Diagnostics text with ``error[...]`` in red and ``warning[...]`` in yellow (for a terminal)."""
+
+    def paint(m: re.Match[str]) -> str:
+        return click.style(m.group(0), fg="red" if m.group(1) == "error" else "yellow", bold=True)
+
+    return _SEVERITY.sub(paint, text)
 
 
 class Progress:

@@ -18,6 +18,7 @@ from credential.cli.common import (
     emit_diagnostics,
     load_policy_or_exit,
 )
+from credential.cli.paths import InputFile
 from credential.diagnostics import DiagnosticError
 
 
@@ -25,7 +26,7 @@ from credential.diagnostics import DiagnosticError
 @click.option(
     "--policy",
     "policy",
-    type=click.Path(dir_okay=False),
+    type=InputFile(),
     default=None,
     help="policy whose declarations the data must meet (default: the bundled reference policy)",
 )

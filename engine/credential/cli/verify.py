@@ -14,11 +14,12 @@ from credential.cli.common import (
     fail,
     run_guarded,
 )
+from credential.cli.paths import InputFile
 
 
 @click.command("verify")
-@click.argument("decisions", type=click.Path(dir_okay=False, exists=True))
-@click.option("--policy", type=click.Path(dir_okay=False), default=None, help="policy file (default: reference policy)")
+@click.argument("decisions", type=InputFile())
+@click.option("--policy", type=InputFile(), default=None, help="policy file (default: reference policy)")
 @DATA_OPTION
 @ON_INVALID_OPTION
 @run_guarded
@@ -41,8 +42,12 @@ def command(decisions: str, policy: str | None, data: str | None, on_invalid: st
             report = verify_lines(fh, inputs.policy, inputs.bundle)
     except UnicodeDecodeError:
         fail(EXIT_FAILED, f"error: {decisions} is not UTF-8 text")
+    if report.checked == 0:
+        fail(EXIT_FAILED, f"error: {decisions} holds no decision records: nothing to verify")
     for p in report.problems:
         click.echo(str(p))
+    if report.failed_records:
+        click.echo(f"error: {report.failed_records} record(s) of {decisions} do not hold", err=True)
     held = report.checked - report.failed_records
     summary = f"verified {report.checked} record(s): {held} hold, {report.failed_records} do not"
     click.echo(summary, err=True)
