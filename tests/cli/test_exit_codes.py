@@ -107,6 +107,8 @@ def test_bad_input_gives_its_code_and_names_it(
     assert exit_code == code, f"{command} with {kind}: exit {exit_code}\n{out}{err}"
     text = out + err
     assert "Traceback" not in text
+    if code == 0:
+        return
     shown = Path(value).name if slot != "A" else value
     if kind == "empty" and slot == "D":
         shown = "providers"  # an empty folder: the table it lacks is named
