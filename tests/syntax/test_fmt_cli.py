@@ -103,7 +103,7 @@ def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path: Path) -> None:
     code, out, _err = run("-d", str(messy))
     assert code == 0
     assert out.startswith(f"--- {messy} (original)\n+++ {messy} (formatted)\n@@")
-    assert "-policy   p \"t\"" in out and '+policy p "t"' in out
+    assert '-policy   p "t"' in out and '+policy p "t"' in out
     assert messy.read_text(encoding="utf-8") == MESSY
     # --check with --diff: the diff, and exit 1
     code, out, _err = run("--check", "--diff", str(messy))

@@ -25,7 +25,9 @@ from credential.cli.paths import InputFile
 @click.argument("old", type=InputFile())
 @click.argument("new", type=InputFile())
 @DATA_OPTION
-@click.option("--as-of", "as_of", type=IsoDate(), default=None, help="evaluation date: today or YYYY-MM-DD (default today)")
+@click.option(
+    "--as-of", "as_of", type=IsoDate(), default=None, help="evaluation date: today or YYYY-MM-DD (default today)"
+)
 @click.option("--pairs", is_flag=True, help="compare pair decisions too (slow: N² candidates per form)")
 @click.option(
     "--format",
