@@ -177,3 +177,33 @@ def test_no_colour_when_piped_or_no_color(monkeypatch: pytest.MonkeyPatch) -> No
 def test_pairs_show_in_the_table() -> None:
     code, out, _ = invoke("evaluate", *BASE, "--as-of", "2016-04-01", "--pairs")
     assert code == 0 and "eligible or undetermined pairs:" in out and "granted" in out
+
+
+def test_progress_on_a_terminal_only() -> None:
+    import io
+
+    from credential.cli.progress import Progress
+    from credential.engine import run
+
+    result = run(BASE[1], BASE[3], [dt.date(2016, 4, 1)], explain=True)
+    stream = io.StringIO()
+    with Progress(stream, enabled=True) as progress:
+        progress.step("evaluating as of 2016-04-01")
+        progress.track_proofs(result)
+        result.proof_texts(0, len(result.frame))
+    shown = stream.getvalue()
+    assert "evaluating as of 2016-04-01" in shown and "proofs" in shown  # the bar itself: click, on a terminal
+    quiet = io.StringIO()
+    with Progress(quiet) as progress:  # a StringIO is not a terminal
+        assert not progress.enabled
+        progress.step("x")
+        progress.track_proofs(result)
+    assert quiet.getvalue() == ""
+
+
+def test_a_pair_subject_needs_pairs() -> None:
+    code, _, err = invoke("evaluate", *BASE, "--as-of", "2016-04-01", "--subject", "pair:buddying:*")
+    assert code == 2 and "--pairs" in err
+    code, out, _ = invoke("evaluate", *BASE, "--as-of", "2016-04-01", "--pairs", "--subject", "pair:buddying:*",
+                          "--format", "jsonl")  # fmt: skip
+    assert code == 0 and out and all(json.loads(x)["subject"].startswith("pair:buddying:") for x in out.splitlines())

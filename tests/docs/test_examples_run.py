@@ -37,6 +37,10 @@ STAND_INS = {
 }
 
 
+# commands that serve a client on standard input (an editor's language server): not run as a batch
+SERVERS = {"lsp"}
+
+
 def _help_examples() -> list[tuple[str, str]]:
     out = []
     for name in [None, *COMMANDS]:
@@ -100,6 +104,8 @@ def _run_line(line: str, where: str, box: Path, monkeypatch: pytest.MonkeyPatch)
     argv = shlex.split(line)
     if not argv or argv[0] != "credential":
         pytest.skip(f"not a credential command: {line}")
+    if argv[1:2] and argv[1] in SERVERS:
+        pytest.skip(f"a server reading standard input, not a batch command: {line}")
     argv = [STAND_INS.get(a, a) for a in argv[1:]]
     monkeypatch.chdir(box)
     result = CliRunner().invoke(cli, argv, input=stdin, catch_exceptions=False)

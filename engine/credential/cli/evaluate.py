@@ -82,6 +82,8 @@ def command(
 
     if explain and fmt not in PROOF_FORMATS:
         fail(EXIT_USAGE, f"error[usage.bad-argument]: --explain needs --format {', '.join(PROOF_FORMATS)} (not {fmt})")
+    if not pairs and any(s.strip().startswith("pair:") for s in subjects):
+        fail(EXIT_USAGE, "error[usage.bad-argument]: --subject 'pair:...' selects pair records: add --pairs")
     if fmt == "parquet" and output is None and sys.stdout.isatty():
         fail(EXIT_USAGE, "error[usage.bad-argument]: --format parquet is binary: give --output FILE or a pipe")
     from credential.cli.progress import Progress

@@ -52,7 +52,7 @@ class Progress:
     def step(self, message: str) -> None:
         """A stage of the run (no length known): one line, rewritten in place."""
         if self.enabled:
-            click.echo(f"\r{message}\x1b[K", nl=False, err=True)
+            click.echo(f"\r{message}\x1b[K", nl=False, file=self.stream)
             self._label = message
 
     def track_proofs(self, result: Any) -> None:
@@ -60,7 +60,7 @@ class Progress:
         if not self.enabled:
             return
         if self._label:
-            click.echo("\r\x1b[K", nl=False, err=True)
+            click.echo("\r\x1b[K", nl=False, file=self.stream)
         if not result.explain or len(result.frame) == 0:
             return
         bar = click.progressbar(length=len(result.frame), label="proofs", file=cast(TextIO, self.stream), show_eta=True)
@@ -80,5 +80,5 @@ class Progress:
             self._bar.__exit__(None, None, None)
             self._bar = None
         elif self.enabled and self._label:
-            click.echo("\r\x1b[K", nl=False, err=True)
+            click.echo("\r\x1b[K", nl=False, file=self.stream)
             self._label = ""
