@@ -207,3 +207,27 @@ def test_a_pair_subject_needs_pairs() -> None:
     code, out, _ = invoke("evaluate", *BASE, "--as-of", "2016-04-01", "--pairs", "--subject", "pair:buddying:*",
                           "--format", "jsonl")  # fmt: skip
     assert code == 0 and out and all(json.loads(x)["subject"].startswith("pair:buddying:") for x in out.splitlines())
+
+
+def _failing_tests(tmp_path: Path) -> Path:
+    text = (ROOT / "policies/tests/dalton_2014_example.yaml").read_text(encoding="utf-8")
+    text = text.replace("../dalton_2014.cred", str(ROOT / "policies/dalton_2014.cred"))
+    text = text.replace("credential:supporter: refused", "credential:supporter: granted")  # now wrong
+    text = text.replace("{pair:buddying:ZA1:ZB2: granted}", "{pair:buddying:ZA1:ZB2: refused}")  # wrong too
+    path = tmp_path / "failing.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_exitfirst_verbose_and_junit_failures(tmp_path: Path) -> None:
+    path = _failing_tests(tmp_path)
+    code, out, _ = invoke("test", str(path), "--no-coverage", "-v")
+    assert code == 4 and "2 failed" in out and "ok ZA1 credential:group_leader: granted" in out
+    code, out, _ = invoke("test", str(path), "--no-coverage", "-x", "--junit", str(tmp_path / "j.xml"))
+    assert code == 4 and "1 failed" in out and "stopped at the first failure" in out
+    root = ET.fromstring((tmp_path / "j.xml").read_text(encoding="utf-8"))
+    (failure,) = root.findall(".//failure")
+    assert "ZB2 credential:supporter: expected granted, got refused" in (failure.text or "")
+    code, out, _ = invoke("test", str(path), "--no-coverage", "--format", "json", "-k", "buddy and not requires")
+    doc = json.loads(out)
+    assert code == 4 and [r["case"] for r in doc["results"]] == ["the two may buddy (same sector)"]
