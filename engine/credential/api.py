@@ -10,59 +10,138 @@ from typing import Any
 
 from credential.check import CheckedPolicy
 from credential.data.bundle import Bundle
+from credential.dates import parse_date, parse_dates
 from credential.decisions import DecisionRecord
+from credential.diagnostics import DiagnosticError
 from credential.engine import OnInvalid, RunResult, evaluate_inputs, load_inputs, records_for, run
+from credential.errors import CredentialError, DataInvalid, PolicyInvalid, UsageError
+from credential.inputs import check_input_data, check_input_file
 from credential.policy import policy_path as _policy_path
 from credential.proofs.verify import Scope, VerifyReport, verify_lines
 from credential.resources import bundled_data_path, reference_policy_path
 
 PolicyArg = str | Path | CheckedPolicy | None
 DataArg = str | Path | Bundle | None
+DateArg = dt.date | dt.datetime | str  # a date, a datetime (its date), or "today" / "2025-06-30" / "2025Q1"
+
+# Every bad argument raises credential.errors.UsageError (codes usage.*, as the CLI prints them);
+# a policy with errors PolicyInvalid, a bundle that does not validate DataInvalid: all three are
+# credential.errors.CredentialError (see docs/python-api.md).
 
 
 def _policy(policy: PolicyArg) -> str | Path | CheckedPolicy:
-    return reference_policy_path() if policy is None else policy
+    if policy is None:
+        return reference_policy_path()
+    if isinstance(policy, CheckedPolicy):
+        return policy
+    if not isinstance(policy, str | Path):
+        raise UsageError("usage.bad-argument", f"policy must be a path or a CheckedPolicy, not {type(policy).__name__}")
+    check_input_file(policy, "policy")
+    return policy
 
 
 def _data(data: DataArg) -> str | Path | Bundle:
-    return bundled_data_path() if data is None else data
+    if data is None:
+        return bundled_data_path()
+    if isinstance(data, Bundle):
+        return data
+    if not isinstance(data, str | Path):
+        raise UsageError("usage.bad-argument", f"data must be a path or a Bundle, not {type(data).__name__}")
+    check_input_data(data, "data")
+    return data
 
 
+def _dates(as_of: Sequence[DateArg] | DateArg | None) -> list[dt.date]:
+    if as_of is None:
+        return []
+    if isinstance(as_of, dt.date | str):
+        return parse_dates(as_of)
+    if not isinstance(as_of, Iterable):
+        raise UsageError("usage.bad-date", f"as_of must be a date, an ISO string or a list of them, not {as_of!r}")
+    return [d for item in as_of for d in _dates(item)]
+
+
+def _date(as_of: DateArg | None) -> dt.date:
+    return dt.date.today() if as_of is None else parse_date(as_of)
+
+
+def _guard(fn: Any) -> Any:
+    """A loader's raw DiagnosticError (an unreadable bundle) as the family's DataInvalid / PolicyInvalid."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CredentialError:
+            raise
+        except DiagnosticError as exc:
+            data = any(d.code.startswith("data.") for d in exc.diagnostics)
+            raise (DataInvalid if data else PolicyInvalid)(exc.diagnostics) from None
+
+    return wrapper
+
+
+@_guard
 def evaluate_api(
     policy: PolicyArg = None,
     data: DataArg = None,
-    as_of: Sequence[dt.date] | dt.date = (),
+    as_of: Sequence[DateArg] | DateArg | None = (),
     *,
     pairs: bool = False,
     explain: bool = False,
     on_invalid: OnInvalid = "reject",
     backend: str = "pydatalog",
     policy_path: Sequence[str | Path] = (),
+    providers: Sequence[str] = (),
+    subjects: Sequence[str] = (),
 ) -> RunResult:
     """Decide every subject for every provider (``credential evaluate``); records are pydantic models.
 
-    Raises ``credential.engine.PolicyInvalid`` / ``DataInvalid`` (with every diagnostic) on bad input.
-    ``use`` in the policy reaches only files below its folder and the ``policy_path`` folders.
+    ``as_of``: a date, datetime, ISO string, ``"today"``, a quarter (``"2025Q1"``), a range of
+    quarters (``"2024Q1..2024Q4"``) or a list of those (default today).  ``providers`` / ``subjects``
+    select decisions as ``--provider`` / ``--subject`` do.  ``use`` in the policy reaches only files
+    below its folder and the ``policy_path`` folders.  Raises ``credential.errors.UsageError``
+    on a bad argument, ``PolicyInvalid`` / ``DataInvalid`` (with every diagnostic) on bad input.
     """
-    dates = [as_of] if isinstance(as_of, dt.date) else list(as_of)
+    if isinstance(providers, str) or isinstance(subjects, str):
+        raise UsageError("usage.bad-argument", "providers and subjects are lists of strings, not one string")
     with _policy_path(policy_path):
         return run(
             _policy(policy),
             _data(data),
-            dates,
+            _dates(as_of),
             pairs=pairs,
             explain=explain,
-            on_invalid=on_invalid,
-            backend=backend,
+            on_invalid=_on_invalid(on_invalid),
+            backend=_backend(backend),
+            providers=list(providers),
+            subjects=list(subjects),
         )
 
 
+def _on_invalid(value: str) -> OnInvalid:
+    if value not in ("reject", "quarantine"):
+        raise UsageError("usage.bad-argument", f"on_invalid must be 'reject' or 'quarantine', not {value!r}")
+    return value  # type: ignore[return-value]
+
+
+def _backend(value: str) -> str:
+    from credential.datalog.backend import available_backends
+
+    names = [*available_backends(), "auto"]
+    if value not in names:
+        raise UsageError("usage.bad-argument", f"backend must be one of {', '.join(names)}, not {value!r}")
+    return value
+
+
+@_guard
 def explain_api(
     code: str,
     subject: str | None = None,
     policy: PolicyArg = None,
     data: DataArg = None,
-    as_of: dt.date | None = None,
+    as_of: DateArg | None = None,
     *,
     on_invalid: OnInvalid = "reject",
     backend: str = "pydatalog",
@@ -71,15 +150,31 @@ def explain_api(
     """The decision record(s) of one provider with their proofs (``credential explain``).
 
     ``subject`` is e.g. ``credential:partner`` or a bare credential name; None explains every
-    per-provider subject.  Render with ``credential.proofs.render.render_text(r.to_json_dict())``.
+    per-provider subject.  Only that provider (or pair) is evaluated.  Render with
+    ``credential.proofs.render.render_text(r.to_json_dict())``.  Raises ``UsageError`` for an
+    unknown provider or subject (``usage.unknown-provider`` / ``usage.unknown-subject``).
     """
+    from credential.selection import check_providers, check_subject_patterns
+
+    day = _date(as_of)
     with _policy_path(policy_path):
-        inputs = load_inputs(_policy(policy), _data(data), on_invalid)
+        inputs = load_inputs(_policy(policy), _data(data), _on_invalid(on_invalid))
+    if not isinstance(code, str):
+        raise UsageError("usage.bad-argument", f"code must be a provider code (a string), not {code!r}")
+    check_providers([code], inputs.bundle.provider_codes)
     if subject is not None and ":" not in subject:
         subject = f"credential:{subject}"
-    ev = evaluate_inputs(
-        inputs, as_of or dt.date.today(), pairs=bool(subject and subject.startswith("pair:")), backend=backend
-    )
+    is_pair = bool(subject and subject.startswith("pair:"))
+    if is_pair:
+        assert subject is not None
+        parts = subject.split(":")
+        if len(parts) != 4 or parts[1] not in inputs.policy.forms or parts[2] != code:
+            raise UsageError("usage.unknown-subject", f"{subject!r}: a pair subject is pair:FORM:{code}:RECIPIENT")
+        check_providers([parts[3]], inputs.bundle.provider_codes)
+    focus = [code, subject.split(":")[3]] if is_pair and subject else [code]
+    ev = evaluate_inputs(inputs, day, pairs=is_pair, backend=_backend(backend), focus=focus)
+    if subject is not None and not is_pair:
+        check_subject_patterns([subject], [s for s, _, _ in ev.subjects()], ev.policy.forms)
     if subject is not None and subject.startswith("pair:"):
         parts = subject.split(":")
         records = [r for r in records_for(ev, explain=True, provider=code) if r.subject == subject]
@@ -96,6 +191,7 @@ def explain_api(
     return records_for(ev, explain=True, provider=code, subject=subject)
 
 
+@_guard
 def verify_api(
     decisions: str | Path | Iterable[DecisionRecord | dict[str, Any]],
     policy: PolicyArg = None,
@@ -105,8 +201,10 @@ def verify_api(
     policy_path: Sequence[str | Path] = (),
 ) -> VerifyReport:
     """Re-check decision records (a JSONL file or records) against the policy and data (``credential verify``)."""
+    if isinstance(decisions, str | Path):
+        check_input_file(decisions, "decisions")
     with _policy_path(policy_path):
-        inputs = load_inputs(_policy(policy), _data(data), on_invalid)
+        inputs = load_inputs(_policy(policy), _data(data), _on_invalid(on_invalid))
     if isinstance(decisions, str | Path):
         with open(decisions, encoding="utf-8", newline="") as fh:
             # a file: every record evaluate writes for its dates must be there (see credential verify)

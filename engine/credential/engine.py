@@ -22,17 +22,11 @@ from credential.compile.facts import FactBase, build_facts, fact_count
 from credential.data.bundle import Bundle
 from credential.datalog.evaluate import Model, evaluate_program
 from credential.decisions import DecisionRecord, Outcome, PolicyRef, Truth, outcome_of, truth_of
-from credential.diagnostics import Diagnostic, DiagnosticError
+from credential.diagnostics import Diagnostic
+from credential.errors import DataInvalid as DataInvalid  # the one exception family (re-exported)
+from credential.errors import PolicyInvalid as PolicyInvalid
 
 OnInvalid = Literal["reject", "quarantine"]
-
-
-class PolicyInvalid(DiagnosticError):
-    """The policy has errors (exit code 1)."""
-
-
-class DataInvalid(DiagnosticError):
-    """The data bundle has errors (exit code 3)."""
 
 
 @dataclass
@@ -197,16 +191,32 @@ def choose_backend(backend: str, n_facts: int, one_key: bool = False) -> str:
     return "masks" if one_key else "duckdb"
 
 
-def evaluate_inputs(inputs: Inputs, as_of: dt.date, pairs: bool = False, backend: str = "pydatalog") -> Evaluation:
+def evaluate_inputs(
+    inputs: Inputs,
+    as_of: dt.date,
+    pairs: bool = False,
+    backend: str = "pydatalog",
+    focus: Sequence[str] | None = None,
+) -> Evaluation:
+    """The model as of ``as_of``; with ``focus`` (provider codes) only those providers' decisions
+    are computed when the program allows it (``credential.focus``): ask the result nothing else."""
     facts = build_facts(inputs.compiled, inputs.bundle, as_of)
     program = inputs.compiled.program(pairs)
+    relations = facts.relations
+    if focus is not None:
+        from credential.focus import focus_relations, is_provider_local
+
+        if is_provider_local(program):
+            positions = {str(c): i for i, c in enumerate(facts.codes)}
+            relations = focus_relations(relations, [positions[c] for c in focus if c in positions])
     one_key = False
     if backend == "auto":
         from credential.datalog.backends.masks import supports
 
-        one_key = supports(program, facts.relations)
+        one_key = supports(program, relations)
+    # the choice depends on the whole bundle, so a focused record names the backend a full run would
     chosen = choose_backend(backend, fact_count(facts), one_key)
-    model = evaluate_program(program, facts.relations, backend=chosen)
+    model = evaluate_program(program, relations, backend=chosen)
     return Evaluation(inputs, as_of, facts, model, pairs, chosen)
 
 
@@ -351,21 +361,38 @@ def run(
     on_invalid: OnInvalid = "reject",
     backend: str = "pydatalog",
     progress: Callable[[str], None] | None = None,
+    providers: Sequence[str] = (),
+    subjects: Sequence[str] = (),
 ) -> RunResult:
     """Decide every subject for every provider on every as-of date (default: today).
 
-    Proofs (``explain``) are built when the records or the output ask for them, block by block.
+    ``providers`` (codes) and ``subjects`` (patterns, ``credential.selection``) keep only those
+    decisions; a code or pattern that selects nothing raises ``UsageError``.  Without pairs, only
+    the selected providers are evaluated.  Proofs (``explain``) are built when the records or the
+    output ask for them, block by block.
     """
     from credential.batch import decision_frame, sort_frames
+    from credential.selection import check_providers, check_subject_patterns, subject_regex
 
     inputs = load_inputs(policy, data, on_invalid)
+    if providers:
+        check_providers(providers, inputs.bundle.provider_codes)
     dates = list(dict.fromkeys(as_of)) or [dt.date.today()]
     frames: list[Any] = []
     evaluations: list[Evaluation] = []
     for d in dates:
         if progress:
             progress(f"evaluating as of {d.isoformat()}")
-        ev = evaluate_inputs(inputs, d, pairs=pairs, backend=backend)
+        focus = list(providers) if providers and not pairs else None
+        ev = evaluate_inputs(inputs, d, pairs=pairs, backend=backend, focus=focus)
+        if subjects and not evaluations:
+            check_subject_patterns(subjects, [s for s, _, _ in ev.subjects()], ev.policy.forms)
         evaluations.append(ev)
-        frames.append(decision_frame(ev))
+        frame = decision_frame(ev)
+        if providers or subjects:
+            keep = frame["provider"].isin(list(providers)) if providers else True
+            if subjects:
+                keep = keep & frame["subject"].astype(str).str.fullmatch(subject_regex(subjects))
+            frame = frame[keep].reset_index(drop=True)
+        frames.append(frame)
     return RunResult(inputs, evaluations, sort_frames(frames), explain=explain)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from credential.decisions import DecisionRecord
 from credential.escaping import terminal_text
@@ -89,13 +89,27 @@ def to_table(result: RunResult, name_width: int = 32, form_width: int = 12) -> s
         out.write((line + "  ".join(f"{c:^{w}}" for c, w in zip(cells, widths, strict=True))).rstrip() + "\n")
     pairs = int(is_pair.sum())
     if pairs:
-        out.write(f"\n{pairs} eligible or undetermined pairs (see --format jsonl for the list)\n")
+        out.write(_pair_rows(f[is_pair], pairs))
     out.write("\n✓ granted  ✗ refused  ? undetermined; form columns show lead/recipient\n")
     cut = [f for f in forms if len(f) > form_width]
     if cut:
         out.write("forms: " + ", ".join(cut) + "\n")
     out.write(summary(result) + "\n")
     return out.getvalue()
+
+
+def _pair_rows(pairs: Any, n: int) -> str:
+    """The pair records (granted or undetermined) under the table: form, lead, recipient, mark."""
+    multi = pairs["as_of"].nunique() > 1
+    lines = [
+        f"\n{n} eligible or undetermined pairs:",
+        f"  {'form':<28} {'lead':<6} {'recipient':<9} " + ("as_of      " if multi else "") + "outcome",
+    ]
+    for subject, outcome, as_of in zip(pairs["subject"], pairs["outcome"], pairs["as_of"], strict=True):
+        _, form, lead, rec = str(subject).split(":")
+        when = f"{as_of} " if multi else ""
+        lines.append(f"  {form:<28} {lead:<6} {rec:<9} {when}{MARKS[str(outcome)]} {outcome}")
+    return "\n".join(lines) + "\n"
 
 
 def render_chunks(result: RunResult, fmt: str, *, csv_raw: bool = False) -> Iterator[bytes]:
@@ -117,6 +131,10 @@ def render_chunks(result: RunResult, fmt: str, *, csv_raw: bool = False) -> Iter
         yield from _json_array(chunks)
     elif fmt == "csv":
         yield from csv_chunks(result.frame, pref, result.backend, raw=csv_raw)
+    elif fmt == "parquet":
+        from credential.parquet import parquet_chunks
+
+        yield from parquet_chunks(result)
     else:
         yield to_table(result).encode()
 

@@ -230,11 +230,41 @@ def load_checked(
     """Parse and check a policy file (and the files it uses; see :func:`parse_with_uses`);
     ``read`` parses each file."""
     results, diags = parse_with_uses(path, policy_path, read)
-    if any(d.is_error for d in diags):
-        return None, diags
     sources: list[SourceFile] = [r.source for r in results]
+    if any(d.is_error for d in diags):
+        # Syntax errors: the checks still run on the declarations that parsed, and report what
+        # does not depend on the ones that did not (an editor shows both at once).
+        if any(d.code in FATAL_PARSE_CODES for d in diags if d.is_error):
+            return None, diags
+        _policy, check_diags = check_files(
+            results[0].tree, [r.tree for r in results[1:]], sources, results[0].source.path
+        )
+        unparsed = [u for r in results for u in r.unparsed]
+        kept = [d for d in check_diags if not _follows_from_unparsed(d, unparsed)]
+        return None, sort_diagnostics([*diags, *kept])
     policy, check_diags = check_files(results[0].tree, [r.tree for r in results[1:]], sources, results[0].source.path)
     return policy, sort_diagnostics([*diags, *check_diags])
+
+
+# Parse errors after which nothing can be checked (the file could not be read at all).
+FATAL_PARSE_CODES = frozenset({"parse.io", "parse.encoding", "parse.file-too-large"})
+# Whole-policy findings that declarations missing through syntax errors make unreliable.
+_WHOLE_POLICY_CODES = frozenset({"check.unused", "check.risk-gradient"})
+
+
+def _follows_from_unparsed(d: Diagnostic, unparsed: list[tuple[str, str]]) -> bool:
+    """A check finding that may only be the consequence of a declaration that did not parse."""
+    if not unparsed:
+        return False
+    if d.code in _WHOLE_POLICY_CODES:
+        return True
+    if d.code == "check.policy-header" and any(kind == "policy" for kind, _ in unparsed):
+        return True
+    if d.code == "check.unknown-name":
+        names = {name for _, name in unparsed if name}
+        # a name from a broken declaration, or a level of a broken scale / member of a broken type
+        return any(f"`{n}`" in d.message for n in names) or any(kind == "scale" for kind, _ in unparsed)
+    return False
 
 
 def load_policy(path: str | Path, policy_path: Sequence[str | Path] | None = None) -> CheckedPolicy:

@@ -72,7 +72,11 @@ def test_several_as_of_dates() -> None:
 
 
 def test_output_written_atomically_and_verifiable(tmp_path: Path) -> None:
-    out = tmp_path / "sub" / "decisions.jsonl"
+    missing = tmp_path / "sub" / "decisions.jsonl"
+    code, stdout, err = invoke("evaluate", *BASE, "--format", "jsonl", "--output", str(missing))
+    assert code == 2 and "usage.missing-output-dir" in err and str(missing.parent) in err
+    assert not missing.parent.exists()  # never created silently
+    out = tmp_path / "decisions.jsonl"
     code, stdout, err = invoke("evaluate", *BASE, "--format", "jsonl", "--explain", "--pairs", "--output", str(out))
     assert code == 0 and stdout == ""
     assert "wrote" in err

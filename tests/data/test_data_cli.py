@@ -77,8 +77,9 @@ def test_unreadable_bundle_exits_3(policy: str, tmp_path: Path) -> None:
     (tmp_path / "providers.csv").write_bytes(b"code,name\nRM3,\xff\n")
     code, _out, err = run("--policy", policy, "--data", str(tmp_path))
     assert code == 3 and "error[data.encoding]" in err
+    # a bundle path that does not exist is a usage error (exit 2, docs/cli.md), named
     code, _out, err = run("--policy", policy, "--data", str(tmp_path / "nothing"))
-    assert code == 3 and "error[data.missing-file]" in err
+    assert code == 2 and "usage.missing-file" in err and "nothing" in err
 
 
 def test_policy_errors_exit_1(tmp_path: Path) -> None:

@@ -26,6 +26,10 @@ MEANING = {
         " report an unexpected end of line instead)"
     ),
     "parse.syntax": "any other syntax error from the parser (defensive)",
+    "parse.too-many-errors": (
+        "more than 25 syntax errors in one file: the rest is not parsed (each declaration with an"
+        " error is reported line by line, and the checks run on the declarations that parsed)"
+    ),
     "check.policy-header": "no `policy` declaration, not first, more than one, or without `version`/`effective`",
     "check.duplicate-name": (
         "a name declared twice (one namespace for all declarations), a level or member listed twice"

@@ -74,6 +74,8 @@ def sessions(body: str) -> list[tuple[str, list[str]]]:
 
 @pytest.mark.parametrize(("doc", "line", "body"), CONSOLE, ids=[f"{d}:{n}" for d, n, _ in CONSOLE])
 def test_console_examples_run(doc: str, line: int, body: str) -> None:
+    # examples write into build/ (gitignored); an --output folder must exist (docs/cli.md), as a user's would
+    (ROOT / "build").mkdir(exist_ok=True)
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:

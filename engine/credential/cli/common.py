@@ -10,6 +10,7 @@ from typing import Any, NoReturn, TypeVar, cast
 import click
 
 from credential.check import CheckedPolicy
+from credential.cli.paths import InputData, InputFile
 from credential.diagnostics import Diagnostic, render_all_json, render_all_text
 
 EXIT_OK = 0
@@ -17,6 +18,7 @@ EXIT_POLICY = 1
 EXIT_USAGE = 2
 EXIT_DATA = 3
 EXIT_FAILED = 4
+EXIT_FAIL_ON = 5  # --fail-on matched a decision (the table: docs/cli.md)
 EXIT_IO = 6
 
 FORMAT_OPTION = click.option(
@@ -33,7 +35,21 @@ def emit_diagnostics(diags: Sequence[Diagnostic], fmt: str = "text", stream: str
     if not diags and fmt == "text":
         return
     text = render_all_json(diags) if fmt == "json" else render_all_text(diags)
-    click.echo(text, nl=False, err=(stream == "stderr"))
+    err = stream == "stderr"
+    if fmt == "text":
+        from credential.cli.progress import colourise, use_colour
+
+        if use_colour(sys.stderr if err else sys.stdout):
+            click.echo(colourise(text), nl=False, err=err, color=True)
+            return
+    click.echo(text, nl=False, err=err)
+
+
+def usage_exit(exc: Any) -> NoReturn:
+    """A ``credential.errors.UsageError`` as one line on standard error, exit 2."""
+    for d in exc.diagnostics:
+        click.echo(f"error[{d.code}]: {d.message}", err=True)
+    sys.exit(EXIT_USAGE)
 
 
 def fail(code: int, message: str | None = None) -> NoReturn:
@@ -67,19 +83,14 @@ def write_atomic(path: str | Path, data: str | bytes | Iterable[str | bytes]) ->
 
 
 class IsoDate(click.ParamType):  # type: ignore[type-arg,unused-ignore]
-    """A YYYY-MM-DD date option."""
+    """A date option: every form of ``credential.dates.parse_date`` (``today``, ``YYYY-MM-DD``)."""
 
     name = "date"
 
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> object:
-        import datetime as dt
+        from credential.cli.dates import DateParam
 
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
+        return DateParam().convert(value, param, ctx)
 
 
 def default_policy() -> str:
@@ -103,11 +114,14 @@ def run_guarded(fn: F) -> F:
 
     from credential.diagnostics import DiagnosticError
     from credential.engine import DataInvalid, PolicyInvalid
+    from credential.errors import UsageError
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except UsageError as exc:
+            usage_exit(exc)
         except PolicyInvalid as exc:
             emit_diagnostics(exc.diagnostics)
             fail(EXIT_POLICY)
@@ -141,7 +155,7 @@ BACKEND_OPTION = click.option(
 _DATA = click.option(
     "--data",
     "data",
-    type=click.Path(),
+    type=InputData(),
     default=None,
     help="data bundle: folder of CSV/Parquet files or one JSON file (default: bundled NHS data)",
 )
@@ -190,7 +204,7 @@ def policy_data_options(fn: F) -> F:
         click.option(
             "--policy",
             "policy",
-            type=click.Path(dir_okay=False),
+            type=InputFile(),
             default=None,
             help="policy file (default: the bundled reference policy)",
         ),

@@ -7,10 +7,11 @@ import json
 import click
 
 from credential.cli.common import POLICY_PATH_OPTION, load_policy_or_exit
+from credential.cli.paths import InputFile
 
 
 @click.command("compile")
-@click.argument("policy", type=click.Path(dir_okay=False))
+@click.argument("policy", type=InputFile())
 @click.option("--emit", type=click.Choice(["datalog", "json"]), default="datalog", show_default=True)
 @click.option("--pairs/--no-pairs", default=True, show_default=True, help="include the pair rules")
 @POLICY_PATH_OPTION

@@ -19,13 +19,16 @@ from credential.cli.common import (
     emit_diagnostics,
     run_guarded,
 )
+from credential.cli.paths import InputFile
 
 
 @click.command("diff")
-@click.argument("old", type=click.Path(dir_okay=False, exists=True))
-@click.argument("new", type=click.Path(dir_okay=False, exists=True))
+@click.argument("old", type=InputFile())
+@click.argument("new", type=InputFile())
 @DATA_OPTION
-@click.option("--as-of", "as_of", type=IsoDate(), default=None, help="evaluation date (default today)")
+@click.option(
+    "--as-of", "as_of", type=IsoDate(), default=None, help="evaluation date: today or YYYY-MM-DD (default today)"
+)
 @click.option("--pairs", is_flag=True, help="compare pair decisions too (slow: N² candidates per form)")
 @click.option(
     "--format",

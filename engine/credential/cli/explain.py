@@ -8,6 +8,7 @@ import json
 import click
 
 from credential.cli.common import (
+    EXIT_FAIL_ON,
     EXIT_USAGE,
     IsoDate,
     default_data,
@@ -16,17 +17,22 @@ from credential.cli.common import (
     policy_data_options,
     run_guarded,
 )
+from credential.cli.selection import fail_on_count, selection_options
+from credential.decisions import DecisionRecord
 
 
 @click.command("explain")
-@click.argument("code")
+@click.argument("code", required=False)
 @click.argument("subject", required=False)
 @policy_data_options
-@click.option("--as-of", "as_of", type=IsoDate(), default=None, help="evaluation date (default today)")
+@click.option(
+    "--as-of", "as_of", type=IsoDate(), default=None, help="evaluation date: today or YYYY-MM-DD (default today)"
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@selection_options
 @run_guarded
 def command(
-    code: str,
+    code: str | None,
     subject: str | None,
     policy: str | None,
     data: str | None,
@@ -34,69 +40,105 @@ def command(
     backend: str,
     as_of: dt.date | None,
     fmt: str,
+    providers: tuple[str, ...],
+    subjects: tuple[str, ...],
+    fail_on: tuple[str, ...],
 ) -> None:
     """Explain why a provider was (or was not) granted a credential or form role.
 
-    SUBJECT is e.g. `credential:partner`, `form:acquisition:lead` or
-    `pair:acquisition:RM3:RW6`; a bare credential name works too.  Without SUBJECT
-    every subject of the provider is explained.
+    SUBJECT is e.g. `credential:partner`, `form:merger_acquisition:lead` or
+    `pair:merger_acquisition:RM3:R0A`; a bare credential name works too.  Without
+    SUBJECT every subject of the provider is explained.  --provider (repeatable)
+    and --subject PATTERN (a glob) select several; only the providers named are
+    evaluated.  Exit 0, or 5 when --fail-on matches a decision explained.
 
     \b
     Examples:
       credential explain RM3 partner
-      credential explain RW6 form:buddying:recipient --format json
+      credential explain R0A form:buddying:recipient --format json
+      credential explain RM3 pair:merger_acquisition:RM3:R0A
+      credential explain --provider RM3 --provider R0A --subject 'form:*:lead' --as-of 2025-06-30
     """
     from credential.engine import evaluate_inputs, load_inputs, records_for
     from credential.proofs.render import render_text
+    from credential.selection import check_providers, check_subject_patterns, normalise_pattern, subject_regex
 
+    codes = list(dict.fromkeys([*([code] if code else []), *providers]))
+    if not codes:
+        fail(EXIT_USAGE, "error[usage.bad-argument]: name a provider: CODE or --provider CODE")
+    patterns = [*([subject] if subject else []), *subjects]
     inputs = load_inputs(policy or default_policy(), data or default_data(), on_invalid)  # type: ignore[arg-type]
-    if code not in inputs.bundle.provider_names():
-        fail(EXIT_USAGE, f"error: no provider with code {code!r} in the bundle")
-    subj = subject
-    if subj is not None and ":" not in subj:
-        subj = f"credential:{subj}"
-    pairs = subj is not None and subj.startswith("pair:")
-    ev = evaluate_inputs(inputs, as_of or dt.date.today(), pairs=pairs, backend=backend)
-    valid = {s for s, _, _ in ev.subjects()}
-    if subj is not None and not pairs and subj not in valid:
-        fail(EXIT_USAGE, f"error: unknown subject {subj!r}; one of: {', '.join(sorted(valid))}")
-    if pairs:
-        assert subj is not None
-        parts = subj.split(":")
-        if len(parts) != 4 or parts[1] not in ev.policy.forms:
-            fail(EXIT_USAGE, "error: a pair subject is pair:FORM:LEAD:RECIPIENT")
-        from credential.proofs.proof import ProofBuilder
-
-        builder = ProofBuilder(ev)
-        args = (parts[2], parts[3])
-        if parts[3] not in inputs.bundle.provider_names() or parts[2] != code:
-            fail(EXIT_USAGE, "error: a pair's lead must be CODE and its recipient a provider of the bundle")
-        from credential import __version__
-        from credential.decisions import DecisionRecord, Outcome
-        from credential.engine import policy_ref
-
-        proof = builder.proof(subj, args)
-        names = inputs.bundle.provider_names()
-        outcome = Outcome(proof["outcome"])
-        records = [
-            DecisionRecord(
-                provider=code,
-                provider_name=names.get(code),
-                subject=subj,
-                outcome=outcome,
-                as_of=ev.as_of.isoformat(),
-                missing=builder.missing(subj, args) if outcome is Outcome.UNDETERMINED else [],
-                policy=policy_ref(ev.policy),
-                data=dict(sorted(inputs.bundle.digests.items())),
-                engine=__version__,
-                backend=ev.backend,
-                proof=proof,
-            )
-        ]
+    check_providers(codes, inputs.bundle.provider_codes)
+    day = as_of or dt.date.today()
+    exact_pair = len(patterns) == 1 and normalise_pattern(patterns[0]).startswith("pair:") and not _glob(patterns[0])
+    if exact_pair:
+        records = [_pair_record(inputs, codes, normalise_pattern(patterns[0]), day, backend)]
     else:
-        records = records_for(ev, explain=True, provider=code, subject=subj)
+        pairs = any(normalise_pattern(p).startswith("pair:") for p in patterns)
+        ev = evaluate_inputs(inputs, day, pairs=pairs, backend=backend, focus=None if pairs else codes)
+        if patterns:
+            check_subject_patterns(patterns, [s for s, _, _ in ev.subjects()], ev.policy.forms)
+        match = subject_regex(patterns) if patterns else None
+        records = [
+            r
+            for c in codes
+            for r in records_for(ev, explain=True, provider=c)
+            if match is None or match.fullmatch(r.subject)
+        ]
     if fmt == "json":
         payload = [r.to_json_dict() for r in records]
-        click.echo(json.dumps(payload[0] if subj else payload, ensure_ascii=False, indent=2))
+        single = len(codes) == 1 and len(patterns) == 1 and not _glob(patterns[0]) and len(payload) == 1
+        click.echo(json.dumps(payload[0] if single else payload, ensure_ascii=False, indent=2))
     else:
         click.echo("\n".join(render_text(r.to_json_dict()) for r in records), nl=False)
+    matched = fail_on_count((r.outcome.value for r in records), fail_on)
+    if matched:
+        click.echo(f"--fail-on {'/'.join(fail_on)}: {matched} decision(s) matched", err=True)
+        raise SystemExit(EXIT_FAIL_ON)
+
+
+def _glob(pattern: str) -> bool:
+    return any(ch in pattern for ch in "*?[")
+
+
+def _pair_record(inputs: object, codes: list[str], subj: str, day: dt.date, backend: str) -> DecisionRecord:
+    """The record of one pair, evaluating only its lead's and recipient's facts."""
+    from credential import __version__
+    from credential.decisions import Outcome
+    from credential.engine import Inputs, evaluate_inputs, policy_ref
+    from credential.errors import UsageError
+    from credential.proofs.proof import ProofBuilder
+
+    assert isinstance(inputs, Inputs)
+    parts = subj.split(":")
+    forms = inputs.policy.forms
+    if len(parts) != 4 or parts[1] not in forms:
+        raise UsageError(
+            "usage.unknown-subject",
+            f"{subj!r}: a pair subject is pair:FORM:LEAD:RECIPIENT with FORM one of {', '.join(sorted(forms))}",
+        )
+    lead, rec = parts[2], parts[3]
+    names = inputs.bundle.provider_names()
+    if lead != codes[0] or len(codes) != 1:
+        raise UsageError("usage.unknown-subject", f"{subj!r}: the pair's lead must be the provider explained")
+    if rec not in names:
+        from credential.selection import check_providers
+
+        check_providers([rec], names)
+    ev = evaluate_inputs(inputs, day, pairs=True, backend=backend, focus=[lead, rec])
+    builder = ProofBuilder(ev)
+    proof = builder.proof(subj, (lead, rec))
+    outcome = Outcome(proof["outcome"])
+    return DecisionRecord(
+        provider=lead,
+        provider_name=names.get(lead),
+        subject=subj,
+        outcome=outcome,
+        as_of=ev.as_of.isoformat(),
+        missing=builder.missing(subj, (lead, rec)) if outcome is Outcome.UNDETERMINED else [],
+        policy=policy_ref(ev.policy),
+        data=dict(sorted(inputs.bundle.digests.items())),
+        engine=__version__,
+        backend=ev.backend,
+        proof=proof,
+    )

@@ -17,7 +17,9 @@ from credential.cli.common import (
     emit_diagnostics,
     fail,
     run_guarded,
+    write_atomic,
 )
+from credential.cli.paths import InputData, OutputFile
 
 
 def default_paths() -> list[Path]:
@@ -34,7 +36,12 @@ def default_paths() -> list[Path]:
 
 
 @click.command("test")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, type=InputData())
+@click.option("-k", "keyword", metavar="EXPR", help="only cases whose id (FILE::TEST::CASE) matches, as pytest -k")
+@click.option("--list", "list_only", is_flag=True, help="list the ids of the cases selected; run nothing")
+@click.option("-v", "--verbose", is_flag=True, help="show every expectation, not only the failing ones")
+@click.option("-x", "--exitfirst", "exitfirst", is_flag=True, help="stop after the first failing case")
+@click.option("--junit", "junit", type=OutputFile(), default=None, metavar="FILE", help="also write a JUnit XML report")
 @click.option(
     "--coverage/--no-coverage",
     default=True,
@@ -54,6 +61,11 @@ def default_paths() -> list[Path]:
 @POLICY_PATH_OPTION
 def command(
     paths: tuple[str, ...],
+    keyword: str | None,
+    list_only: bool,
+    verbose: bool,
+    exitfirst: bool,
+    junit: str | None,
     coverage: bool,
     fmt: str,
     fail_under: float | None,
@@ -65,20 +77,29 @@ def command(
     PATH is a test file or a folder searched for *.yaml / *.yml files (default:
     policies/tests, or the packaged policies' tests). Exit 0 when every case passes,
     4 when any fails (or coverage is under --fail-under), 1 on policy errors, 3 on
-    data errors, 2 on malformed test files. The format: docs/policy-tests.md.
+    data errors, 2 on malformed test files or when -k selects nothing. The format:
+    docs/policy-tests.md.
 
     \b
     Examples:
       credential test
       credential test policies/tests/dalton_2014.yaml --format json
+      credential test --list -k partner
+      credential test -k "dalton_2017 and not fixture" -v -x
+      credential test policies/tests --junit report.xml --no-coverage
       credential test policies/tests --fail-under 100
     """
     guarded = cast(Callable[..., None], run_guarded(_run))
-    guarded(paths, coverage, fmt, fail_under, failures_only, backend)
+    guarded(paths, keyword, list_only, verbose, exitfirst, junit, coverage, fmt, fail_under, failures_only, backend)
 
 
 def _run(
     paths: tuple[str, ...],
+    keyword: str | None,
+    list_only: bool,
+    verbose: bool,
+    exitfirst: bool,
+    junit: str | None,
     coverage: bool,
     fmt: str,
     fail_under: float | None,
@@ -88,20 +109,35 @@ def _run(
     from credential.escaping import terminal_text
     from credential.testing import TestFileInvalid, discover, load_tests, run_tests
     from credential.testing.report import render_json, render_text
+    from credential.testing.select import case_id, select_cases
 
     if fail_under is not None and not coverage:
-        fail(EXIT_USAGE, "error: --fail-under needs coverage (drop --no-coverage)")
+        fail(EXIT_USAGE, "error[usage.bad-argument]: --fail-under needs coverage (drop --no-coverage)")
     files = discover([Path(p) for p in paths] if paths else default_paths())
     if not files:
-        fail(EXIT_USAGE, "error: no test files (*.yaml, *.yml) found")
+        fail(EXIT_USAGE, "error[usage.bad-argument]: no test files (*.yaml, *.yml) found")
     try:
-        result = run_tests(load_tests(files), coverage=coverage, backend=backend)
+        tests = select_cases(load_tests(files), keyword)
+        if keyword and not tests:
+            fail(EXIT_USAGE, f"error[usage.bad-argument]: -k {keyword!r} selects no case")
+        if list_only:
+            for t in tests:
+                for c in t.cases:
+                    click.echo(case_id(t, c))
+            click.echo(f"{sum(len(t.cases) for t in tests)} case(s) selected", err=True)
+            raise SystemExit(EXIT_OK)
+        result = run_tests(tests, coverage=coverage, backend=backend, stop_on_failure=exitfirst)
     except TestFileInvalid as exc:
         emit_diagnostics(exc.diagnostics)
         fail(EXIT_USAGE)
     emit_diagnostics(result.warnings)
-    text = render_json(result) if fmt == "json" else render_text(result, show_passed=not failures_only)
+    shown = not failures_only
+    text = render_json(result) if fmt == "json" else render_text(result, show_passed=shown, verbose=verbose)
     click.echo(text if fmt == "json" else terminal_text(text, multiline=True), nl=False)
+    if junit:
+        from credential.testing.junit import render_junit
+
+        write_atomic(junit, render_junit(result))
     code = EXIT_OK if result.ok else EXIT_FAILED
     if fail_under is not None and result.coverage:
         low = {d: pc.rule_percent() for d, pc in result.coverage.items() if pc.rule_percent() < fail_under}

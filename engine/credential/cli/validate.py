@@ -19,6 +19,7 @@ from credential.cli.common import (
     emit_diagnostics,
     load_policy_or_exit,
 )
+from credential.cli.paths import InputFile
 from credential.diagnostics import DiagnosticError
 from credential.escaping import terminal_text
 
@@ -27,7 +28,7 @@ from credential.escaping import terminal_text
 @click.option(
     "--policy",
     "policy",
-    type=click.Path(dir_okay=False),
+    type=InputFile(),
     default=None,
     help="policy whose declarations the data must meet (default: the bundled reference policy)",
 )

@@ -16,13 +16,14 @@ from credential.cli.common import (
     fail,
     run_guarded,
 )
+from credential.cli.paths import InputFile
 
 MAX_MISSING_SHOWN = 20  # missing records listed one by one; the rest are counted
 
 
 @click.command("verify")
-@click.argument("decisions", type=click.Path(dir_okay=False, exists=True))
-@click.option("--policy", type=click.Path(dir_okay=False), default=None, help="policy file (default: reference policy)")
+@click.argument("decisions", type=InputFile())
+@click.option("--policy", type=InputFile(), default=None, help="policy file (default: reference policy)")
 @DATA_OPTION
 @ON_INVALID_OPTION
 @POLICY_PATH_OPTION

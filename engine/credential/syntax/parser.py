@@ -86,6 +86,8 @@ class ParseResult:
     tree: ast.PolicyFile
     comments: list[ast.Comment] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # declarations that did not parse, as (keyword, name) read from their first line (name may be "")
+    unparsed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def decode_policy_bytes(path: str, data: bytes) -> tuple[SourceFile, list[Diagnostic]]:
@@ -160,6 +162,8 @@ def parse_source(src: SourceFile) -> ParseResult:
     decls: list[ast.Decl] = []
     comments: list[ast.Comment] = []
     diags: list[Diagnostic] = []
+    unparsed: list[tuple[str, str]] = []
+    syntax_errors = 0
     text = src.text
     for m in _STRING_OR_COMMENT.finditer(text):
         # Strings are matched too (and skipped) so that a '#' inside one is not a comment.
@@ -169,8 +173,26 @@ def parse_source(src: SourceFile) -> ParseResult:
         chunk = text[start:end]
         if not chunk.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in chunk.splitlines()):
             continue
+        if syntax_errors >= MAX_SYNTAX_ERRORS:
+            continue
         try:
-            tree = _parser().parse(chunk)
+            tree, errors = _parse_recovering(src, start, chunk)
+            if errors:
+                room = MAX_SYNTAX_ERRORS - syntax_errors
+                diags.extend(errors[:room])
+                syntax_errors += len(errors)
+                unparsed.append(_decl_name(chunk))
+                if syntax_errors >= MAX_SYNTAX_ERRORS:
+                    diags.append(
+                        error(
+                            "parse.too-many-errors",
+                            f"more than {MAX_SYNTAX_ERRORS} syntax errors; the rest of the file is not parsed",
+                            src.span(start, start),
+                            help="fix these first, then check again",
+                        )
+                    )
+                continue
+            assert tree is not None
         except NestingTooDeep as exc:
             diags.append(
                 error(
@@ -180,18 +202,69 @@ def parse_source(src: SourceFile) -> ParseResult:
                     help="simplify the condition or name parts of it as criteria",
                 )
             )
-            continue
-        except UnexpectedInput as exc:
-            diags.append(_syntax_diagnostic(src, start, chunk, exc))
+            unparsed.append(_decl_name(chunk))
             continue
         try:
             built = _ToAst(src, start).transform(tree)
         except RecursionError:  # pragma: no cover - guarded by MAX_NESTING
             diags.append(error("parse.too-deep", "declaration nested too deeply", src.span(start, start)))
+            unparsed.append(_decl_name(chunk))
             continue
         decls.extend(built.children)
     span = src.span(0, len(text))
-    return ParseResult(src, ast.PolicyFile(tuple(decls), span=span), comments, sort_diagnostics(diags))
+    return ParseResult(src, ast.PolicyFile(tuple(decls), span=span), comments, sort_diagnostics(diags), unparsed)
+
+
+MAX_SYNTAX_ERRORS = 25  # per file; then parse.too-many-errors
+_DECL_HEAD = re.compile(r"([A-Za-z_]\w*)(?:[ \t]+([A-Za-z_]\w*))?")
+
+
+def _decl_name(chunk: str) -> tuple[str, str]:
+    m = _DECL_HEAD.match(chunk)
+    return (m.group(1), m.group(2) or "") if m else ("", "")
+
+
+def _parse_recovering(src: SourceFile, offset: int, chunk: str) -> tuple[Tree[Any] | None, list[Diagnostic]]:
+    """Parse one declaration; after a syntax error, go on to find the others in it.
+
+    The line of each error is blanked (kept as spaces, so every position stays the same) and
+    the declaration parsed again, until it parses or an error is on its first line or at its
+    end (where nothing after it can be found).  Returns the tree only when there was no error.
+    """
+    text = chunk
+    errors: list[Diagnostic] = []
+    while True:
+        try:
+            tree = _parser().parse(text)
+        except UnexpectedInput as exc:
+            errors.append(_syntax_diagnostic(src, offset, chunk, exc))
+            line = _error_line(exc, text)
+            lines = text.split("\n")
+            if line is None or line <= 1 or line > len(lines) or not lines[line - 1].strip():
+                return None, errors
+            lines[line - 1] = " " * len(lines[line - 1])
+            text = "\n".join(lines)
+            continue
+        return (tree, []) if not errors else (None, errors)
+
+
+def _error_line(exc: UnexpectedInput, text: str) -> int | None:
+    """The 1-based line (within the declaration) a syntax error is on; None at the end of input."""
+    if isinstance(exc, UnexpectedEOF):
+        return None
+    if isinstance(exc, UnexpectedToken):
+        tok = exc.token
+        if tok.type == "$END":
+            return None
+        pos = tok.start_pos
+        if pos is None:
+            return None
+        if tok.type == "_NL":  # the newline ends the line the error is on
+            return text.count("\n", 0, pos) + 1
+        return text.count("\n", 0, pos) + 1
+    if isinstance(exc, UnexpectedCharacters):
+        return text.count("\n", 0, exc.pos_in_stream or 0) + 1
+    return None
 
 
 def _tok_span(src: SourceFile, offset: int, tok: Token) -> Span:

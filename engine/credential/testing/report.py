@@ -42,7 +42,8 @@ def summary_line(result: SuiteResult) -> str:
     )
 
 
-def render_text(result: SuiteResult, show_passed: bool = True) -> str:
+def render_text(result: SuiteResult, show_passed: bool = True, verbose: bool = False) -> str:
+    """Cases per test, failures with their reasons; ``verbose`` lists every expectation that held too."""
     out: list[str] = []
     by_test: dict[int, list[CaseResult]] = {}
     for cr in result.cases:
@@ -64,8 +65,12 @@ def render_text(result: SuiteResult, show_passed: bool = True) -> str:
             for c in cr.checks:
                 if not c.ok:
                     out.extend(f"          {line}" for line in _check_lines(c))
+                elif verbose:
+                    out.append(f"          ok {c.expectation.label}: {c.actual.value}")
     out.append("")
     out.append(summary_line(result))
+    if result.stopped:
+        out.append("stopped at the first failure (-x): later cases did not run")
     for pc in (result.coverage or {}).values():
         out.append("")
         out.extend(coverage_lines(pc))

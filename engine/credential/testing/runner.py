@@ -47,6 +47,7 @@ class CaseResult:
     test: PolicyTest
     case: CaseSpec
     checks: list[CheckResult]
+    seconds: float = 0.0  # time to check it (the first case of an evaluation also carries the evaluation's)
 
     @property
     def passed(self) -> bool:
@@ -60,6 +61,7 @@ class SuiteResult:
     cases: list[CaseResult]
     coverage: dict[str, PolicyCoverage] | None
     warnings: list[Diagnostic] = field(default_factory=list)
+    stopped: bool = False  # stopped at the first failure (``-x``): later cases did not run
 
     @property
     def failed(self) -> list[CaseResult]:
@@ -258,8 +260,15 @@ def check(ev: Evaluation, e: Expectation) -> CheckResult:
     return CheckResult(e, actual, missing, ok, reason)
 
 
-def run_tests(tests: list[PolicyTest], coverage: bool = True, backend: str = "pydatalog") -> SuiteResult:
-    """Run every case of every test; coverage (per policy) over the providers the cases name."""
+def run_tests(
+    tests: list[PolicyTest], coverage: bool = True, backend: str = "pydatalog", stop_on_failure: bool = False
+) -> SuiteResult:
+    """Run every case of every test; coverage (per policy) over the providers the cases name.
+
+    With ``stop_on_failure`` the run stops after the first failing case (in run order).
+    """
+    import time
+
     loader = _Loader()
     problems: list[Diagnostic] = []
     inputs_of: list[Inputs] = []
@@ -277,14 +286,24 @@ def run_tests(tests: list[PolicyTest], coverage: bool = True, backend: str = "py
             groups.setdefault((test.policy, test.data.key, case.as_of), []).append((ti, ci))
     cov: dict[str, PolicyCoverage] = {}
     results: dict[tuple[int, int], CaseResult] = {}
+    stopped = False
     for (_policy, _data, date), members in groups.items():
+        if stopped:
+            break
         inputs = inputs_of[members[0][0]]
         cases = [tests[ti].cases[ci] for ti, ci in members]
         pairs = any(c.pairs() for c in cases)
+        t0 = time.perf_counter()
         ev = evaluate_inputs(inputs, date, pairs=pairs, backend=backend)
         for ti, ci in members:
             case = tests[ti].cases[ci]
-            results[(ti, ci)] = CaseResult(tests[ti], case, [check(ev, e) for e in case.expectations])
+            checks = [check(ev, e) for e in case.expectations]
+            t1 = time.perf_counter()
+            results[(ti, ci)] = CaseResult(tests[ti], case, checks, t1 - t0)
+            t0 = t1
+            if stop_on_failure and not results[(ti, ci)].passed:
+                stopped = True
+                break
         if coverage:
             display = tests[members[0][0]].policy_display
             pc = cov.setdefault(display, PolicyCoverage(inputs.policy, display))
@@ -293,4 +312,4 @@ def run_tests(tests: list[PolicyTest], coverage: bool = True, backend: str = "py
     ordered = [results[k] for k in sorted(results)]
     files = list(dict.fromkeys(t.file for t in tests))
     warnings = sort_diagnostics(d for d in loader.warnings if not d.is_error)
-    return SuiteResult(files, tests, ordered, dict(sorted(cov.items())) if coverage else None, warnings)
+    return SuiteResult(files, tests, ordered, dict(sorted(cov.items())) if coverage else None, warnings, stopped)
