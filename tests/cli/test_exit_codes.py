@@ -70,7 +70,7 @@ KINDS: dict[str, list[tuple[str, str, int]]] = {
     "folder for a file": [("P", "folder", 2), ("J", "folder", 2)],
     "unreadable": [("P", "locked.cred", 2), ("D", "lockeddata", 2), ("J", "locked.jsonl", 2), ("T", "locked.yaml", 2)],
     "empty": [("P", "empty.cred", 1), ("D", "emptydata", 3), ("J", "empty.jsonl", 4), ("T", "empty.yaml", 2)],
-    "wrong format": [("P", "wrong.cred", 1), ("D", "wrong.csv", 3), ("J", "wrong.jsonl", 4), ("T", "wrong.yaml", 2)],
+    "wrong format": [("P", "wrong.cred", 1), ("D", "wrong.csv", 3), ("J", "wrong.jsonl", 2), ("T", "wrong.yaml", 2)],
     "bad date": [("A", "2016-13-45", 2), ("A", "yesterday-ish", 2)],
 }
 

@@ -92,7 +92,8 @@ before any backend sees a program (see [datalog.md](datalog.md)): `datalog.parse
 `datalog.unsafe-variable`, `datalog.arity-mismatch`, `datalog.unstratifiable`,
 `datalog.invalid-name`, `datalog.invalid-value`, `datalog.unknown-backend`,
 `datalog.runtime` (a backend failed while evaluating), `datalog.unsupported` (the `masks` backend
-was asked for a program outside its fragment).
+was asked for a program outside its fragment), `datalog.limit` (an evaluation crossed its round or
+time limit: a recursive rule that computes new values).
 """
 
 

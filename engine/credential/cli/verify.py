@@ -79,6 +79,6 @@ def command(
     if missing:
         summary += f"; {len(missing)} missing from the file"
     if report.checked == 0:
-        summary = "verified 0 records: the file holds none"
+        summary = f"verified 0 records: {terminal_text(decisions)} holds none"
     click.echo(summary, err=True)
     raise SystemExit(EXIT_FAILED if not report.ok else EXIT_OK)
