@@ -12,10 +12,13 @@ import jsonschema
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from credential.cli import cli
-from credential.dates import parse_date, parse_dates, parse_range
+from credential.dates import parse_date, parse_dates, parse_range, quarter_end, quarter_start
 from credential.errors import UsageError
+from credential.testing.select import keyword_matcher
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ["--policy", str(ROOT / "tests/fixtures/spec_example.cred"), "--data", str(ROOT / "tests/fixtures/hand_bundle")]
@@ -231,3 +234,28 @@ def test_exitfirst_verbose_and_junit_failures(tmp_path: Path) -> None:
     code, out, _ = invoke("test", str(path), "--no-coverage", "--format", "json", "-k", "buddy and not requires")
     doc = json.loads(out)
     assert code == 4 and [r["case"] for r in doc["results"]] == ["the two may buddy (same sector)"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dates(min_value=dt.date(1000, 1, 1), max_value=dt.date(9999, 12, 30)))
+def test_every_iso_date_round_trips_and_quarters_tile_the_year(d: dt.date) -> None:
+    assert parse_date(d.isoformat()) == d
+    q = (d.month - 1) // 3 + 1
+    assert quarter_start(d.year, q) <= d <= quarter_end(d.year, q)
+    assert quarter_end(d.year, q) + dt.timedelta(days=1) == (
+        quarter_start(d.year, q + 1) if q < 4 else dt.date(d.year + 1, 1, 1)
+    )
+    assert parse_dates(f"{d.year}Q{q}") == [quarter_end(d.year, q)]
+
+
+WORDS = st.sampled_from(["partner", "lead", "RM3", "fixture"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(WORDS, WORDS, st.text(alphabet="abcdRM3leadpartnerfixture:: ", max_size=40))
+def test_k_expressions_mean_what_they_say(a: str, b: str, case: str) -> None:
+    has = lambda w: w.lower() in case.lower()  # noqa: E731
+    assert keyword_matcher(a)(case) == has(a)
+    assert keyword_matcher(f"not {a}")(case) == (not has(a))
+    assert keyword_matcher(f"{a} and not {b}")(case) == (has(a) and not has(b))
+    assert keyword_matcher(f"({a} or {b}) and {a}")(case) == has(a)
