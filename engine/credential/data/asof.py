@@ -767,6 +767,13 @@ def _status(bundle: Bundle, req: StatusActive, as_of: dt.date) -> Derived:
 
 
 def _arrangements(bundle: Bundle, req: ArrangementCount, as_of: dt.date) -> Derived:
+    """Arrangements active on the as-of date with the provider in ``req.role``.
+
+    A row with an empty (not known) ``start``, ``form`` or role cell is *uncertain*: when it could
+    be counted for a provider (an empty cell matching either way), that provider's count is
+    unknown, as for a quarantined row.  An empty role cell can only be one of the row's
+    ``parties`` (any provider when the row lists none), never the provider in the other role.
+    """
     if req.role not in ("lead", "recipient"):
         raise ValueError(f"role must be 'lead' or 'recipient', not {req.role!r}")
     codes = _codes(bundle)
@@ -776,22 +783,60 @@ def _arrangements(bundle: Bundle, req: ArrangementCount, as_of: dt.date) -> Deri
     a = bundle.arrangements
     start = a["start"].to_numpy(dtype=DATE_DTYPE)
     end = a["end"].to_numpy(dtype=DATE_DTYPE)
-    mask = (start <= asof) & (np.isnat(end) | (end > asof))
+    no_start = np.isnat(start)
+    start_ok = (start <= asof) & ((start > cutoff) if cutoff is not None else True)
+    open_ = np.isnat(end) | (end > asof)
+    form_known = np.ones(len(a), dtype=bool)
+    form_ok = np.ones(len(a), dtype=bool)
     if req.form is not None:
-        mask &= (a["form"] == req.form).fillna(False).to_numpy(dtype=bool)
-    if cutoff is not None:
-        mask &= start > cutoff
+        form_known = a["form"].notna().to_numpy(dtype=bool)
+        form_ok = (a["form"] == req.form).fillna(False).to_numpy(dtype=bool)
+    role_known = a[req.role].notna().to_numpy(dtype=bool)
     pid = _table_pid(bundle, "arrangements", req.role)
+    mask = open_ & start_ok & ~no_start & form_ok & role_known
     sel = mask & (pid >= 0)
-    frame = pd.DataFrame(
-        {
-            "pid": pid[sel],
-            "file": _table_files(bundle, "arrangements")[sel],
-            "row": a["row"].to_numpy()[sel],
-        }
-    )
+    files = _table_files(bundle, "arrangements")
+    frame = pd.DataFrame({"pid": pid[sel], "file": files[sel], "row": a["row"].to_numpy()[sel]})
     values = np.bincount(frame["pid"].to_numpy(dtype=np.int64), minlength=n).astype(float)
     evidence: list[pd.DataFrame] = [frame]
+    # Rows that could be counted had their empty cells one value or another.
+    could = open_ & (start_ok | no_start) & (form_ok | ~form_known) & ~mask
+    if could.any():
+        hit: list[np.ndarray] = []
+        rows: list[pd.DataFrame] = []
+        other = "recipient" if req.role == "lead" else "lead"
+        other_pid = _table_pid(bundle, "arrangements", other)
+        parties = a["parties"] if "parties" in a.columns else pd.Series(pd.NA, index=a.index, dtype="string")
+        row_col = a["row"].to_numpy()
+        for i in np.flatnonzero(could):
+            if role_known[i]:
+                who = pid[i : i + 1][pid[i : i + 1] >= 0]
+            else:
+                listed = parties.iloc[i]
+                if listed is None or listed is pd.NA or listed != listed:
+                    who = np.arange(n, dtype=np.int64)
+                else:
+                    who = _pid(codes, pd.Series(str(listed).split(), dtype="string"))
+                    who = who[who >= 0]
+                if other_pid[i] >= 0:
+                    who = who[who != other_pid[i]]
+            if not len(who):
+                continue
+            hit.append(who)
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "pid": who,
+                        "file": pd.Categorical.from_codes(
+                            np.full(len(who), files.codes[i]), categories=files.categories
+                        ),
+                        "row": np.full(len(who), row_col[i], dtype=np.int64),
+                    }
+                )
+            )
+        if hit:
+            values[np.unique(np.concatenate(hit))] = None
+            evidence.extend(rows)
     q = bundle.quarantine.arrangements
     if len(q):
         qs, qe = q["start"].to_numpy(dtype=DATE_DTYPE), q["end"].to_numpy(dtype=DATE_DTYPE)

@@ -35,6 +35,7 @@ from credential.data.parse import (
     is_code,
     isin,
     memo,
+    parse_bool,
     parse_date,
     python_values,
     typed_column,
@@ -346,6 +347,12 @@ def _typed_observations(t: RawTable, spec: BundleSpec) -> pd.DataFrame:
         "period_end": parse_date(_col(f, "period_end")).reset_index(drop=True),
         "value": pd.Series(_typed_values(_col(f, "value"), _col(f, "measure"), spec), dtype=object),
     }
+    # Optional columns, only when the file has them: ``inherited`` (boolean, NA = not known) and
+    # ``source_code`` (the codes the source used, separated by spaces).
+    if "inherited" in f.columns:
+        data["inherited"] = parse_bool(f["inherited"]).reset_index(drop=True)
+    if "source_code" in f.columns:
+        data["source_code"] = _str_col(f["source_code"]).reset_index(drop=True)
     data.update(_provenance(f.index, t.file))
     return pd.DataFrame(data, copy=False)
 
@@ -458,7 +465,7 @@ def _build(raw: RawBundle, spec: BundleSpec, bad_rows: dict[str, set[int]]) -> B
         providers=_typed_providers(kept["providers"], spec),
         observations=_typed_observations(kept["observations"], spec),
         statuses=_typed_intervals(kept["statuses"], ["code", "status"]),
-        arrangements=_typed_intervals(kept["arrangements"], ["lead", "recipient", "form"]),
+        arrangements=_typed_intervals(kept["arrangements"], ["lead", "recipient", "form", "parties"]),
         digests=dict(raw.digests),
         raw=raw,
         quarantine=_quarantine(raw.tables, bad_rows),

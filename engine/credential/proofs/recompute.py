@@ -226,19 +226,30 @@ class Recompute:
     def _arrangements(self, role: str, form: str | None, within: int | None, code: str) -> tuple[Any, Rows]:
         cutoff = minus_months(self.as_of, within) if within is not None else None
         col = "lead" if role == "lead" else "recipient"
+        other = "recipient" if col == "lead" else "lead"
         ev: Rows = set()
+        hits = []
         for r in self.arr:
-            if str(r[col]) != code:
+            # An empty cell is not known: a row that could be counted either way makes the count unknown.
+            if is_missing(r[col]):
+                listed = r.get("parties")
+                if (not is_missing(r[other]) and str(r[other]) == code) or (
+                    not is_missing(listed) and code not in str(listed).split()
+                ):
+                    continue
+            elif str(r[col]) != code:
                 continue
             s, e = _date(r["start"]), _date(r["end"])
-            if s is None or s > self.as_of or (e is not None and e <= self.as_of):
+            if e is not None and e <= self.as_of:
                 continue
-            if form is not None and str(r["form"]) != form:
+            if s is not None and (s > self.as_of or (cutoff is not None and not s > cutoff)):
                 continue
-            if cutoff is not None and not s > cutoff:
+            if form is not None and not is_missing(r["form"]) and str(r["form"]) != form:
+                continue
+            if s is None or is_missing(r[col]) or (form is not None and is_missing(r["form"])):
+                hits.append(r)
                 continue
             ev.add((str(r["file"]), int(r["row"])))
-        hits = []
         for q in self.q_arr:
             if not (is_missing(q[col]) or str(q[col]) == code):
                 continue
