@@ -568,6 +568,11 @@ def _q_evidence(q: pd.DataFrame, mask: np.ndarray, code_col: str, codes: pd.Inde
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame({"pid": [], "file": [], "row": []})
 
 
+def pid_of(codes: pd.Index, code: str) -> int:
+    """The provider index of one code (-1: not a provider)."""
+    return int(_pid(codes, pd.Series([code], dtype="string"))[0])
+
+
 def _hit_mask(n: int, pids: np.ndarray, wildcard: bool) -> np.ndarray:
     hit = np.ones(n, dtype=bool) if wildcard else np.zeros(n, dtype=bool)
     hit[pids] = True
@@ -802,41 +807,41 @@ def _arrangements(bundle: Bundle, req: ArrangementCount, as_of: dt.date) -> Deri
     # Rows that could be counted had their empty cells one value or another.
     could = open_ & (start_ok | no_start) & (form_ok | ~form_known) & ~mask
     if could.any():
-        hit: list[np.ndarray] = []
-        rows: list[pd.DataFrame] = []
+        unknown: list[np.ndarray] = []
         other = "recipient" if req.role == "lead" else "lead"
-        other_pid = _table_pid(bundle, "arrangements", other)
+        other_codes = a[other]
         parties = a["parties"] if "parties" in a.columns else pd.Series(pd.NA, index=a.index, dtype="string")
         row_col = a["row"].to_numpy()
         for i in np.flatnonzero(could):
             if role_known[i]:
-                who = pid[i : i + 1][pid[i : i + 1] >= 0]
+                who, determined = pid[i : i + 1][pid[i : i + 1] >= 0], True
             else:
-                listed = parties.iloc[i]
-                if listed is None or listed is pd.NA or listed != listed:
-                    who = np.arange(n, dtype=np.int64)
+                listed, other_cell = parties.iloc[i], other_codes.iloc[i]
+                taken = None if other_cell is None or other_cell is pd.NA else str(other_cell)
+                if listed is None or listed is pd.NA:  # any organisation but the other
+                    who, determined = np.arange(n, dtype=np.int64), False
+                    if taken is not None:
+                        who = who[who != pid_of(codes, taken)]
                 else:
-                    who = _pid(codes, pd.Series(str(listed).split(), dtype="string"))
-                    who = who[who >= 0]
-                if other_pid[i] >= 0:
-                    who = who[who != other_pid[i]]
+                    candidates = [c for c in str(listed).split() if c != taken]
+                    found = _pid(codes, pd.Series(candidates, dtype="string"))
+                    who, determined = found[found >= 0], len(candidates) == 1
             if not len(who):
                 continue
-            hit.append(who)
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "pid": who,
-                        "file": pd.Categorical.from_codes(
-                            np.full(len(who), files.codes[i]), categories=files.categories
-                        ),
-                        "row": np.full(len(who), row_col[i], dtype=np.int64),
-                    }
-                )
+            part = pd.DataFrame(
+                {
+                    "pid": who,
+                    "file": pd.Categorical.from_codes(np.full(len(who), files.codes[i]), categories=files.categories),
+                    "row": np.full(len(who), row_col[i], dtype=np.int64),
+                }
             )
-        if hit:
-            values[np.unique(np.concatenate(hit))] = None
-            evidence.extend(rows)
+            evidence.append(part)
+            if determined and not no_start[i] and form_known[i]:
+                values[who] += 1  # the one candidate, and nothing else unknown: counted
+            else:
+                unknown.append(who)
+        if unknown:
+            values[np.unique(np.concatenate(unknown))] = None
     q = bundle.quarantine.arrangements
     if len(q):
         qs, qe = q["start"].to_numpy(dtype=DATE_DTYPE), q["end"].to_numpy(dtype=DATE_DTYPE)

@@ -300,27 +300,20 @@ def _optional(checks: list[pa.Check] | None = None) -> pa.Column:
     return pa.Column(None, checks=checks or [], nullable=True, required=False)
 
 
-def split_codes(s: pd.Series) -> pd.Series:
-    """A cell holding organisation codes separated by spaces, as a list per cell (``[]`` when empty)."""
-    return s.map(lambda v: [] if v is None or v is pd.NA or v != v else str(v).split(), na_action=None)
-
-
 def _code_list_column(table: str, column: str, rules: dict[str, Rule]) -> pa.Column:
     """``column``: organisation codes separated by single spaces (each well-formed; any
     organisation, current or former, so not checked against providers)."""
     tag = f"{table}.{column}:bad-code"
 
     def ok(s: pd.Series) -> pd.Series:
-        pattern = rf"(?:{CODE_PATTERN})(?: (?:{CODE_PATTERN}))*"
+        pattern = rf"(?:{CODE_PATTERN})(?: +(?:{CODE_PATTERN}))*"
         return s.astype("string").str.fullmatch(pattern).fillna(False).astype(bool)
 
     def words(value: str) -> tuple[str, str | None]:
-        bad = [c for c in value.split(" ") if not re.fullmatch(CODE_PATTERN, c)]
+        bad = [c for c in value.split() if not re.fullmatch(CODE_PATTERN, c)] or [value]
         return (
             "not a list of organisation codes",
-            f"separate codes by single spaces; {bad[0]!r} is not an organisation code"
-            if bad
-            else "separate codes by single spaces, such as 'RM2 RW3'",
+            f"separate codes by spaces, such as 'RM2 RW3'; {bad[0]!r} is not an organisation code",
         )
 
     rules[tag] = Rule("data.bad-code", column, _per_value(column, words))
@@ -678,6 +671,23 @@ def arrangements_schema(known: Known | None) -> TableSchema:
     checks = [pa.Check(not_self, name=tag), _end_before_start("arrangements", rules)]
     for role in ("lead", "recipient"):
         checks.append(_in_parties(role, rules))
+    few = "arrangements.parties:too-few"
+
+    def two_or_more(df: pd.DataFrame) -> pd.Series:
+        if "parties" not in df:
+            return pd.Series(True, index=df.index)
+        cells = df["parties"].astype(object).tolist()
+        ok = [v is None or v is pd.NA or v != v or len(set(str(v).split())) >= 2 for v in cells]
+        return pd.Series(ok, index=df.index, dtype=bool)
+
+    rules[few] = Rule(
+        "data.not-a-party",
+        "parties",
+        _fixed(
+            "an arrangement has at least two parties", "list the lead, the recipient and every other organisation in it"
+        ),
+    )
+    checks.append(pa.Check(two_or_more, name=few))
     return TableSchema(
         "arrangements", pa.DataFrameSchema(columns, checks=checks, strict=False, name="arrangements"), rules
     )

@@ -357,11 +357,12 @@ def _typed_observations(t: RawTable, spec: BundleSpec) -> pd.DataFrame:
     return pd.DataFrame(data, copy=False)
 
 
-def _typed_intervals(t: RawTable, keys: Sequence[str]) -> pd.DataFrame:
+def _typed_intervals(t: RawTable, keys: Sequence[str], extra: Sequence[str] = ()) -> pd.DataFrame:
     f = t.frame
     data: dict[str, pd.Series] = {k: _str_col(_col(f, k)).reset_index(drop=True) for k in keys}
     data["start"] = parse_date(_col(f, "start")).reset_index(drop=True)
     data["end"] = parse_date(_col(f, "end")).reset_index(drop=True)
+    data.update({k: _str_col(_col(f, k)).reset_index(drop=True) for k in extra})
     data.update(_provenance(f.index, t.file))
     return pd.DataFrame(data, copy=False)
 
@@ -465,7 +466,7 @@ def _build(raw: RawBundle, spec: BundleSpec, bad_rows: dict[str, set[int]]) -> B
         providers=_typed_providers(kept["providers"], spec),
         observations=_typed_observations(kept["observations"], spec),
         statuses=_typed_intervals(kept["statuses"], ["code", "status"]),
-        arrangements=_typed_intervals(kept["arrangements"], ["lead", "recipient", "form", "parties"]),
+        arrangements=_typed_intervals(kept["arrangements"], ["lead", "recipient", "form"], ["parties"]),
         digests=dict(raw.digests),
         raw=raw,
         quarantine=_quarantine(raw.tables, bad_rows),

@@ -230,13 +230,21 @@ class Recompute:
         ev: Rows = set()
         hits = []
         for r in self.arr:
-            # An empty cell is not known: a row that could be counted either way makes the count unknown.
+            # An empty cell is not known: a row that could be counted either way makes the count
+            # unknown.  An empty role is one of the row's parties (any organisation without them)
+            # other than the provider in the other role; a single such party is known.
+            determined = True
             if is_missing(r[col]):
-                listed = r.get("parties")
-                if (not is_missing(r[other]) and str(r[other]) == code) or (
-                    not is_missing(listed) and code not in str(listed).split()
-                ):
+                listed, taken = r.get("parties"), r[other]
+                if not is_missing(taken) and str(taken) == code:
                     continue
+                if is_missing(listed):
+                    determined = False
+                else:
+                    candidates = [c for c in str(listed).split() if is_missing(taken) or c != str(taken)]
+                    if code not in candidates:
+                        continue
+                    determined = len(candidates) == 1
             elif str(r[col]) != code:
                 continue
             s, e = _date(r["start"]), _date(r["end"])
@@ -246,7 +254,7 @@ class Recompute:
                 continue
             if form is not None and not is_missing(r["form"]) and str(r["form"]) != form:
                 continue
-            if s is None or is_missing(r[col]) or (form is not None and is_missing(r["form"])):
+            if s is None or not determined or (form is not None and is_missing(r["form"])):
                 hits.append(r)
                 continue
             ev.add((str(r["file"]), int(r["row"])))
