@@ -210,9 +210,9 @@ the order of the columns.
 
 For each takeover since 2014, the acquirer's decision for `form:merger_acquisition:lead` (when
 refused, the lowest tier it was refused, whose proof says why: before April 2023 most acute trusts
-fail `partner` on the 95% A&E standard) and the highest tier it held, each on the day before the takeover (so the takeover itself is not yet in the
-data, and only observations dated on or before that day count). Line = the row of
-`fixtures/nhs/arrangements.csv`.
+fail `partner` on the 95% A&E standard) and the highest tier it held, each on the day before the
+takeover (so the takeover itself is not yet in the data, and only observations dated on or before
+that day count). Line = the row of `fixtures/nhs/arrangements.csv`.
 
 {notes}
 
