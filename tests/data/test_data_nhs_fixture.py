@@ -195,3 +195,4 @@ def test_ratings_from_predecessors_are_a_status() -> None:
     assert got.value_of("RJ1") is True  # Royal Brompton joined in 2021; Guy's latest rating predates it
     assert got.value_of("RRK") is False  # Heart of England joined in 2018; UHB rated again in 2024
     assert got.value_of("RX9") is False
+    assert got.value_of("R0D") is False  # no rating at all here: nothing to say (its CQC values are missing)
