@@ -118,6 +118,8 @@ def provider_values(data_dir: Path, as_of: dt.date) -> pd.DataFrame:
     obs = _read(data_dir / "observations.csv", ["code", "measure", "period_end", "value"])
     statuses = _read(data_dir / "statuses.csv", ["code", "status", "start", "end"])
     arrangements = _read(data_dir / "arrangements.csv", ["lead", "recipient", "form", "start", "end"])
+    if "parties" not in arrangements:
+        arrangements["parties"] = pd.Series(pd.NA, index=arrangements.index, dtype="string")
 
     p = providers.set_index("code").sort_index()
     out = pd.DataFrame(index=p.index)
@@ -155,6 +157,8 @@ def provider_values(data_dir: Path, as_of: dt.date) -> pd.DataFrame:
         return agg.reindex(out.index).astype("Float64")
 
     out["mean_ae_4h_3y"] = window("ae_4h", AE_WINDOW_MONTHS, "mean")
+    for m in ("ae_dta_over_12h", "ae_dta_over_4h"):
+        out[f"max_{m}_1y"] = window(m, 12, "max")
     out["min_surplus_margin_2y"] = window("surplus_margin", SURPLUS_WINDOW_MONTHS, "min")
 
     # Statuses active on the as-of date: start <= as_of and end empty or after as_of.
@@ -165,19 +169,61 @@ def provider_values(data_dir: Path, as_of: dt.date) -> pd.DataFrame:
         """True for the providers listed in ``codes``."""
         return B(pd.Series(out.index.isin(codes), index=out.index))
 
-    for s in ("special_measures_quality", "special_measures_finance"):
+    for s in ("special_measures_quality", "special_measures_finance", "rating_from_predecessor"):
         out[s] = among(active.loc[active["status"] == s, "code"])
 
-    # Arrangements active on the as-of date; counts by role, form and start.
+    # Arrangements active on the as-of date; counts by role, form and start.  An empty lead,
+    # recipient, form or start is not known: a row that could be counted (its empty cells filled
+    # one way or another) makes the count unknown; an empty role is one of the row's parties
+    # other than the other role's organisation (any organisation without parties).
     a_start, a_end = _dates(arrangements["start"]), _dates(arrangements["end"])
-    is_active = (a_start <= ts) & (a_end.isna() | (a_end > ts))
-    arr = arrangements[is_active].assign(start=a_start[is_active])
-    out["led_count"] = arr.groupby("lead").size().reindex(out.index, fill_value=0).astype("Float64")
+    rows = list(
+        zip(
+            arrangements["lead"],
+            arrangements["recipient"],
+            arrangements["form"],
+            a_start,
+            a_end,
+            arrangements["parties"],
+            strict=True,
+        )
+    )
+    codes = list(out.index)
+
+    def count(role: str, form: str | None = None, since: pd.Timestamp | None = None) -> pd.Series:
+        n = pd.Series(0.0, index=out.index)
+        unknown: set[str] = set()
+        for lead, recipient, f, start, end, parties in rows:
+            if not (pd.isna(end) or end > ts):
+                continue
+            if not pd.isna(start) and not (start <= ts and (since is None or start > since)):
+                continue
+            if form is not None and not pd.isna(f) and f != form:
+                continue
+            who, taken = (lead, recipient) if role == "lead" else (recipient, lead)
+            if not pd.isna(who):
+                candidates, known = [who], True
+            else:
+                others = [] if pd.isna(taken) else [taken]
+                if pd.isna(parties):
+                    candidates, known = [c for c in codes if c not in others], False
+                else:
+                    listed = [c for c in str(parties).split() if c not in others]
+                    candidates, known = listed, len(listed) == 1
+            candidates = [c for c in candidates if c in n.index]
+            if known and not pd.isna(start) and (form is None or not pd.isna(f)):
+                n[candidates] += 1
+            else:
+                unknown.update(candidates)
+        result = n.astype("Float64")
+        result[sorted(unknown)] = pd.NA
+        return result
+
+    out["led_count"] = count("lead")
     grace_start = ts - pd.DateOffset(months=GRACE_PERIOD_MONTHS)
-    recent = arr[arr["start"] > grace_start]
     for f in GRACE_FORMS:
-        out[f"leads_{f}_in_grace"] = among(recent.loc[recent["form"] == f, "lead"])
-    out["receives_chain_group"] = among(arr.loc[arr["form"] == "chain_group", "recipient"])
+        out[f"leads_{f}_in_grace"] = B(count("lead", f, grace_start) >= 1)
+    out["receives_chain_group"] = B(count("recipient", "chain_group") >= 1)
     return out
 
 
@@ -206,15 +252,20 @@ def decide(v: pd.DataFrame, as_of: dt.date) -> dict[str, pd.Series]:
     leadership_failure = smq | B(overall == INADEQUATE) | B(well_led == INADEQUATE)
 
     # credentials
-    supporter = rated_good_overall & well_led_good & no_inadequate_question & ~smq
+    rated_as_it_now_is = ~v["rating_from_predecessor"]
+    supporter = rated_good_overall & well_led_good & no_inadequate_question & ~smq & rated_as_it_now_is
     partner = supporter & good_in_every_question & meets_access_standards & ~smf
     group_leader = partner & outstanding_care_or_leadership & meets_cancer_standards
 
     high_lead = group_leader & has_capacity
     weak_leadership = needs_quality_support & B(well_led <= REQUIRES_IMPROVEMENT)
-    clinical_need = any3([B(v[q] <= REQUIRES_IMPROVEMENT) for q in ("cqc_safe", "cqc_effective", "cqc_responsive")]) | (
-        B(sector == "acute")
-        & (B(v["cancer_62d"] < prm["cancer_62d_standard"]) | B(v["cancer_fds"] < prm["fds_standard"]))
+    clinical_need = (
+        any3([B(v[q] <= REQUIRES_IMPROVEMENT) for q in ("cqc_safe", "cqc_effective", "cqc_responsive")])
+        | (
+            B(sector == "acute")
+            & (B(v["cancer_62d"] < prm["cancer_62d_standard"]) | B(v["cancer_fds"] < prm["fds_standard"]))
+        )
+        | (B(sector == "acute") & (B(v["max_ae_dta_over_12h_1y"] > 0) | B(v["max_ae_dta_over_4h_1y"] > 0)))
     )
     return {
         "credential:supporter": supporter,

@@ -133,7 +133,11 @@ def _boundary_tables(policy, n: int, seed: int, as_of: dt.date) -> dict[str, pd.
         {
             "lead": pd.array(list(extra_lead), dtype="str"),
             "recipient": pd.array(list(extra_rec), dtype="str"),
-            "form": pd.array(list(rng.choice(forms, size=len(extra_lead))), dtype="str"),
+            # every leader's first row a chain_group, so the grace period is tested whatever the draw
+            "form": pd.array(
+                ["chain_group" if i % 4 == 0 else f for i, f in enumerate(rng.choice(forms, size=len(extra_lead)))],
+                dtype="str",
+            ),
             "start": pd.array([None] * len(extra_lead), dtype="str"),
             "end": pd.array([None] * len(extra_lead), dtype="str"),
         }

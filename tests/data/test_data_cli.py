@@ -38,8 +38,8 @@ def _broken(tmp_path: Path) -> Path:
     for name in ("providers.csv", "statuses.csv", "arrangements.csv"):
         (tmp_path / name).write_bytes((NHS / name).read_bytes())
     obs = (NHS / "observations.csv").read_text().splitlines()
-    obs.insert(1, "RM3,ae_4h,2016-01-31,92")
-    obs.insert(1, "RM3,cqc_nope,2016-01-31,1")
+    obs.insert(1, "RM3,ae_4h,2016-01-31,92,,,,")
+    obs.insert(1, "RM3,cqc_nope,2016-01-31,1,,,,")
     (tmp_path / "observations.csv").write_text("\n".join(obs) + "\n")
     return tmp_path
 

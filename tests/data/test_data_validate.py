@@ -96,7 +96,7 @@ def test_valid_bundle(tmp_path: Path) -> None:
     assert list(b.observations.columns) == ["code", "measure", "period_end", "value", "file", "row"]
     assert b.observations["value"].tolist() == [0.9]
     assert list(b.statuses.columns) == ["code", "status", "start", "end", "file", "row"]
-    assert list(b.arrangements.columns) == ["lead", "recipient", "form", "start", "end", "file", "row"]
+    assert list(b.arrangements.columns) == ["lead", "recipient", "form", "start", "end", "parties", "file", "row"]
     assert b.arrangements["end"].isna().all()
     assert b.row_values("providers.csv", 3) == {
         "code": "RW6",

@@ -81,7 +81,7 @@ def test_real_figures(outputs: dict[str, str]) -> None:
         "criterion:outstanding_care_or_leadership",
     }
     assert others and all({x["declaration"] for x in c["causes"]} == group_leader for c in others)
-    # the cap 3 -> 5 changes nothing: the bundled data records no arrangements
+    # the cap 3 -> 5 changes nothing: the trust at the cap (RW4, three takeovers) is no group leader
     assert by_cause["param:max_led_arrangements"] == 0
     assert len(payload["changes"]) == payload["decisions"]["changed"]
 

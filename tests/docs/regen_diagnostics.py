@@ -70,7 +70,7 @@ with an example line, is listed in [data-bundle.md](data-bundle.md). The codes a
 `data.bad-json`, `data.bad-row`, `data.missing-column`, `data.duplicate-column`, `data.missing-value`,
 `data.bad-type`, `data.bad-date`, `data.bad-code`, `data.out-of-range`, `data.not-a-level`,
 `data.invalid`, `data.duplicate-provider`, `data.conflicting-observation`, `data.unknown-provider`,
-`data.self-arrangement`, `data.end-before-start`, and the warnings `data.undeclared-measure`,
+`data.self-arrangement`, `data.end-before-start`, `data.not-a-party`, and the warnings `data.undeclared-measure`,
 `data.undeclared-status`, `data.undeclared-form`, `data.extra-column`.
 
 ## Output codes

@@ -568,6 +568,11 @@ def _q_evidence(q: pd.DataFrame, mask: np.ndarray, code_col: str, codes: pd.Inde
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame({"pid": [], "file": [], "row": []})
 
 
+def pid_of(codes: pd.Index, code: str) -> int:
+    """The provider index of one code (-1: not a provider)."""
+    return int(_pid(codes, pd.Series([code], dtype="string"))[0])
+
+
 def _hit_mask(n: int, pids: np.ndarray, wildcard: bool) -> np.ndarray:
     hit = np.ones(n, dtype=bool) if wildcard else np.zeros(n, dtype=bool)
     hit[pids] = True
@@ -767,6 +772,13 @@ def _status(bundle: Bundle, req: StatusActive, as_of: dt.date) -> Derived:
 
 
 def _arrangements(bundle: Bundle, req: ArrangementCount, as_of: dt.date) -> Derived:
+    """Arrangements active on the as-of date with the provider in ``req.role``.
+
+    A row with an empty (not known) ``start``, ``form`` or role cell is *uncertain*: when it could
+    be counted for a provider (an empty cell matching either way), that provider's count is
+    unknown, as for a quarantined row.  An empty role cell can only be one of the row's
+    ``parties`` (any provider when the row lists none), never the provider in the other role.
+    """
     if req.role not in ("lead", "recipient"):
         raise ValueError(f"role must be 'lead' or 'recipient', not {req.role!r}")
     codes = _codes(bundle)
@@ -776,22 +788,60 @@ def _arrangements(bundle: Bundle, req: ArrangementCount, as_of: dt.date) -> Deri
     a = bundle.arrangements
     start = a["start"].to_numpy(dtype=DATE_DTYPE)
     end = a["end"].to_numpy(dtype=DATE_DTYPE)
-    mask = (start <= asof) & (np.isnat(end) | (end > asof))
+    no_start = np.isnat(start)
+    start_ok = (start <= asof) & ((start > cutoff) if cutoff is not None else True)
+    open_ = np.isnat(end) | (end > asof)
+    form_known = np.ones(len(a), dtype=bool)
+    form_ok = np.ones(len(a), dtype=bool)
     if req.form is not None:
-        mask &= (a["form"] == req.form).fillna(False).to_numpy(dtype=bool)
-    if cutoff is not None:
-        mask &= start > cutoff
+        form_known = a["form"].notna().to_numpy(dtype=bool)
+        form_ok = (a["form"] == req.form).fillna(False).to_numpy(dtype=bool)
+    role_known = a[req.role].notna().to_numpy(dtype=bool)
     pid = _table_pid(bundle, "arrangements", req.role)
+    mask = open_ & start_ok & ~no_start & form_ok & role_known
     sel = mask & (pid >= 0)
-    frame = pd.DataFrame(
-        {
-            "pid": pid[sel],
-            "file": _table_files(bundle, "arrangements")[sel],
-            "row": a["row"].to_numpy()[sel],
-        }
-    )
+    files = _table_files(bundle, "arrangements")
+    frame = pd.DataFrame({"pid": pid[sel], "file": files[sel], "row": a["row"].to_numpy()[sel]})
     values = np.bincount(frame["pid"].to_numpy(dtype=np.int64), minlength=n).astype(float)
     evidence: list[pd.DataFrame] = [frame]
+    # Rows that could be counted had their empty cells one value or another.
+    could = open_ & (start_ok | no_start) & (form_ok | ~form_known) & ~mask
+    if could.any():
+        unknown: list[np.ndarray] = []
+        other = "recipient" if req.role == "lead" else "lead"
+        other_codes = a[other]
+        parties = a["parties"] if "parties" in a.columns else pd.Series(pd.NA, index=a.index, dtype="string")
+        row_col = a["row"].to_numpy()
+        for i in np.flatnonzero(could):
+            if role_known[i]:
+                who, determined = pid[i : i + 1][pid[i : i + 1] >= 0], True
+            else:
+                listed, other_cell = parties.iloc[i], other_codes.iloc[i]
+                taken = None if other_cell is None or other_cell is pd.NA else str(other_cell)
+                if listed is None or listed is pd.NA:  # any organisation but the other
+                    who, determined = np.arange(n, dtype=np.int64), False
+                    if taken is not None:
+                        who = who[who != pid_of(codes, taken)]
+                else:
+                    candidates = [c for c in str(listed).split() if c != taken]
+                    found = _pid(codes, pd.Series(candidates, dtype="string"))
+                    who, determined = found[found >= 0], len(candidates) == 1
+            if not len(who):
+                continue
+            part = pd.DataFrame(
+                {
+                    "pid": who,
+                    "file": pd.Categorical.from_codes(np.full(len(who), files.codes[i]), categories=files.categories),
+                    "row": np.full(len(who), row_col[i], dtype=np.int64),
+                }
+            )
+            evidence.append(part)
+            if determined and not no_start[i] and form_known[i]:
+                values[who] += 1  # the one candidate, and nothing else unknown: counted
+            else:
+                unknown.append(who)
+        if unknown:
+            values[np.unique(np.concatenate(unknown))] = None
     q = bundle.quarantine.arrangements
     if len(q):
         qs, qe = q["start"].to_numpy(dtype=DATE_DTYPE), q["end"].to_numpy(dtype=DATE_DTYPE)

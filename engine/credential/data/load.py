@@ -51,6 +51,12 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """Columns every table must have (providers also needs one column per declared attribute)."""
 
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "observations": ("numerator", "denominator", "inherited", "source_code"),
+    "arrangements": ("parties",),
+}
+"""Columns a table may have (absent: not given; see docs/data-bundle.md)."""
+
 BundleFormat = Literal["csv", "parquet", "json"]
 
 _BOM = b"\xef\xbb\xbf"

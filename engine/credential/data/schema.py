@@ -22,7 +22,7 @@ import pandera.pandas as pa
 import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
-from credential.data.load import REQUIRED_COLUMNS
+from credential.data.load import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from credential.data.parse import (
     CODE_PATTERN,
     DATE_PATTERN,
@@ -263,7 +263,9 @@ def _value_checks(column: str, t: ValueType, tag: str, rules: dict[str, Rule], w
     return checks
 
 
-def _code_column(table: str, column: str, rules: dict[str, Rule], known: Known | None) -> pa.Column:
+def _code_column(
+    table: str, column: str, rules: dict[str, Rule], known: Known | None, nullable: bool = False
+) -> pa.Column:
     checks = []
     tag = f"{table}.{column}"
     rules[f"{tag}:bad-code"] = Rule("data.bad-code", column, _per_value(column, _code_words))
@@ -290,7 +292,32 @@ def _code_column(table: str, column: str, rules: dict[str, Rule], known: Known |
 
         rules[f"{tag}:unknown"] = Rule("data.unknown-provider", column, _per_value(column, unknown_words))
         checks.append(pa.Check(in_providers, name=f"{tag}:unknown", ignore_na=True))
-    return pa.Column(None, checks=checks, nullable=False, required=True)
+    return pa.Column(None, checks=checks, nullable=nullable, required=True)
+
+
+def _optional(checks: list[pa.Check] | None = None) -> pa.Column:
+    """An optional column (absent is fine, no warning) whose cells may be empty."""
+    return pa.Column(None, checks=checks or [], nullable=True, required=False)
+
+
+def _code_list_column(table: str, column: str, rules: dict[str, Rule]) -> pa.Column:
+    """``column``: organisation codes separated by single spaces (each well-formed; any
+    organisation, current or former, so not checked against providers)."""
+    tag = f"{table}.{column}:bad-code"
+
+    def ok(s: pd.Series) -> pd.Series:
+        pattern = rf"(?:{CODE_PATTERN})(?: +(?:{CODE_PATTERN}))*"
+        return s.astype("string").str.fullmatch(pattern).fillna(False).astype(bool)
+
+    def words(value: str) -> tuple[str, str | None]:
+        bad = [c for c in value.split() if not re.fullmatch(CODE_PATTERN, c)] or [value]
+        return (
+            "not a list of organisation codes",
+            f"separate codes by spaces, such as 'RM2 RW3'; {bad[0]!r} is not an organisation code",
+        )
+
+    rules[tag] = Rule("data.bad-code", column, _per_value(column, words))
+    return _optional([pa.Check(ok, name=tag, ignore_na=True)])
 
 
 def _plain(nullable: bool, checks: list[pa.Check] | None = None) -> pa.Column:
@@ -479,6 +506,10 @@ def observations_schema(spec: BundleSpec, known: Known | None) -> TableSchema:
         "measure": _plain(False),
         "period_end": _date_column("observations", "period_end", rules, nullable=False),
         "value": _plain(True),
+        # Optional columns (absent: not given).  ``numerator`` and ``denominator`` are accepted
+        # here and checked with the measures that read them.
+        "inherited": _optional(_value_checks("inherited", BoolType(), "observations.inherited", rules, "inherited")),
+        "source_code": _code_list_column("observations", "source_code", rules),
     }
     return TableSchema(
         "observations", pa.DataFrameSchema(columns, checks=checks, strict=False, name="observations"), rules
@@ -615,12 +646,14 @@ def statuses_schema(known: Known | None) -> TableSchema:
 
 def arrangements_schema(known: Known | None) -> TableSchema:
     rules: dict[str, Rule] = {}
+    # An empty lead, recipient, form or start is *not known* (the as-of derivation treats it so).
     columns = {
-        "lead": _code_column("arrangements", "lead", rules, known),
-        "recipient": _code_column("arrangements", "recipient", rules, known),
-        "form": _plain(False),
-        "start": _date_column("arrangements", "start", rules, nullable=False),
+        "lead": _code_column("arrangements", "lead", rules, known, nullable=True),
+        "recipient": _code_column("arrangements", "recipient", rules, known, nullable=True),
+        "form": _plain(True),
+        "start": _date_column("arrangements", "start", rules, nullable=True),
         "end": _date_column("arrangements", "end", rules, nullable=True),
+        "parties": _code_list_column("arrangements", "parties", rules),
     }
     tag = "arrangements:self"
 
@@ -636,9 +669,55 @@ def arrangements_schema(known: Known | None) -> TableSchema:
         _fixed("lead and recipient are the same provider", "an arrangement is between two different providers"),
     )
     checks = [pa.Check(not_self, name=tag), _end_before_start("arrangements", rules)]
+    for role in ("lead", "recipient"):
+        checks.append(_in_parties(role, rules))
+    few = "arrangements.parties:too-few"
+
+    def two_or_more(df: pd.DataFrame) -> pd.Series:
+        if "parties" not in df:
+            return pd.Series(True, index=df.index)
+        cells = df["parties"].astype(object).tolist()
+        ok = [v is None or v is pd.NA or v != v or len(set(str(v).split())) >= 2 for v in cells]
+        return pd.Series(ok, index=df.index, dtype=bool)
+
+    rules[few] = Rule(
+        "data.not-a-party",
+        "parties",
+        _fixed(
+            "an arrangement has at least two parties", "list the lead, the recipient and every other organisation in it"
+        ),
+    )
+    checks.append(pa.Check(two_or_more, name=few))
     return TableSchema(
         "arrangements", pa.DataFrameSchema(columns, checks=checks, strict=False, name="arrangements"), rules
     )
+
+
+def _in_parties(role: str, rules: dict[str, Rule]) -> pa.Check:
+    """A ``lead`` or ``recipient`` that is given must be one of the row's ``parties`` (when given)."""
+    tag = f"arrangements:{role}-not-a-party"
+
+    def check(df: pd.DataFrame) -> pd.Series:
+        if "parties" not in df or role not in df:
+            return pd.Series(True, index=df.index)
+        both = df[role].notna() & df["parties"].notna()
+        ok = pd.Series(True, index=df.index)
+        if both.any():
+            sub = df[both.to_numpy(dtype=bool)]
+            ok[sub.index] = [str(c) in str(p).split() for c, p in zip(sub[role], sub["parties"], strict=True)]
+        return ok
+
+    def describe(frame: pd.DataFrame, rows: Sequence[int]) -> list[tuple[str, str | None]]:
+        return [
+            (
+                f"{role} is not one of the parties ({frame.at[r, 'parties']})",
+                f"list every organisation of the arrangement in parties, the {role} among them",
+            )
+            for r in rows
+        ]
+
+    rules[tag] = Rule("data.not-a-party", role, describe)
+    return pa.Check(check, name=tag)
 
 
 def bundle_schemas(
@@ -656,9 +735,11 @@ def bundle_schemas(
 
 
 def expected_columns(table: str, spec: BundleSpec) -> tuple[str, ...]:
+    """The columns a table may have without a ``data.extra-column`` warning: the required ones
+    (and, for providers, the declared attributes), then the optional ones."""
     if table == "providers":
         return (
             *REQUIRED_COLUMNS["providers"],
             *sorted(a for a in spec.attributes if a not in ("code", "name")),
         )
-    return REQUIRED_COLUMNS[table]
+    return (*REQUIRED_COLUMNS[table], *OPTIONAL_COLUMNS.get(table, ()))

@@ -35,6 +35,7 @@ from credential.data.parse import (
     is_code,
     isin,
     memo,
+    parse_bool,
     parse_date,
     python_values,
     typed_column,
@@ -348,15 +349,22 @@ def _typed_observations(t: RawTable, spec: BundleSpec) -> pd.DataFrame:
         "period_end": parse_date(_col(f, "period_end")).reset_index(drop=True),
         "value": pd.Series(_typed_values(_col(f, "value"), _col(f, "measure"), spec), dtype=object),
     }
+    # Optional columns, only when the file has them: ``inherited`` (boolean, NA = not known) and
+    # ``source_code`` (the codes the source used, separated by spaces).
+    if "inherited" in f.columns:
+        data["inherited"] = parse_bool(f["inherited"]).reset_index(drop=True)
+    if "source_code" in f.columns:
+        data["source_code"] = _str_col(f["source_code"]).reset_index(drop=True)
     data.update(_provenance(f.index, t.file))
     return pd.DataFrame(data, copy=False)
 
 
-def _typed_intervals(t: RawTable, keys: Sequence[str]) -> pd.DataFrame:
+def _typed_intervals(t: RawTable, keys: Sequence[str], extra: Sequence[str] = ()) -> pd.DataFrame:
     f = t.frame
     data: dict[str, pd.Series] = {k: _str_col(_col(f, k)).reset_index(drop=True) for k in keys}
     data["start"] = parse_date(_col(f, "start")).reset_index(drop=True)
     data["end"] = parse_date(_col(f, "end")).reset_index(drop=True)
+    data.update({k: _str_col(_col(f, k)).reset_index(drop=True) for k in extra})
     data.update(_provenance(f.index, t.file))
     return pd.DataFrame(data, copy=False)
 
@@ -460,7 +468,7 @@ def _build(raw: RawBundle, spec: BundleSpec, bad_rows: dict[str, set[int]]) -> B
         providers=_typed_providers(kept["providers"], spec),
         observations=_typed_observations(kept["observations"], spec),
         statuses=_typed_intervals(kept["statuses"], ["code", "status"]),
-        arrangements=_typed_intervals(kept["arrangements"], ["lead", "recipient", "form"]),
+        arrangements=_typed_intervals(kept["arrangements"], ["lead", "recipient", "form"], ["parties"]),
         digests=dict(raw.digests),
         raw=raw,
         quarantine=_quarantine(raw.tables, bad_rows),

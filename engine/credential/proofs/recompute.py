@@ -235,19 +235,38 @@ class Recompute:
     def _arrangements(self, role: str, form: str | None, within: int | None, code: str) -> tuple[Any, Rows]:
         cutoff = minus_months(self.as_of, within) if within is not None else None
         col = "lead" if role == "lead" else "recipient"
+        other = "recipient" if col == "lead" else "lead"
         ev: Rows = set()
+        hits = []
         for r in self.arr:
-            if str(r[col]) != code:
+            # An empty cell is not known: a row that could be counted either way makes the count
+            # unknown.  An empty role is one of the row's parties (any organisation without them)
+            # other than the provider in the other role; a single such party is known.
+            determined = True
+            if is_missing(r[col]):
+                listed, taken = r.get("parties"), r[other]
+                if not is_missing(taken) and str(taken) == code:
+                    continue
+                if is_missing(listed):
+                    determined = False
+                else:
+                    candidates = [c for c in str(listed).split() if is_missing(taken) or c != str(taken)]
+                    if code not in candidates:
+                        continue
+                    determined = len(candidates) == 1
+            elif str(r[col]) != code:
                 continue
             s, e = _date(r["start"]), _date(r["end"])
-            if s is None or s > self.as_of or (e is not None and e <= self.as_of):
+            if e is not None and e <= self.as_of:
                 continue
-            if form is not None and str(r["form"]) != form:
+            if s is not None and (s > self.as_of or (cutoff is not None and not s > cutoff)):
                 continue
-            if cutoff is not None and not s > cutoff:
+            if form is not None and not is_missing(r["form"]) and str(r["form"]) != form:
+                continue
+            if s is None or not determined or (form is not None and is_missing(r["form"])):
+                hits.append(r)
                 continue
             ev.add((str(r["file"]), int(r["row"])))
-        hits = []
         for q in self.q_arr:
             if not (is_missing(q[col]) or str(q[col]) == code):
                 continue
