@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "validate": "credential.cli.validate",
     "compile": "credential.cli.compile",
     "verify": "credential.cli.verify",
+    "timeline": "credential.cli.timeline",
+    "report": "credential.cli.report",
 }
 
 
