@@ -33,10 +33,10 @@ from credential.compile import names as pn
 from credential.data.bundle import Bundle
 from credential.engine import Evaluation, Inputs, OnInvalid, evaluate_inputs, load_inputs
 from credential.report.charts import ChartWriter, granted_heatmap, granted_over_time, outcome_bars, provider_timeline
-from credential.report.proofhtml import MARK, ProofHtml, Units
+from credential.report.proofhtml import MARK, ProofHtml, Units, escape
 
 OUTCOMES = ("granted", "refused", "undetermined")
-PARTNER_LIMIT = 50
+PARTNER_LIMIT = 25
 _ROOT_SHOWN = {"kind", "outcome", "name", "title", "text", "provider", "source", "cites", "children", "subject"}
 _ROOT_SHOWN |= {"as_of", "to_qualify", "role", "lead", "recipient"}
 _SAFE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -216,6 +216,7 @@ class _Site:
         self.names = inputs.bundle.provider_names()
         self.index = np.array([ev.positions[c] for c in codes], dtype=np.int64)
         self.pages = 0
+        self._link_cache: dict[str, dict[str, str]] = {}
         self.attrs = self._attributes()
         preds = {s: (c, p) for s, c, p in ev.subjects()}
         self.outcome: dict[str, list[str]] = {}
@@ -393,15 +394,12 @@ class _Site:
         )
 
     # ---- rules ----------------------------------------------------------------
-    def _truth_lists(self, c: str, p: str, root: str) -> tuple[dict[str, int], dict[str, list[tuple[str, str, str]]]]:
+    def _truth_lists(self, c: str, p: str, root: str) -> tuple[dict[str, int], dict[str, Markup]]:
         certain = np.asarray(self.ev.mask(c), dtype=bool)[self.index]
         possible = np.asarray(self.ev.mask(p), dtype=bool)[self.index]
         groups = {"pass": certain, "fail": ~possible, "undetermined": possible & ~certain}
         counts = {k: int(v.sum()) for k, v in groups.items()}
-        lists = {
-            k: [(self.codes[i], self.names.get(self.codes[i]) or "", self.provider_href(self.codes[i], root)) for i in np.flatnonzero(v)]
-            for k, v in groups.items()
-        }
+        lists = {k: Markup(self._links(np.flatnonzero(v), self.codes, root + "providers/")) for k, v in groups.items()}
         return counts, lists
 
     def write_rules(self) -> None:
@@ -476,17 +474,45 @@ class _Site:
 
     # ---- providers --------------------------------------------------------------
     def _partners(self) -> dict[str, list[dict[str, Any]]]:
-        """Per provider, for each form role it is granted, the providers it may pair with."""
+        """Per provider, for each form role it is not refused, the providers it may pair with.
+
+        Pairs are read from the model as id columns (a provider's id is its position in the
+        sorted codes, so sorting ids sorts codes); each list shows its first ``PARTNER_LIMIT``.
+        """
         if not self.policy.forms:
             return {}
-        pair_backend = "duckdb" if self.backend in ("auto", "masks") else self.backend
-        pev = evaluate_inputs(self.inputs, self.ev.as_of, pairs=True, backend=pair_backend)
-        shown = set(self.codes)
-        by: dict[tuple[str, str, str], dict[str, list[str]]] = {}
-        for form, lead, rec, outcome in pev.pair_outcomes():
-            for me, other, role in ((lead, rec, "lead"), (rec, lead, "recipient")):
-                if me in shown:
-                    by.setdefault((me, form, role), {"granted": [], "undetermined": []})[outcome.value].append(other)
+        # all N x N candidate pairs: DuckDB's joins (the backends agree; the differential tests check it)
+        pev = evaluate_inputs(self.inputs, self.ev.as_of, pairs=True, backend="duckdb")
+        n = len(self.ev.codes)
+        codes = [str(c) for c in self.ev.codes]
+        lists: dict[tuple[str, str, str], tuple[str, int, str, int]] = {}
+        for f in sorted(self.policy.forms):
+            c, p = pn.pair_preds(f)
+            found = {}
+            for name, pred in (("granted", c), ("possible", p)):
+                cols = pev.model.columns(pred)
+                keys = (
+                    np.asarray(cols[0], dtype=np.int64) * n + np.asarray(cols[1], dtype=np.int64)
+                    if cols
+                    else np.zeros(0, dtype=np.int64)
+                )
+                found[name] = np.unique(keys)
+            groups = {"granted": found["granted"], "undetermined": np.setdiff1d(found["possible"], found["granted"])}
+            for role in ("lead", "recipient"):
+                per: dict[str, dict[int, tuple[str, int]]] = {}
+                for kind, keys in groups.items():
+                    me, other = (keys // n, keys % n) if role == "lead" else (keys % n, keys // n)
+                    order = np.lexsort((other, me))
+                    me, other = me[order], other[order]
+                    ids, first, count = np.unique(me, return_index=True, return_counts=True)
+                    per[kind] = {
+                        int(i): (self._links(other[a : a + min(k, PARTNER_LIMIT)], codes), int(k))
+                        for i, a, k in zip(ids.tolist(), first.tolist(), count.tolist(), strict=True)
+                    }
+                for i, code in enumerate(codes):
+                    g = per["granted"].get(i, ("", 0))
+                    u = per["undetermined"].get(i, ("", 0))
+                    lists[(code, f, role)] = (g[0], g[1], u[0], u[1])
         out: dict[str, list[dict[str, Any]]] = {}
         pos = {c: i for i, c in enumerate(self.codes)}
         for code in self.codes:
@@ -496,22 +522,34 @@ class _Site:
                     subject = f"form:{f.name}:{role}"
                     if subject not in self.outcome or self.outcome[subject][pos[code]] == "refused":
                         continue
-                    found = by.get((code, f.name, role), {"granted": [], "undetermined": []})
+                    g_html, g_n, u_html, u_n = lists.get((code, f.name, role), ("", 0, "", 0))
                     entries.append(
                         {
                             "form": f.name,
                             "title": f.title or f.name,
                             "role": role,
                             "limit": PARTNER_LIMIT,
-                            "more": max(len(found["granted"]), len(found["undetermined"])) > PARTNER_LIMIT,
-                            **{
-                                k: [(o, self.names.get(o) or "", page_name(o)) for o in sorted(v)]
-                                for k, v in found.items()
-                            },
+                            "more": max(g_n, u_n) > PARTNER_LIMIT,
+                            "granted": Markup(g_html),
+                            "n_granted": g_n,
+                            "undetermined": Markup(u_html),
+                            "n_undetermined": u_n,
                         }
                     )
             out[code] = entries
         return out
+
+    def _links(self, ids: Any, codes: list[str], root: str = "") -> str:
+        """Links to providers' pages, as list items (``root`` leads from the page to ``providers/``)."""
+        cache = self._link_cache.setdefault(root, {})
+        out = []
+        for i in ids.tolist() if hasattr(ids, "tolist") else ids:
+            c = codes[i]
+            hit = cache.get(c)
+            if hit is None:
+                hit = cache[c] = f'<li><a href="{root}{page_name(c)}">{escape(c)}</a> {escape(self.names.get(c) or "")}</li>'
+            out.append(hit)
+        return "".join(out)
 
     def write_providers(self) -> None:
         from credential.proofs.proof import ProofBuilder

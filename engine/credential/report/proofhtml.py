@@ -20,10 +20,29 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from markupsafe import Markup, escape
+from html import escape as _html_escape
+
+from markupsafe import Markup
 
 from credential.check import CheckedPolicy, ir
 from credential.types import PercentType
+
+_ESCAPED: dict[str, str] = {}
+
+
+def escape(v: Any) -> str:
+    """HTML-escaped text (a plain ``str``: the tree is joined as text and marked safe once).
+
+    Memoised: a report escapes the same rule texts, file names and values many times.
+    """
+    s = v if isinstance(v, str) else str(v)
+    hit = _ESCAPED.get(s)
+    if hit is None:
+        if len(_ESCAPED) > 500_000:
+            _ESCAPED.clear()
+        hit = _ESCAPED[s] = _html_escape(s, quote=True)
+    return hit
+
 
 MARK = {"granted": "✓", "true": "✓", "refused": "✗", "false": "✗", "undetermined": "?", "unknown": "?"}
 WORD = {"true": "holds", "false": "fails", "unknown": "unknown", "granted": "granted", "refused": "refused"}
@@ -59,6 +78,20 @@ _SHOWN = {
 def fmt_percent(v: float) -> str:
     """A fraction as a percent, every digit the data has kept (0.781135 → 78.1135%)."""
     return f"{round(float(v) * 100, 8):.8g}%"
+
+
+_MARKS: dict[str, str] = {}
+
+
+def _mark_text(outcome: str) -> str:
+    """An outcome's mark, read out as its word (the glyph alone means nothing to a screen reader)."""
+    hit = _MARKS.get(outcome)
+    if hit is None:
+        word = escape(WORD.get(outcome, outcome))
+        hit = _MARKS[outcome] = (
+            f'<span class="mark o-{escape(outcome)}" role="img" aria-label="{word}">{MARK.get(outcome, "•")}</span>'
+        )
+    return hit
 
 
 def mark(outcome: str) -> Markup:
@@ -128,12 +161,13 @@ class ProofHtml:
         self.link_rule = link_rule  # (kind, name) -> href of the rule's page, or None
         self.own = own_decisions  # subjects with a section on this page (credential:NAME ...)
         self._memo: dict[tuple[str, str, str, str], str] = {}
+        self._cites: dict[tuple[tuple[str, str], ...], str] = {}
 
     # ---- the summary line ---------------------------------------------------
     def summary(self, node: dict[str, Any]) -> str:
         kind = str(node.get("kind", "node"))
         outcome = str(node.get("outcome", ""))
-        parts = [str(mark(outcome)), f'<span class="sr">{escape(WORD.get(outcome, outcome))}:</span>']
+        parts = [_mark_text(outcome)]
         parts.append(f'<span class="kind">{escape(kind)}</span>')
         name = node.get("name")
         if kind in ("criterion", "credential") and isinstance(name, str):
@@ -182,12 +216,14 @@ class ProofHtml:
         out: list[str] = []
         cites = node.get("cites") or []
         if cites:
-            items = "".join(
-                f"<li><cite>{escape(c.get('citation') or c.get('source', ''))}</cite>"
-                f"{', “' + str(escape(c['locator'])) + '”' if c.get('locator') else ''}</li>"
-                for c in cites
-            )
-            out.append(f'<ul class="cites" aria-label="citations">{items}</ul>')
+            key = tuple((c.get("citation") or c.get("source", ""), c.get("locator") or "") for c in cites)
+            hit = self._cites.get(key)
+            if hit is None:
+                items = "".join(
+                    f"<li><cite>{escape(c)}</cite>{', “' + escape(loc_) + '”' if loc_ else ''}</li>" for c, loc_ in key
+                )
+                hit = self._cites[key] = f'<ul class="cites" aria-label="citations">{items}</ul>'
+            out.append(hit)
         if node.get("missing"):
             out.append(
                 '<p class="missing">Missing: ' + ", ".join(str(escape(m)) for m in node["missing"]) + "</p>"
