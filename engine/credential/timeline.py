@@ -451,7 +451,13 @@ class _Attributor:
         return tuple(dict.fromkeys(causes))
 
     def visit(self, node: Node, code: str) -> list[Cause]:
-        from credential.diffing.attribution import _walk, node_id
+        """The causes of a change of ``node``'s truth: the parts that moved the way it moved.
+
+        A part counts when its new truth, read through the ``not``s above it, is the node's new
+        truth (an ``and`` that fails fails through the parts that now fail; an ``or`` that holds,
+        through a part that now holds); failing that, every part whose truth changed.
+        """
+        from credential.diffing.attribution import node_id
 
         key = (node, code)
         if key in self._memo:
@@ -462,23 +468,25 @@ class _Attributor:
         t0, t1 = before.truth(node, args), after.truth(node, args)
         if t0 == t1:
             return []
-        causes: list[Cause] = []
-        own: list[Cause] = []
+        moved: list[tuple[bool, list[Cause]]] = []  # (moved the node's way, causes)
         for cond, _ in after.conds(node):
-            refs, leaves = _walk(cond)
-            for ref in refs:
-                causes.extend(self.visit((ref.kind, ref.name, None), code))
-            for leaf in leaves:
+            refs, leaves = _polar_walk(cond)
+            for ref, neg in refs:
+                sub = (ref.kind, ref.name, None)
+                r1 = after.truth(sub, args)
+                if before.truth(sub, args) != r1:
+                    moved.append((_flip(r1, neg) == t1, self.visit(sub, code)))
+            for leaf, neg in leaves:
                 l0, l1 = before.leaf_truth(leaf, None, args), after.leaf_truth(leaf, None, args)
                 if l0 != l1:
                     v0, v1 = self._value(0, leaf, code), self._value(1, leaf, code)
-                    own.append(Cause(node_id(node), leaf.text, _loc(leaf.span), l0, l1, v0, v1))
-        if not own and not causes:
+                    moved.append((_flip(l1, neg) == t1, [Cause(node_id(node), leaf.text, _loc(leaf.span), l0, l1, v0, v1)]))
+        chosen = [c for ok, cs in moved if ok for c in cs] or [c for _, cs in moved for c in cs]
+        if not chosen:
             rule_span = self._span(node)
-            own.append(Cause(node_id(node), "", _loc(rule_span) if rule_span is not None else "", t0, t1))
-        result = own + causes
-        self._memo[key] = result
-        return result
+            chosen = [Cause(node_id(node), "", _loc(rule_span) if rule_span is not None else "", t0, t1)]
+        self._memo[key] = chosen
+        return chosen
 
     def _span(self, node: Node) -> Any:
         kind, name, part = node
@@ -514,6 +522,32 @@ class _Attributor:
                 t1 = after.leaf_truth(rule.requires, None, (code,))
                 out.append(Cause(f"{rule.kind}:{name}", rule.requires.text, _loc(rule.requires.span), t0, t1))
         return out
+
+
+def _flip(truth: str, neg: bool) -> str:
+    if not neg:
+        return truth
+    return {"true": "false", "false": "true"}.get(truth, truth)
+
+
+def _polar_walk(cond: ir.Cond, neg: bool = False) -> tuple[list[tuple[ir.CRef, bool]], list[tuple[ir.Cond, bool]]]:
+    """The references and leaf conditions of a condition, each with whether an odd number of ``not``s is above it."""
+    refs: list[tuple[ir.CRef, bool]] = []
+    leaves: list[tuple[ir.Cond, bool]] = []
+
+    def go(c: ir.Cond, n: bool) -> None:
+        if isinstance(c, ir.CAnd | ir.COr):
+            for i in c.items:
+                go(i, n)
+        elif isinstance(c, ir.CNot):
+            go(c.item, not n)
+        elif isinstance(c, ir.CRef):
+            refs.append((c, n))
+        else:
+            leaves.append((c, n))
+
+    go(cond, neg)
+    return refs, leaves
 
 
 def _loc(span: Any) -> str:
