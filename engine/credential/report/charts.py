@@ -44,7 +44,7 @@ class ChartWriter:
         hit = self._by_spec.get(spec)
         if hit is not None:
             return hit
-        svg = vlc.vegalite_to_svg(spec)
+        svg = _stable_ids(vlc.vegalite_to_svg(spec))
         digest = hashlib.sha256(svg.encode()).hexdigest()[:16]
         file = f"{name}-{digest}.svg"
         width, height = _size(svg)
@@ -54,6 +54,25 @@ class ChartWriter:
             self.written[file] = (width, height)
         self._by_spec[spec] = (file, width, height)
         return file, width, height
+
+
+def _stable_ids(svg: str) -> str:
+    """Number the SVG's gradient and clip ids from 0 in order of appearance.
+
+    The renderer numbers them with a counter that lives as long as the process, so the same
+    chart drawn twice in one run would otherwise differ in bytes.
+    """
+    import re
+
+    seen: dict[str, str] = {}
+
+    def repl(m: re.Match[str]) -> str:
+        key = m.group(0)
+        if key not in seen:
+            seen[key] = f"{m.group(1)}_{sum(1 for k in seen if k.startswith(m.group(1) + '_'))}"
+        return seen[key]
+
+    return re.sub(r"\b(gradient|clip|pattern)_\d+\b", repl, svg)
 
 
 def _size(svg: str) -> tuple[int, int]:
