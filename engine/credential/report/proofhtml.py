@@ -171,9 +171,7 @@ class ProofHtml:
         parts.append(f'<span class="kind">{escape(kind)}</span>')
         name = node.get("name")
         if kind in ("criterion", "credential") and isinstance(name, str):
-            href = self.link_rule(kind, name)
-            label = f'<a href="{escape(href)}">{escape(name)}</a>' if href else str(escape(name))
-            parts.append(f'<strong class="name">{label}</strong>')
+            parts.append(f'<strong class="name">{escape(name)}</strong>')
             if node.get("title"):
                 parts.append(f'<span class="title">— {escape(node["title"])}</span>')
         elif kind == "role":
@@ -214,6 +212,12 @@ class ProofHtml:
     # ---- the body -----------------------------------------------------------
     def body(self, node: dict[str, Any], depth: int) -> str:
         out: list[str] = []
+        name = node.get("name")
+        if node.get("kind") in ("criterion", "credential") and isinstance(name, str):
+            # links stay out of <summary> (an interactive control must not hold another)
+            href = self.link_rule(str(node["kind"]), name)
+            if href:
+                out.append(f'<p class="rule-link"><a href="{escape(href)}">{escape(name)}: the rule\'s page</a></p>')
         cites = node.get("cites") or []
         if cites:
             key = tuple((c.get("citation") or c.get("source", ""), c.get("locator") or "") for c in cites)
