@@ -619,11 +619,14 @@ class _Site:
                     ],
                 }
             attrs = [(a, self.attrs[code].get(a, "")) for a in attr_names]
+            label = f"{self.policy.name} {self.policy.version}"
             p = {
                 "code": code,
                 "name": self.names.get(code) or "",
                 "attrs": attrs,
                 "decisions": decisions,
+                "rows": Markup("".join(html.summary_row(d) for d in decisions)),
+                "sections": Markup("".join(html.section(d, label) for d in decisions)),
                 "partners": partners.get(code, []),
                 "timeline": timeline,
             }

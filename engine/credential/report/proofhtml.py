@@ -296,6 +296,47 @@ class ProofHtml:
             self._memo[key] = html
         return html
 
+    # ---- a decision's section and its row in the page's summary table -------------
+    @staticmethod
+    def outcome_html(outcome: str) -> str:
+        return f'<span class="outcome o-{escape(outcome)}"><span class="mark" aria-hidden="true">{MARK.get(outcome, "•")}</span> {escape(outcome)}</span>'
+
+    def summary_row(self, d: dict[str, Any]) -> str:
+        return (
+            f'<tr><th scope="row"><a href="#{escape(d["anchor"])}">{escape(d["subject"])}</a></th>'
+            f"<td>{self.outcome_html(d['outcome'])}</td><td>{escape(', '.join(d['missing']))}</td></tr>"
+        )
+
+    def section(self, d: dict[str, Any], policy_label: str) -> str:
+        """One decision: its outcome, rule line, citations, missing values, gap to close, and its proof."""
+        a, subject = escape(d["anchor"]), escape(d["subject"])
+        out = [
+            f'<section class="decision" id="{a}" aria-labelledby="h-{a}">\n'
+            f'<h3 id="h-{a}">{subject}: {self.outcome_html(d["outcome"])}</h3>\n'
+            f'<p class="rule-line">Policy {escape(policy_label)}, {escape(d["where"])}'
+            + (f' · <a href="{escape(d["rule_href"])}">the rule\'s page</a>' if d.get("rule_href") else "")
+            + "</p>\n"
+        ]
+        if d.get("cites"):
+            key = tuple((c.get("citation") or c.get("source", ""), c.get("locator") or "") for c in d["cites"])
+            out.append(
+                '<ul class="cites" aria-label="citations">'
+                + "".join(f"<li><cite>{escape(c)}</cite>{', “' + escape(loc_) + '”' if loc_ else ''}</li>" for c, loc_ in key)
+                + "</ul>\n"
+            )
+        if d.get("extra"):
+            out.append(
+                '<dl class="fields">'
+                + "".join(f"<dt>{escape(k)}</dt><dd>{escape(value_text(v))}</dd>" for k, v in d["extra"])
+                + "</dl>\n"
+            )
+        if d.get("missing"):
+            out.append(f'<p class="missing">Missing: {escape(", ".join(d["missing"]))}</p>\n')
+        if d.get("gap"):
+            out.append(str(d["gap"]) + "\n")
+        out.append(f'<details class="proof"><summary>Proof of {subject}</summary>\n{d["tree"]}\n</details>\n</section>\n')
+        return "".join(out)
+
     # ---- to_qualify -----------------------------------------------------------
     def gap(self, items: list[dict[str, Any]]) -> str:
         """``to_qualify`` as the gap to close: what each failing condition is and what it needs."""
