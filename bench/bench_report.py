@@ -95,7 +95,8 @@ def main() -> None:
             exp = fastest(EXPLAIN, args.repeat, str(policy), str(data), str(tmp / "out.jsonl"), AS_OF, args.backend)
             ratio = rep["seconds"] / exp["seconds"]
             print(
-                f"{label:<16} {rep['seconds']:>9.2f} {rep['cpu']:>7.2f} {int(rep['pages']):>6} {rep['bytes'] / 1e6:>7.1f} "
+                f"{label:<16} {rep['seconds']:>9.2f} {rep['cpu']:>7.2f} {int(rep['pages']):>6} "
+                f"{rep['bytes'] / 1e6:>7.1f} "
                 f"{exp['seconds']:>10.2f} {exp['cpu']:>7.2f} {ratio:>6.2f} {rep['cpu'] / exp['cpu']:>9.2f}"
                 f"   ({time.perf_counter() - t:.0f} s)",
                 flush=True,

@@ -135,9 +135,7 @@ def timeline_api(
     from credential.timeline import as_of_dates, timeline_of
 
     inputs = load_inputs(_policy(policy), _data(data), on_invalid)
-    return timeline_of(
-        inputs, as_of_dates(start, end, every), providers=providers, subjects=subjects, backend=backend
-    )
+    return timeline_of(inputs, as_of_dates(start, end, every), providers=providers, subjects=subjects, backend=backend)
 
 
 def report_api(

@@ -222,7 +222,9 @@ class Timeline:
     def to_csv(self, changes_only: bool = False) -> str:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["provider", "provider_name", "subject", "as_of", "outcome", "previous", "change", "in_grace", "causes"])
+        w.writerow(
+            ["provider", "provider_name", "subject", "as_of", "outcome", "previous", "change", "in_grace", "causes"]
+        )
         for r in self.changes() if changes_only else self.rows:
             w.writerow(
                 [
@@ -247,7 +249,9 @@ class Timeline:
         for r in rows:
             outcome = r.outcome + (" (grace)" if r.in_grace and r.outcome == "granted" else "")
             causes = [c.describe() for c in r.causes] or [""]
-            out.write(f"{r.provider:<6} {r.subject:<{width}} {r.as_of} {outcome:<12} {r.change:<19} {causes[0]}".rstrip())
+            out.write(
+                f"{r.provider:<6} {r.subject:<{width}} {r.as_of} {outcome:<12} {r.change:<19} {causes[0]}".rstrip()
+            )
             out.write("\n")
             for more in causes[1:]:
                 out.write(" " * (6 + width + 10 + 12 + 19 + 5) + more + "\n")
@@ -316,7 +320,9 @@ def timeline_of(
     all_subjects = [s for s, _, _ in first.subjects()]
     chosen = select_subjects(all_subjects, subjects)
     if subjects and not chosen:
-        raise UnknownSelection(f"no subject matches {', '.join(map(repr, subjects))}; one of: {', '.join(all_subjects)}")
+        raise UnknownSelection(
+            f"no subject matches {', '.join(map(repr, subjects))}; one of: {', '.join(all_subjects)}"
+        )
     pos = {c: i for i, c in enumerate(codes)}
     rows_idx = np.array([pos[c] for c in (sorted(set(providers)) if providers else codes)], dtype=np.int64)
     preds = {s: (c, p) for s, c, p in first.subjects()}
@@ -480,7 +486,9 @@ class _Attributor:
                 l0, l1 = before.leaf_truth(leaf, None, args), after.leaf_truth(leaf, None, args)
                 if l0 != l1:
                     v0, v1 = self._value(0, leaf, code), self._value(1, leaf, code)
-                    moved.append((_flip(l1, neg) == t1, [Cause(node_id(node), leaf.text, _loc(leaf.span), l0, l1, v0, v1)]))
+                    moved.append(
+                        (_flip(l1, neg) == t1, [Cause(node_id(node), leaf.text, _loc(leaf.span), l0, l1, v0, v1)])
+                    )
         chosen = [c for ok, cs in moved if ok for c in cs] or [c for _, cs in moved for c in cs]
         if not chosen:
             rule_span = self._span(node)

@@ -70,7 +70,11 @@ def main() -> None:
             "s.dispatchEvent(new Event('change'));",
         )
         shot(f"providers/{PROVIDER}.html", "report-provider.png")
-        shot(f"providers/{PROVIDER}.html", "report-provider-timeline.png", "document.getElementById('h-timeline').scrollIntoView()")
+        shot(
+            f"providers/{PROVIDER}.html",
+            "report-provider-timeline.png",
+            "document.getElementById('h-timeline').scrollIntoView()",
+        )
         shot(
             f"providers/{PROVIDER}.html",
             "report-provider-proof.png",

@@ -119,7 +119,8 @@ def test_proof_sections_open_and_close_by_mouse_and_keyboard(hand_site: tuple[Pa
 
 def _column(page: Any, n: int) -> list[str]:
     return page.evaluate(
-        f"Array.from(document.querySelectorAll('#providers tbody tr')).filter(r => !r.hidden).map(r => r.cells[{n}].textContent.trim())"
+        "Array.from(document.querySelectorAll('#providers tbody tr')).filter(r => !r.hidden)"
+        f".map(r => r.cells[{n}].textContent.trim())"
     )
 
 
@@ -210,7 +211,8 @@ def test_accessibility_axe(hand_site: tuple[Path, ReportSummary], page: Any, pat
     # (axe's own reading of the stylesheets by XMLHttpRequest is refused from file://; not the page's error)
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
-        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice']}})"
+        "async () => await axe.run(document, "
+        "{runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice']}})"
     )
     violations = [
         {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:3]]} for v in result["violations"]

@@ -17,7 +17,6 @@ from credential.cli import cli
 from credential.report import ReportSummary, page_name
 from credential.report.proofhtml import ProofHtml, Units, fmt_percent
 from support.golden import assert_golden
-
 from support.report_site import DATA, END, POLICY, build_hand
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -39,7 +38,11 @@ class Links(HTMLParser):
 
 
 def digest_tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_pages_of_every_kind(hand_site: tuple[Path, ReportSummary]) -> None:
@@ -134,7 +137,13 @@ def test_percent_display_and_unknown_node_kinds() -> None:
     }
     out = html.node(leaf)
     assert "78.1135% &gt;= 95%" in out and fmt_percent(0.5) == "50%"
-    novel = {"kind": "stale_evidence", "outcome": "unknown", "text": "cqc_overall", "age": "9 years", "limit": "4 years"}
+    novel = {
+        "kind": "stale_evidence",
+        "outcome": "unknown",
+        "text": "cqc_overall",
+        "age": "9 years",
+        "limit": "4 years",
+    }
     out = html.node(novel)
     assert "stale_evidence" in out and "<dt>age</dt><dd>9 years</dd>" in out and "<dt>limit</dt>" in out
 
@@ -145,7 +154,9 @@ def test_cli_report_and_errors(tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, [*base, "--as-of", "2016-04-01", "--provider", "RTH", "--output", str(out)])
     assert r.exit_code == 0, r.stderr
     assert "wrote" in r.stderr and [p.name for p in (out / "providers").iterdir()] == [page_name("RTH")]
-    r = CliRunner().invoke(cli, [*base, "--as-of", "2016-04-01", "--from", "2015-01-01", "--to", "2016-01-01", "--output", str(out)])
+    r = CliRunner().invoke(
+        cli, [*base, "--as-of", "2016-04-01", "--from", "2015-01-01", "--to", "2016-01-01", "--output", str(out)]
+    )
     assert r.exit_code == 2 and "not both" in r.stderr
     r = CliRunner().invoke(cli, [*base, "--from", "2015-01-01", "--output", str(out)])
     assert r.exit_code == 2

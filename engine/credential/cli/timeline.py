@@ -41,7 +41,8 @@ def selection_options(fn: click.decorators.FC) -> click.decorators.FC:
         "subjects",
         multiple=True,
         metavar="PATTERN",
-        help="only subjects matching PATTERN (shell-style, e.g. 'form:*:lead'; a bare name is credential:NAME); repeatable",
+        help="only subjects matching PATTERN (shell-style, e.g. 'form:*:lead'; "
+        "a bare name is credential:NAME); repeatable",
     )(fn)
     return click.option(
         "--provider", "providers", multiple=True, metavar="CODE", help="only this provider; repeatable"
@@ -62,7 +63,9 @@ def selection_options(fn: click.decorators.FC) -> click.decorators.FC:
 @selection_options
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table", show_default=True)
 @click.option("--changes-only", is_flag=True, help="only the decisions that changed since the date before")
-@click.option("--output", type=click.Path(dir_okay=False), default=None, help="write here (atomically) instead of stdout")
+@click.option(
+    "--output", type=click.Path(dir_okay=False), default=None, help="write here (atomically) instead of stdout"
+)
 @run_guarded
 def command(
     policy: str | None,

@@ -154,8 +154,14 @@ def build_from_inputs(
     all_subjects = [s for s, _, _ in ev.subjects()]
     chosen = select_subjects(all_subjects, subjects)
     if subjects and not chosen:
-        raise UnknownSelection(f"no subject matches {', '.join(map(repr, subjects))}; one of: {', '.join(all_subjects)}")
-    timeline = timeline_of(inputs, dates, providers=codes, subjects=chosen, backend=backend, evaluations=[ev]) if dates else None
+        raise UnknownSelection(
+            f"no subject matches {', '.join(map(repr, subjects))}; one of: {', '.join(all_subjects)}"
+        )
+    timeline = (
+        timeline_of(inputs, dates, providers=codes, subjects=chosen, backend=backend, evaluations=[ev])
+        if dates
+        else None
+    )
 
     out = Path(output)
     if out.exists() and not out.is_dir():
@@ -246,7 +252,9 @@ class _Site:
             "root": root,
             "title": title,
             "as_of": self.ev.as_of.isoformat(),
-            "range": (self.timeline.dates[0].isoformat(), self.timeline.dates[-1].isoformat()) if self.timeline else None,
+            "range": (self.timeline.dates[0].isoformat(), self.timeline.dates[-1].isoformat())
+            if self.timeline
+            else None,
             "policy": {
                 "name": p.name,
                 "title": p.title,
@@ -296,11 +304,15 @@ class _Site:
         root = ""
         creds = [s for s in self.subjects if s.startswith("credential:")]
         forms = [s for s in self.subjects if s.startswith("form:")]
-        cred_rows = [(s.split(":", 1)[1], self.rule_href("credential", s.split(":", 1)[1], root), self._counts(s)) for s in creds]
+        cred_rows = [
+            (s.split(":", 1)[1], self.rule_href("credential", s.split(":", 1)[1], root), self._counts(s)) for s in creds
+        ]
         form_rows = [(s.split(":", 1)[1], f"rules/form-{s.split(':')[1]}.html", self._counts(s)) for s in forms]
         charts: dict[str, Any] = {}
         if creds:
-            charts["credentials"] = outcome_bars(self.charts, {r[0]: r[2] for r in cred_rows}, "credentials", "credential")
+            charts["credentials"] = outcome_bars(
+                self.charts, {r[0]: r[2] for r in cred_rows}, "credentials", "credential"
+            )
         if forms:
             charts["forms"] = outcome_bars(self.charts, {r[0]: r[2] for r in form_rows}, "forms", "form role")
         for attr in ("region", "sector"):
@@ -448,7 +460,9 @@ class _Site:
                 "parts": parts,
             }
             index.append(entry)
-            self.render("rule.html", f"rules/{entry['file']}", **self.context("rules", "../", f"{r.kind} {r.name}"), r=entry)
+            self.render(
+                "rule.html", f"rules/{entry['file']}", **self.context("rules", "../", f"{r.kind} {r.name}"), r=entry
+            )
         for f in p.forms.values():
             parts = []
             for role in ("lead", "recipient"):
@@ -469,7 +483,9 @@ class _Site:
                 "parts": parts,
             }
             index.append(entry)
-            self.render("rule.html", f"rules/{entry['file']}", **self.context("rules", "../", f"form {f.name}"), r=entry)
+            self.render(
+                "rule.html", f"rules/{entry['file']}", **self.context("rules", "../", f"form {f.name}"), r=entry
+            )
         self.render("rules.html", "rules.html", **self.context("rules", "", "Rules"), rules=index)
 
     # ---- providers --------------------------------------------------------------
@@ -517,16 +533,16 @@ class _Site:
         pos = {c: i for i, c in enumerate(self.codes)}
         for code in self.codes:
             entries = []
-            for f in sorted(self.policy.forms.values(), key=lambda f: f.name):
+            for form in sorted(self.policy.forms.values(), key=lambda x: x.name):
                 for role in ("lead", "recipient"):
-                    subject = f"form:{f.name}:{role}"
+                    subject = f"form:{form.name}:{role}"
                     if subject not in self.outcome or self.outcome[subject][pos[code]] == "refused":
                         continue
-                    g_html, g_n, u_html, u_n = lists.get((code, f.name, role), ("", 0, "", 0))
+                    g_html, g_n, u_html, u_n = lists.get((code, form.name, role), ("", 0, "", 0))
                     entries.append(
                         {
-                            "form": f.name,
-                            "title": f.title or f.name,
+                            "form": form.name,
+                            "title": form.title or form.name,
                             "role": role,
                             "limit": PARTNER_LIMIT,
                             "more": max(g_n, u_n) > PARTNER_LIMIT,
@@ -547,14 +563,16 @@ class _Site:
             c = codes[i]
             hit = cache.get(c)
             if hit is None:
-                hit = cache[c] = f'<li><a href="{root}{page_name(c)}">{escape(c)}</a> {escape(self.names.get(c) or "")}</li>'
+                hit = cache[c] = (
+                    f'<li><a href="{root}{page_name(c)}">{escape(c)}</a> {escape(self.names.get(c) or "")}</li>'
+                )
             out.append(hit)
         return "".join(out)
 
     def write_providers(self) -> None:
-        from credential.proofs.proof import ProofBuilder
-
         import json
+
+        from credential.proofs.proof import ProofBuilder
 
         partners = self._partners()
         builder = ProofBuilder(self.ev)
@@ -579,7 +597,9 @@ class _Site:
                 missing = builder.missing(s, (code,)) if outcome == "undetermined" else []
                 kind, _, rest = s.partition(":")
                 rule_href = (
-                    f"../rules/credential-{rest}.html" if kind == "credential" else f"../rules/form-{rest.split(':')[0]}.html"
+                    f"../rules/credential-{rest}.html"
+                    if kind == "credential"
+                    else f"../rules/form-{rest.split(':')[0]}.html"
                 )
                 src = proof.get("source") or {}
                 decisions.append(

@@ -146,7 +146,9 @@ def granted_heatmap(writer: ChartWriter, cells: dict[tuple[str, str], tuple[int,
     text = base.mark_text(fontSize=11).encode(
         text="label:N", color=alt.condition("datum.share > 0.5", alt.value("white"), alt.value("#1b1b1b"))
     )
-    chart = (rect + text).properties(width=max(200, 70 * len({s for _, s in cells})), height=max(60, 24 * len({a for a, _ in cells})))
+    chart = (rect + text).properties(
+        width=max(200, 70 * len({s for _, s in cells})), height=max(60, 24 * len({a for a, _ in cells}))
+    )
     file, w, h = writer.render(chart, f"by-{attr}")
     return Chart(
         file,

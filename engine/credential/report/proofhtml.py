@@ -15,12 +15,12 @@ rendered once per page however many of the provider's proofs show it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable
-from typing import Any
-
 from html import escape as _html_escape
+from typing import Any
 
 from markupsafe import Markup
 
@@ -229,9 +229,7 @@ class ProofHtml:
                 hit = self._cites[key] = f'<ul class="cites" aria-label="citations">{items}</ul>'
             out.append(hit)
         if node.get("missing"):
-            out.append(
-                '<p class="missing">Missing: ' + ", ".join(str(escape(m)) for m in node["missing"]) + "</p>"
-            )
+            out.append('<p class="missing">Missing: ' + ", ".join(str(escape(m)) for m in node["missing"]) + "</p>")
         evidence = node.get("evidence") or []
         if evidence:
             out.append(self.evidence(evidence))
@@ -261,12 +259,12 @@ class ProofHtml:
             for c in cols:
                 cell = str(vals.get(c, ""))
                 if c == "value" and pct and cell:
-                    try:
+                    with contextlib.suppress(ValueError):
                         cell = f"{cell} ({fmt_percent(float(cell))})"
-                    except ValueError:
-                        pass
                 cells.append(f"<td>{escape(cell)}</td>")
-            body.append(f"<tr><th scope=\"row\">{escape(r.get('file', ''))}:{escape(r.get('row', ''))}</th>{''.join(cells)}</tr>")
+            body.append(
+                f'<tr><th scope="row">{escape(r.get("file", ""))}:{escape(r.get("row", ""))}</th>{"".join(cells)}</tr>'
+            )
         return (
             f'<table class="evidence"><caption>Data rows used</caption><thead><tr>{head}</tr></thead>'
             f"<tbody>{''.join(body)}</tbody></table>"
@@ -299,7 +297,11 @@ class ProofHtml:
     # ---- a decision's section and its row in the page's summary table -------------
     @staticmethod
     def outcome_html(outcome: str) -> str:
-        return f'<span class="outcome o-{escape(outcome)}"><span class="mark" aria-hidden="true">{MARK.get(outcome, "•")}</span> {escape(outcome)}</span>'
+        glyph = MARK.get(outcome, "•")
+        return (
+            f'<span class="outcome o-{escape(outcome)}"><span class="mark" aria-hidden="true">{glyph}</span> '
+            f"{escape(outcome)}</span>"
+        )
 
     def summary_row(self, d: dict[str, Any]) -> str:
         return (
@@ -321,7 +323,9 @@ class ProofHtml:
             key = tuple((c.get("citation") or c.get("source", ""), c.get("locator") or "") for c in d["cites"])
             out.append(
                 '<ul class="cites" aria-label="citations">'
-                + "".join(f"<li><cite>{escape(c)}</cite>{', “' + escape(loc_) + '”' if loc_ else ''}</li>" for c, loc_ in key)
+                + "".join(
+                    f"<li><cite>{escape(c)}</cite>{', “' + escape(loc_) + '”' if loc_ else ''}</li>" for c, loc_ in key
+                )
                 + "</ul>\n"
             )
         if d.get("extra"):
@@ -334,7 +338,9 @@ class ProofHtml:
             out.append(f'<p class="missing">Missing: {escape(", ".join(d["missing"]))}</p>\n')
         if d.get("gap"):
             out.append(str(d["gap"]) + "\n")
-        out.append(f'<details class="proof"><summary>Proof of {subject}</summary>\n{d["tree"]}\n</details>\n</section>\n')
+        out.append(
+            f'<details class="proof"><summary>Proof of {subject}</summary>\n{d["tree"]}\n</details>\n</section>\n'
+        )
         return "".join(out)
 
     # ---- to_qualify -----------------------------------------------------------
@@ -351,7 +357,7 @@ class ProofHtml:
             value = value_text(it.get("value"), pct) if "value" in it else ""
             need = value_text(it.get("threshold"), pct) if "threshold" in it else ""
             extra = [(k, v) for k, v in it.items() if k not in _GAP_SHOWN]
-            more = "".join(f" <span class=\"field\">{escape(k)}: {escape(value_text(v))}</span>" for k, v in extra)
+            more = "".join(f' <span class="field">{escape(k)}: {escape(value_text(v))}</span>' for k, v in extra)
             needs = str(it.get("needs", ""))
             m = _NEEDS.search(needs)
             if m and need:
