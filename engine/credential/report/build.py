@@ -11,6 +11,7 @@ iteration everywhere).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import os
 import re
@@ -570,6 +571,17 @@ class _Site:
         return "".join(out)
 
     def write_providers(self) -> None:
+        # Many short-lived proof trees: the cyclic collector would rescan them again and again
+        # (they hold no cycles; reference counting frees them), so it pauses while pages are made.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._write_providers()
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _write_providers(self) -> None:
         import json
 
         from credential.proofs.proof import ProofBuilder
@@ -590,9 +602,10 @@ class _Site:
         for i, code in enumerate(self.codes):
             builder.forget()
             html = ProofHtml(self.units, link, {s for s in shown_subjects if s.startswith("credential:")})
+            own = {s.split(":", 1)[1] for s in shown_subjects if s.startswith("credential:")}
             decisions = []
             for s in self.subjects:
-                proof = json.loads(builder.proof_json(s, (code,)))
+                proof = json.loads(_lean(builder, builder.proof_json(s, (code,)), code, own))
                 outcome = self.outcome[s][i]
                 missing = builder.missing(s, (code,)) if outcome == "undetermined" else []
                 kind, _, rest = s.partition(":")
@@ -658,6 +671,24 @@ class _Site:
 
     def _rule_link(self, kind: str, name: str) -> str | None:
         return f"../rules/{kind}-{name}.html"
+
+
+def _lean(builder: Any, text: str, code: str, own: set[str]) -> str:
+    """A proof's JSON text without the subtrees of the credentials it refers to that the page
+    shows in their own sections (the page links to those instead of repeating them).
+
+    The builder writes a rule's subtree for a provider once and embeds the same text wherever the
+    rule is referred to, followed by the reference's ``defined_at`` (a subject's own root has
+    none), so each is cut out by exact text before the proof is parsed: a form's proof repeats
+    its credential chain, most of its bytes.  Without the builder's memo nothing is cut.
+    """
+    kids = getattr(builder, "_rule_kids", None)
+    if not isinstance(kids, dict):
+        return text
+    for key, kid_text in kids.items():
+        if len(key) == 3 and key[0] in own and key[1] == code and len(kid_text) > 2:
+            text = text.replace(f'"children": {kid_text}, "defined_at"', '"children": [], "defined_at"')
+    return text
 
 
 def _cell(v: Any) -> str:
