@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from credential.check import CheckedPolicy
 from credential.data.bundle import Bundle
@@ -19,6 +19,10 @@ from credential.inputs import check_input_data, check_input_file
 from credential.policy import policy_path as _policy_path
 from credential.proofs.verify import Scope, VerifyReport, verify_lines
 from credential.resources import bundled_data_path, reference_policy_path
+
+if TYPE_CHECKING:
+    from credential.report import ReportSummary
+    from credential.timeline import Timeline
 
 PolicyArg = str | Path | CheckedPolicy | None
 DataArg = str | Path | Bundle | None
@@ -213,3 +217,64 @@ def verify_api(
         json.dumps(d.to_json_dict() if isinstance(d, DecisionRecord) else d, ensure_ascii=False) for d in decisions
     ]
     return verify_lines(lines, inputs.policy, inputs.bundle)
+
+
+def timeline_api(
+    start: dt.date,
+    end: dt.date,
+    every: str = "year",
+    policy: PolicyArg = None,
+    data: DataArg = None,
+    *,
+    providers: Sequence[str] = (),
+    subjects: Sequence[str] = (),
+    on_invalid: OnInvalid = "reject",
+    backend: str = "pydatalog",
+) -> Timeline:
+    """Every decision at each as-of date from ``start`` to ``end`` (``credential timeline``).
+
+    Loading, validation and compilation happen once; ``Timeline.rows`` holds one
+    ``TimelineRow`` per provider, subject and date, ``Timeline.changes()`` the changed ones with
+    their causes.  Raises ``ValueError`` for a bad range and
+    ``credential.timeline.UnknownSelection`` for an unknown provider or a subject pattern that
+    matches nothing.
+    """
+    from credential.timeline import as_of_dates, timeline_of
+
+    inputs = load_inputs(_policy(policy), _data(data), on_invalid)
+    return timeline_of(inputs, as_of_dates(start, end, every), providers=providers, subjects=subjects, backend=backend)
+
+
+def report_api(
+    output: str | Path,
+    policy: PolicyArg = None,
+    data: DataArg = None,
+    as_of: dt.date | None = None,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    every: str = "year",
+    providers: Sequence[str] = (),
+    subjects: Sequence[str] = (),
+    on_invalid: OnInvalid = "reject",
+    backend: str = "pydatalog",
+) -> ReportSummary:
+    """Write the static audit report (``credential report``) into the folder ``output``.
+
+    With ``start``/``end`` the report is as of ``end`` and carries each provider's timeline.
+    """
+    from credential.report import build_report
+
+    return build_report(
+        output,
+        _policy(policy),
+        _data(data),
+        as_of=as_of,
+        start=start,
+        end=end,
+        every=every,
+        providers=providers,
+        subjects=subjects,
+        on_invalid=on_invalid,
+        backend=backend,
+    )

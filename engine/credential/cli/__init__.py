@@ -23,6 +23,8 @@ COMMANDS: dict[str, str] = {
     "compile": "credential.cli.compile",
     "verify": "credential.cli.verify",
     "lsp": "credential.cli.lsp",
+    "timeline": "credential.cli.timeline",
+    "report": "credential.cli.report",
 }
 
 
