@@ -36,6 +36,7 @@ def evaluate_api(
     explain: bool = False,
     on_invalid: OnInvalid = "reject",
     backend: str = "pydatalog",
+    allow_expired: bool = False,
 ) -> RunResult:
     """Decide every subject for every provider (``credential evaluate``); records are pydantic models.
 
@@ -50,6 +51,7 @@ def evaluate_api(
         explain=explain,
         on_invalid=on_invalid,
         backend=backend,
+        allow_expired=allow_expired,
     )
 
 
@@ -62,13 +64,14 @@ def explain_api(
     *,
     on_invalid: OnInvalid = "reject",
     backend: str = "pydatalog",
+    allow_expired: bool = False,
 ) -> list[DecisionRecord]:
     """The decision record(s) of one provider with their proofs (``credential explain``).
 
     ``subject`` is e.g. ``credential:partner`` or a bare credential name; None explains every
     per-provider subject.  Render with ``credential.proofs.render.render_text(r.to_json_dict())``.
     """
-    inputs = load_inputs(_policy(policy), _data(data), on_invalid)
+    inputs = load_inputs(_policy(policy), _data(data), on_invalid, allow_expired)
     if subject is not None and ":" not in subject:
         subject = f"credential:{subject}"
     ev = evaluate_inputs(
@@ -96,13 +99,14 @@ def verify_api(
     data: DataArg = None,
     *,
     on_invalid: OnInvalid = "reject",
+    allow_expired: bool = False,
 ) -> VerifyReport:
     """Re-check decision records (a JSONL file or records) against the policy and data (``credential verify``)."""
     inputs = load_inputs(_policy(policy), _data(data), on_invalid)
     if isinstance(decisions, str | Path):
         with open(decisions, encoding="utf-8") as fh:
-            return verify_lines(fh, inputs.policy, inputs.bundle)
+            return verify_lines(fh, inputs.policy, inputs.bundle, allow_expired=allow_expired)
     lines = [
         json.dumps(d.to_json_dict() if isinstance(d, DecisionRecord) else d, ensure_ascii=False) for d in decisions
     ]
-    return verify_lines(lines, inputs.policy, inputs.bundle)
+    return verify_lines(lines, inputs.policy, inputs.bundle, allow_expired=allow_expired)

@@ -216,7 +216,7 @@ class _Pieces:
         return out
 
 
-def _tail(policy: dict[str, str], data: dict[str, str], backend: str) -> str:
+def _tail(policy: dict[str, Any], data: dict[str, str], backend: str) -> str:
     return (
         f', "policy": {dumps(policy)}, "data": {dumps(data)}, "engine": {dumps(__version__)}, '
         f'"backend": {dumps(backend)}}}'
@@ -225,7 +225,7 @@ def _tail(policy: dict[str, str], data: dict[str, str], backend: str) -> str:
 
 def jsonl_chunks(
     frame: pd.DataFrame,
-    policy: dict[str, str],
+    policy: dict[str, Any],
     data: dict[str, str],
     backend: str,
     proofs: Any = None,
@@ -279,11 +279,13 @@ def csv_field(value: str) -> str:
     return buf.getvalue()[:-2]
 
 
-def csv_chunks(frame: pd.DataFrame, policy: dict[str, str], backend: str) -> Iterator[bytes]:
+def csv_chunks(frame: pd.DataFrame, policy: dict[str, Any], backend: str) -> Iterator[bytes]:
     """The decisions as CSV (UTF-8, header first), in blocks; the bytes ``csv.writer`` would write."""
     from credential.output import CSV_COLUMNS
 
-    yield (",".join(CSV_COLUMNS) + "\n").encode()
+    expires = policy.get("expires") if policy.get("allow_expired") else None
+    columns = [*CSV_COLUMNS, "policy_expires"] if expires else list(CSV_COLUMNS)  # evaluated past expiry
+    yield (",".join(columns) + "\n").encode()
     pieces = _Pieces(frame)
     heads = np.array(
         [
@@ -293,7 +295,9 @@ def csv_chunks(frame: pd.DataFrame, policy: dict[str, str], backend: str) -> Ite
         dtype=object,
     )
     mids = pieces.mids(lambda s, o, d: f"{csv_field(str(s))},{csv_field(str(o))},{csv_field(str(d))},".encode())
-    fields = (policy["name"], policy["version"], policy["sha256"], __version__, backend)
+    fields = [policy["name"], policy["version"], policy["sha256"], __version__, backend]
+    if expires:
+        fields.append(str(expires))
     tail = ("," + ",".join(csv_field(v) for v in fields) + "\n").encode()
     for start in range(0, pieces.n, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, pieces.n)

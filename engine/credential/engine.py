@@ -35,6 +35,22 @@ class DataInvalid(DiagnosticError):
     """The data bundle has errors (exit code 3)."""
 
 
+class PolicyExpired(PolicyInvalid):
+    """The as-of date is after the policy's ``expires`` date and expiry was not allowed (exit code 1)."""
+
+
+def check_expiry(policy: CheckedPolicy, as_of: dt.date, allow_expired: bool) -> bool:
+    """Whether ``as_of`` is past the policy's expiry (and allowed); raises :class:`PolicyExpired`
+    when it is past and not allowed (see :mod:`credential.expiry`)."""
+    from credential.expiry import expired_diagnostic, is_expired
+
+    if not is_expired(policy, as_of):
+        return False
+    if not allow_expired:
+        raise PolicyExpired([expired_diagnostic(policy, as_of)])
+    return True
+
+
 @dataclass
 class Inputs:
     policy: CheckedPolicy
@@ -42,10 +58,14 @@ class Inputs:
     bundle: Bundle
     diagnostics: list[Diagnostic]  # warnings (policy and data) and, with quarantine, the set-aside rows
     quarantined: list[Any] = field(default_factory=list)
+    allow_expired: bool = False  # evaluate as of dates after the policy's `expires` (recorded in records)
 
 
 def load_inputs(
-    policy: str | Path | CheckedPolicy, data: str | Path | Bundle, on_invalid: OnInvalid = "reject"
+    policy: str | Path | CheckedPolicy,
+    data: str | Path | Bundle,
+    on_invalid: OnInvalid = "reject",
+    allow_expired: bool = False,
 ) -> Inputs:
     """Load and check the policy, load and validate the bundle against it."""
     from credential.data.load import load_bundle
@@ -72,7 +92,7 @@ def load_inputs(
         bundle = result.bundle
         quarantined = list(result.quarantined)
         diags.extend(d for d in result.diagnostics if on_invalid == "quarantine" or not d.is_error)
-    return Inputs(checked, compile_policy(checked), bundle, diags, quarantined)
+    return Inputs(checked, compile_policy(checked), bundle, diags, quarantined, allow_expired)
 
 
 @dataclass
@@ -85,6 +105,7 @@ class Evaluation:
     model: Model
     pairs: bool
     backend: str
+    expired: bool = False  # as of a date after the policy's `expires`, allowed by the caller
     _sets: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict, repr=False)
     _masks: dict[str, Any] = field(default_factory=dict, repr=False)
     _flags: dict[str, bytes] = field(default_factory=dict, repr=False)
@@ -198,6 +219,7 @@ def choose_backend(backend: str, n_facts: int, one_key: bool = False) -> str:
 
 
 def evaluate_inputs(inputs: Inputs, as_of: dt.date, pairs: bool = False, backend: str = "pydatalog") -> Evaluation:
+    expired = check_expiry(inputs.policy, as_of, inputs.allow_expired)
     facts = build_facts(inputs.compiled, inputs.bundle, as_of)
     program = inputs.compiled.program(pairs)
     one_key = False
@@ -207,10 +229,20 @@ def evaluate_inputs(inputs: Inputs, as_of: dt.date, pairs: bool = False, backend
         one_key = supports(program, facts.relations)
     chosen = choose_backend(backend, fact_count(facts), one_key)
     model = evaluate_program(program, facts.relations, backend=chosen)
-    return Evaluation(inputs, as_of, facts, model, pairs, chosen)
+    return Evaluation(inputs, as_of, facts, model, pairs, chosen, expired)
 
 
-def policy_ref(policy: CheckedPolicy) -> PolicyRef:
+def policy_ref(policy: CheckedPolicy, expired: bool = False) -> PolicyRef:
+    """The record's ``policy``; ``expired``: evaluated past its ``expires`` date, allowed (then the
+    record carries ``expires`` and ``allow_expired: true``)."""
+    if expired and policy.expires is not None:
+        return PolicyRef(
+            name=policy.name,
+            version=policy.version,
+            sha256=policy.sha256,
+            expires=policy.expires.isoformat(),
+            allow_expired=True,
+        )
     return PolicyRef(name=policy.name, version=policy.version, sha256=policy.sha256)
 
 
@@ -225,7 +257,7 @@ def records_for(
 
     builder = ProofBuilder(ev)
     names = ev.inputs.bundle.provider_names()
-    pref = policy_ref(ev.policy)
+    pref = policy_ref(ev.policy, ev.expired)
     data = dict(sorted(ev.inputs.bundle.digests.items()))
     as_of = ev.as_of.isoformat()
     codes = [provider] if provider is not None else sorted(names)
@@ -286,6 +318,11 @@ class RunResult:
     def backend(self) -> str:
         return self.evaluations[0].backend if self.evaluations else "pydatalog"
 
+    @property
+    def expired(self) -> bool:
+        """Whether any date was after the policy's ``expires`` (allowed): every record then says so."""
+        return any(ev.expired for ev in self.evaluations)
+
     def proof_texts(self, start: int, stop: int) -> list[str]:
         """The proofs of the frame's rows ``start:stop`` as JSON text (the builders forget earlier blocks)."""
         from credential.proofs.proof import ProofBuilder
@@ -309,7 +346,7 @@ class RunResult:
     @property
     def records(self) -> list[DecisionRecord]:
         if self._records is None:
-            pref = policy_ref(self.inputs.policy)
+            pref = policy_ref(self.inputs.policy, self.expired)
             data = dict(sorted(self.inputs.bundle.digests.items()))
             f = self.frame
             proofs: list[dict[str, Any] | None] = [*self.proofs(0, len(f))] if self.explain else [None] * len(f)
@@ -351,6 +388,7 @@ def run(
     on_invalid: OnInvalid = "reject",
     backend: str = "pydatalog",
     progress: Callable[[str], None] | None = None,
+    allow_expired: bool = False,
 ) -> RunResult:
     """Decide every subject for every provider on every as-of date (default: today).
 
@@ -358,8 +396,10 @@ def run(
     """
     from credential.batch import decision_frame, sort_frames
 
-    inputs = load_inputs(policy, data, on_invalid)
+    inputs = load_inputs(policy, data, on_invalid, allow_expired)
     dates = list(dict.fromkeys(as_of)) or [dt.date.today()]
+    for d in dates:  # before any work: an expired policy fails the whole run, never part of it
+        check_expiry(inputs.policy, d, allow_expired)
     frames: list[Any] = []
     evaluations: list[Evaluation] = []
     for d in dates:

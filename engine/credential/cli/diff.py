@@ -9,6 +9,7 @@ from typing import cast
 import click
 
 from credential.cli.common import (
+    ALLOW_EXPIRED_OPTION,
     BACKEND_OPTION,
     DATA_OPTION,
     EXIT_OK,
@@ -36,6 +37,7 @@ from credential.cli.common import (
 )
 @ON_INVALID_OPTION
 @BACKEND_OPTION
+@ALLOW_EXPIRED_OPTION
 def command(
     old: str,
     new: str,
@@ -45,6 +47,7 @@ def command(
     fmt: str,
     on_invalid: str,
     backend: str,
+    allow_expired: bool,
 ) -> None:
     """Show every decision that changes from policy OLD to policy NEW, and the rule changes that caused it.
 
@@ -60,7 +63,7 @@ def command(
       credential diff old.cred new.cred --data my_bundle/ --pairs --format json
     """
     guarded = cast("Callable[..., None]", run_guarded(_diff))
-    guarded(old, new, data, as_of, pairs, fmt, on_invalid, backend)
+    guarded(old, new, data, as_of, pairs, fmt, on_invalid, backend, allow_expired)
 
 
 def _diff(
@@ -72,6 +75,7 @@ def _diff(
     fmt: str,
     on_invalid: str,
     backend: str = "pydatalog",
+    allow_expired: bool = False,
 ) -> None:
     from credential.diff import diff_policies
     from credential.diffing.render import render_json, render_text
@@ -84,6 +88,7 @@ def _diff(
         pairs=pairs,
         on_invalid="quarantine" if on_invalid == "quarantine" else "reject",
         backend=backend,
+        allow_expired=allow_expired,
     )
     emit_diagnostics(result.diagnostics)
     click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)

@@ -42,6 +42,7 @@ def command(
     data: str | None,
     on_invalid: str,
     backend: str,
+    allow_expired: bool,
     as_of: tuple[dt.date, ...],
     fmt: str,
     output: str | None,
@@ -76,6 +77,7 @@ def command(
         on_invalid=on_invalid,  # type: ignore[arg-type]
         backend=backend,
         progress=progress,
+        allow_expired=allow_expired,
     )
     emit_diagnostics(result.inputs.diagnostics)
     chunks = render_chunks(result, fmt)

@@ -32,6 +32,7 @@ def command(
     data: str | None,
     on_invalid: str,
     backend: str,
+    allow_expired: bool,
     as_of: dt.date | None,
     fmt: str,
 ) -> None:
@@ -49,7 +50,7 @@ def command(
     from credential.engine import evaluate_inputs, load_inputs, records_for
     from credential.proofs.render import render_text
 
-    inputs = load_inputs(policy or default_policy(), data or default_data(), on_invalid)  # type: ignore[arg-type]
+    inputs = load_inputs(policy or default_policy(), data or default_data(), on_invalid, allow_expired)  # type: ignore[arg-type]
     if code not in inputs.bundle.provider_names():
         fail(EXIT_USAGE, f"error: no provider with code {code!r} in the bundle")
     subj = subject
@@ -86,7 +87,7 @@ def command(
                 outcome=outcome,
                 as_of=ev.as_of.isoformat(),
                 missing=builder.missing(subj, args) if outcome is Outcome.UNDETERMINED else [],
-                policy=policy_ref(ev.policy),
+                policy=policy_ref(ev.policy, ev.expired),
                 data=dict(sorted(inputs.bundle.digests.items())),
                 engine=__version__,
                 backend=ev.backend,

@@ -8,7 +8,16 @@ from typing import cast
 
 import click
 
-from credential.cli.common import BACKEND_OPTION, EXIT_FAILED, EXIT_OK, EXIT_USAGE, emit_diagnostics, fail, run_guarded
+from credential.cli.common import (
+    ALLOW_EXPIRED_OPTION,
+    BACKEND_OPTION,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    emit_diagnostics,
+    fail,
+    run_guarded,
+)
 
 
 def default_paths() -> list[Path]:
@@ -42,6 +51,7 @@ def default_paths() -> list[Path]:
 )
 @click.option("--failures-only", is_flag=True, help="list only the failing cases (text format)")
 @BACKEND_OPTION
+@ALLOW_EXPIRED_OPTION
 def command(
     paths: tuple[str, ...],
     coverage: bool,
@@ -49,6 +59,7 @@ def command(
     fail_under: float | None,
     failures_only: bool,
     backend: str,
+    allow_expired: bool,
 ) -> None:
     """Run policy test files and report pass/fail per case, with coverage of each policy.
 
@@ -64,7 +75,7 @@ def command(
       credential test policies/tests --fail-under 100
     """
     guarded = cast(Callable[..., None], run_guarded(_run))
-    guarded(paths, coverage, fmt, fail_under, failures_only, backend)
+    guarded(paths, coverage, fmt, fail_under, failures_only, backend, allow_expired)
 
 
 def _run(
@@ -74,6 +85,7 @@ def _run(
     fail_under: float | None,
     failures_only: bool,
     backend: str,
+    allow_expired: bool = False,
 ) -> None:
     from credential.testing import TestFileInvalid, discover, load_tests, run_tests
     from credential.testing.report import render_json, render_text
@@ -84,7 +96,7 @@ def _run(
     if not files:
         fail(EXIT_USAGE, "error: no test files (*.yaml, *.yml) found")
     try:
-        result = run_tests(load_tests(files), coverage=coverage, backend=backend)
+        result = run_tests(load_tests(files), coverage=coverage, backend=backend, allow_expired=allow_expired)
     except TestFileInvalid as exc:
         emit_diagnostics(exc.diagnostics)
         fail(EXIT_USAGE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from credential.cli.common import (
+    ALLOW_EXPIRED_OPTION,
     DATA_OPTION,
     EXIT_FAILED,
     EXIT_OK,
@@ -21,8 +22,9 @@ from credential.cli.common import (
 @click.option("--policy", type=click.Path(dir_okay=False), default=None, help="policy file (default: reference policy)")
 @DATA_OPTION
 @ON_INVALID_OPTION
+@ALLOW_EXPIRED_OPTION
 @run_guarded
-def command(decisions: str, policy: str | None, data: str | None, on_invalid: str) -> None:
+def command(decisions: str, policy: str | None, data: str | None, on_invalid: str, allow_expired: bool) -> None:
     """Re-derive every decision and every node of its proof from the policy and the data alone.
 
     Works without the Datalog engine; exit 4 if any record does not hold.
@@ -38,7 +40,7 @@ def command(decisions: str, policy: str | None, data: str | None, on_invalid: st
     inputs = load_inputs(policy or default_policy(), data or default_data(), on_invalid)  # type: ignore[arg-type]
     try:
         with open(decisions, encoding="utf-8") as fh:
-            report = verify_lines(fh, inputs.policy, inputs.bundle)
+            report = verify_lines(fh, inputs.policy, inputs.bundle, allow_expired=allow_expired)
     except UnicodeDecodeError:
         fail(EXIT_FAILED, f"error: {decisions} is not UTF-8 text")
     for p in report.problems:

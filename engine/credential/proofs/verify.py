@@ -64,7 +64,8 @@ def _same(a: Any, b: Any) -> bool:
 
 
 class _Checker:
-    def __init__(self, policy: ir.CheckedPolicy, bundle: Bundle):
+    def __init__(self, policy: ir.CheckedPolicy, bundle: Bundle, allow_expired: bool = False):
+        self.allow_expired = allow_expired
         self.policy = policy
         self.bundle = bundle
         self.recomputers: dict[str, Recompute] = {}
@@ -74,6 +75,9 @@ class _Checker:
 
     def rc(self, as_of: str) -> Recompute:
         if as_of not in self.recomputers:
+            from credential.engine import check_expiry
+
+            check_expiry(self.policy, dt.date.fromisoformat(as_of), self.allow_expired)
             self.recomputers[as_of] = Recompute(self.policy, self.bundle, dt.date.fromisoformat(as_of))
         return self.recomputers[as_of]
 
@@ -98,6 +102,12 @@ class _Checker:
             rc = self.rc(str(rec.get("as_of")))
         except ValueError:
             return [*errs, f"as_of {rec.get('as_of')!r} is not a date"]
+        expires = self.policy.expires.isoformat() if self.policy.expires is not None else None
+        expired = expires is not None and str(rec.get("as_of")) > expires
+        if expired and (pol.get("allow_expired") is not True or pol.get("expires") != expires):
+            errs.append(f"as of {rec.get('as_of')}, after the policy expired, but the record does not say so")
+        elif not expired and ("allow_expired" in pol or "expires" in pol):
+            errs.append("the record says the policy had expired, but its as_of is not after the expiry date")
         subject = str(rec.get("subject"))
         target = self.subject_truth(rc, subject, code)
         if target is None:
@@ -495,9 +505,14 @@ def _select(kind: str, truths: list[Truth], whole: Truth) -> list[int]:
     return list(idx)
 
 
-def verify_lines(lines: Iterable[str], policy: ir.CheckedPolicy, bundle: Bundle) -> VerifyReport:
-    """Verify decision records given as JSON lines (blank lines are skipped)."""
-    checker = _Checker(policy, bundle)
+def verify_lines(
+    lines: Iterable[str], policy: ir.CheckedPolicy, bundle: Bundle, allow_expired: bool = False
+) -> VerifyReport:
+    """Verify decision records given as JSON lines (blank lines are skipped).
+
+    A record as of a date after the policy's ``expires`` raises ``PolicyExpired`` unless
+    ``allow_expired`` (then the record must say it was allowed)."""
+    checker = _Checker(policy, bundle, allow_expired)
     report = VerifyReport()
     for n, line in enumerate(lines, start=1):
         if not line.strip():

@@ -258,7 +258,9 @@ def check(ev: Evaluation, e: Expectation) -> CheckResult:
     return CheckResult(e, actual, missing, ok, reason)
 
 
-def run_tests(tests: list[PolicyTest], coverage: bool = True, backend: str = "pydatalog") -> SuiteResult:
+def run_tests(
+    tests: list[PolicyTest], coverage: bool = True, backend: str = "pydatalog", allow_expired: bool = False
+) -> SuiteResult:
     """Run every case of every test; coverage (per policy) over the providers the cases name."""
     loader = _Loader()
     problems: list[Diagnostic] = []
@@ -281,6 +283,7 @@ def run_tests(tests: list[PolicyTest], coverage: bool = True, backend: str = "py
         inputs = inputs_of[members[0][0]]
         cases = [tests[ti].cases[ci] for ti, ci in members]
         pairs = any(c.pairs() for c in cases)
+        inputs.allow_expired = allow_expired
         ev = evaluate_inputs(inputs, date, pairs=pairs, backend=backend)
         for ti, ci in members:
             case = tests[ti].cases[ci]
