@@ -59,6 +59,8 @@ class Inputs:
     diagnostics: list[Diagnostic]  # warnings (policy and data) and, with quarantine, the set-aside rows
     quarantined: list[Any] = field(default_factory=list)
     allow_expired: bool = False  # evaluate as of dates after the policy's `expires` (recorded in records)
+    held_cache: dict[dt.date, Any] = field(default_factory=dict, repr=False)
+    """Grace: the no-grace evaluation as of each arrangement start date needed (see :func:`held_at`)."""
 
 
 def load_inputs(
@@ -218,9 +220,35 @@ def choose_backend(backend: str, n_facts: int, one_key: bool = False) -> str:
     return "masks" if one_key else "duckdb"
 
 
+def held_at(inputs: Inputs, backend: str) -> Callable[[str, dt.date], Any]:
+    """The grace condition's oracle: ``(credential, date)`` → each provider's decision of it as of
+    ``date`` (0 refused, 1 granted, 2 undetermined, by provider id).
+
+    The policy is decided as of the arrangement's start *without* grace (every ``held ...``
+    condition false there), so a grace period protects a credential earned on its own merits
+    and never chains; one evaluation per distinct start date, sharing the loaded bundle and the
+    compiled program (memoised in ``inputs.held_cache``)."""
+    import numpy as np
+
+    def oracle(credential: str, day: dt.date) -> Any:
+        ev = inputs.held_cache.get(day)
+        if ev is None:
+            ev = inputs.held_cache[day] = _evaluate(inputs, day, False, backend, grace=False)
+        c, p = pn.cred(credential)
+        return np.where(ev.mask(c), 1, np.where(ev.mask(p), 2, 0))
+
+    return oracle
+
+
 def evaluate_inputs(inputs: Inputs, as_of: dt.date, pairs: bool = False, backend: str = "pydatalog") -> Evaluation:
     expired = check_expiry(inputs.policy, as_of, inputs.allow_expired)
-    facts = build_facts(inputs.compiled, inputs.bundle, as_of)
+    ev = _evaluate(inputs, as_of, pairs, backend, grace=True)
+    ev.expired = expired
+    return ev
+
+
+def _evaluate(inputs: Inputs, as_of: dt.date, pairs: bool, backend: str, grace: bool) -> Evaluation:
+    facts = build_facts(inputs.compiled, inputs.bundle, as_of, held_at(inputs, backend) if grace else None)
     program = inputs.compiled.program(pairs)
     one_key = False
     if backend == "auto":
@@ -229,7 +257,7 @@ def evaluate_inputs(inputs: Inputs, as_of: dt.date, pairs: bool = False, backend
         one_key = supports(program, facts.relations)
     chosen = choose_backend(backend, fact_count(facts), one_key)
     model = evaluate_program(program, facts.relations, backend=chosen)
-    return Evaluation(inputs, as_of, facts, model, pairs, chosen, expired)
+    return Evaluation(inputs, as_of, facts, model, pairs, chosen)
 
 
 def policy_ref(policy: CheckedPolicy, expired: bool = False) -> PolicyRef:

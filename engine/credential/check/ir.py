@@ -100,7 +100,11 @@ Within = Duration | VParam
 
 @dataclass(frozen=True)
 class VArrCount:
-    """``count arrangements led|received [as F] [started within D]`` (active on the as-of date)."""
+    """``count arrangements led|received [as F] [started within D]`` (active on the as-of date).
+
+    With ``held`` (a credential's name): only the arrangements led on whose start date the
+    provider held that credential (decided as of the start, without any grace), the value of
+    the grace condition ``held C at start of arrangement led ...``."""
 
     role: Literal["lead", "recipient"]
     form: str | None
@@ -109,6 +113,7 @@ class VArrCount:
     type: ValueType = NUMBER
     span: Span = _meta()
     text: str = _text()
+    held: str | None = None
 
 
 ProviderValue = VAttr | VLatest | VWindow | VArrCount
@@ -190,7 +195,8 @@ class CIn:
 
 @dataclass(frozen=True)
 class CArr:
-    """``leads|receives arrangement [as F] [started within D]``."""
+    """``leads|receives arrangement [as F] [started within D]``; with ``held``, the grace
+    condition ``held C at start of arrangement led [as F] started within D``."""
 
     role: Literal["lead", "recipient"]
     form: str | None
@@ -198,6 +204,7 @@ class CArr:
     who: Who = None
     span: Span = _meta()
     text: str = _text()
+    held: str | None = None
 
 
 Cond = CAnd | COr | CNot | CRef | CStatus | CBool | CCompare | CIn | CArr

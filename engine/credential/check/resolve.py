@@ -396,7 +396,34 @@ class Resolver:
         if (c.form is not None and form is None) or (c.within is not None and within is None):
             return None
         role: Any = "lead" if c.verb == "leads" else "recipient"
+        if c.held is not None:
+            return self.held(c, form, within, text)
         return ir.CArr(role, form, within, None, span=c.span, text=text)
+
+    def held(self, c: ast.ArrangementCond, form: str | None, within: ir.Within | None, text: str) -> ir.Cond | None:
+        """``held C at start of arrangement led ... started within D``: the grace condition."""
+        assert c.held is not None
+        name = c.held.name
+        sym = self.ctx.symbols.get(name)
+        if sym is None or sym.kind != "credential":
+            credentials = sorted(n for n, s in self.ctx.symbols.items() if s.kind == "credential")
+            self.ctx.error(
+                "check.grace-target",
+                f"`held {name}`: a grace period keeps a credential, and `{name}` is "
+                + ("not declared" if sym is None else f"a {sym.kind}"),
+                c.held.span,
+                help="name a credential: " + ", ".join(f"`{n}`" for n in credentials) if credentials else None,
+            )
+            return None
+        if within is None:
+            self.ctx.error(
+                "check.grace-unbounded",
+                f"`held {name} at start of arrangement led` needs `started within D`: a grace period has an end",
+                c.span,
+                help="add `started within grace_period` (a duration param) or a duration such as `24 months`",
+            )
+            return None
+        return ir.CArr("lead", form, within, None, span=c.span, text=text, held=name)
 
     def bare(self, c: ast.Bare, scope: Scope, text: str) -> ir.Cond | None:
         ctx = self.ctx

@@ -94,7 +94,7 @@ def provider_columns(pred: str, arity: int) -> tuple[int, ...]:
 def value_key(v: ir.ProviderValue) -> ir.ProviderValue:
     """The value regardless of whose it is (``lead.x`` and ``x`` read the same facts)."""
     if isinstance(v, ir.VArrCount):
-        return ir.VArrCount(v.role, v.form, v.within, None, v.type)
+        return ir.VArrCount(v.role, v.form, v.within, None, v.type, held=v.held)
     if isinstance(v, ir.VAttr):
         return ir.VAttr(v.name, v.type)
     if isinstance(v, ir.VLatest):
@@ -110,6 +110,8 @@ def value_slug(v: ir.ProviderValue) -> str:
     if isinstance(v, ir.VWindow):
         return f"{v.func}_{v.measure}_{v.months}m"
     parts = ["arr", "led" if v.role == "lead" else "received"]
+    if v.held:
+        parts = ["held", v.held, *parts]
     if v.form:
         parts += ["as", v.form]
     if isinstance(v.within, Duration):

@@ -184,7 +184,7 @@ class _Compiler:
             t = self.value_term(c.value, "X", body, missing)
             alternatives = [[*body, Comparison("=", t, Const(True))]]
         elif isinstance(c, ir.CArr):
-            count = ir.VArrCount(c.role, c.form, c.within, c.who, span=c.span, text=c.text)
+            count = ir.VArrCount(c.role, c.form, c.within, c.who, span=c.span, text=c.text, held=c.held)
             t = self.value_term(count, "N", body, missing)
             alternatives = [[*body, Comparison(">=", t, Const(1.0))]]
         else:  # pragma: no cover - every IR condition is handled above

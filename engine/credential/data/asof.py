@@ -10,6 +10,9 @@ spec:
   ``subtract_months(as_of, N)`` and on or before ``as_of`` (the start is excluded);
 * a status or arrangement is active when ``start <= as_of`` and ``end`` is empty or after
   ``as_of``;
+* open world for statuses: a status's list is complete only over the periods the bundle's
+  ``coverage`` table declares for it (same interval rule); outside them a provider with no
+  active row is *unknown*, not inactive (:func:`status_covered`);
 * missing, never a guess: an empty cell, no observation, an empty window's mean/min/max,
   or a quarantined row that could have changed the answer, all give ``None``.
 
@@ -84,6 +87,14 @@ class ArrangementCount:
     role: Literal["lead", "recipient"]
     form: str | None = None
     within_months: int | None = None
+    held: str | None = None
+    """The grace condition: count only arrangements led on whose start date the lead held
+    this credential (``HeldAt``); an unknown start or an undetermined credential then is unknown."""
+
+
+HeldAt = Callable[[str, dt.date], np.ndarray]
+"""``held_at(credential, date)``: each provider's decision of ``credential`` as of ``date``, by
+provider id (0 refused, 1 granted, 2 undetermined), decided without grace."""
 
 
 ValueRequest = AttributeValue | LatestMeasure | WindowAggregate | StatusActive | ArrangementCount
@@ -761,9 +772,95 @@ def _status(bundle: Bundle, req: StatusActive, as_of: dt.date) -> Derived:
             hit_ids = np.flatnonzero(hit)
             unknown[hit_ids] = True
             evidence.append(_q_evidence(q, m, "code", codes, hit_ids))
+    covering = covering_rows(bundle, req.status, as_of)
+    if len(covering):  # the list that says "not active" is evidence of the providers it clears
+        cleared = np.flatnonzero(~is_active & ~unknown)
+        evidence.append(
+            pd.DataFrame(
+                {
+                    "pid": np.repeat(cleared, len(covering)),
+                    "file": np.tile(covering["file"].astype(str).to_numpy(dtype=object), len(cleared)),
+                    "row": np.tile(covering["row"].to_numpy(dtype=np.int64), len(cleared)),
+                }
+            )
+        )
+    else:  # open world: no list covers the date, so no row means "not known", not "not active"
+        unknown |= ~is_active
     # true, false, or missing (NA) where a quarantined row could have made it active
     values = pd.Series(pd.arrays.BooleanArray(is_active & ~unknown, unknown))
     return _result(req, as_of, codes, values, BoolType(), lambda: evidence)
+
+
+def covering_rows(bundle: Bundle, status: str, as_of: dt.date) -> pd.DataFrame:
+    """The ``coverage`` rows (``file``, ``row``) whose period covers ``as_of`` for ``status``."""
+    cov = bundle.coverage
+    if not len(cov):
+        return cov[["file", "row"]]
+    asof = to_date(as_of)
+    start = cov["start"].to_numpy(dtype=DATE_DTYPE)
+    end = cov["end"].to_numpy(dtype=DATE_DTYPE)
+    m = (cov["status"] == status).fillna(False).to_numpy(dtype=bool) & (start <= asof) & (np.isnat(end) | (end > asof))
+    return cov[m][["file", "row"]]
+
+
+def status_covered(bundle: Bundle, status: str, as_of: dt.date) -> bool:
+    """Whether a list of ``status`` is declared complete on ``as_of`` (``coverage`` table)."""
+    return len(covering_rows(bundle, status, as_of)) > 0
+
+
+def _held(bundle: Bundle, req: ArrangementCount, as_of: dt.date, held_at: HeldAt | None) -> Derived:
+    """The grace condition's value: arrangements led, active on ``as_of`` (of the form, started
+    within the period), whose lead held ``req.held`` as of the arrangement's start.
+
+    Missing (unknown) where no arrangement certainly counts but one might: its start is empty
+    (so whether it is active or in the period is not known), or the credential was undetermined
+    on its start date, or a quarantined row could be one.  Without ``held_at`` (deciding as of a
+    start date) every count is 0: grace does not chain."""
+    assert req.held is not None
+    codes = _codes(bundle)
+    n = len(codes)
+    asof = to_date(as_of)
+    cutoff = to_date(subtract_months(as_of, req.within_months)) if req.within_months is not None else None
+    a = bundle.arrangements
+    start = a["start"].to_numpy(dtype=DATE_DTYPE)
+    end = a["end"].to_numpy(dtype=DATE_DTYPE)
+    running = np.isnat(end) | (end > asof)
+    if req.form is not None:
+        running &= (a["form"] == req.form).fillna(False).to_numpy(dtype=bool)
+    in_period = (start <= asof) & ((start > cutoff) if cutoff is not None else True)
+    undated = np.isnat(start)
+    pid = _table_pid(bundle, "arrangements", "lead")
+    cand = running & (in_period | undated) & (pid >= 0)
+    kept = np.zeros(n, dtype=np.int64)
+    maybe = np.zeros(n, dtype=bool)
+    if held_at is not None:
+        rows = np.flatnonzero(cand)
+        maybe[pid[rows[undated[rows]]]] = True
+        dated = rows[~undated[rows]]
+        for day in np.unique(start[dated]):
+            at = dated[start[dated] == day]
+            truth = held_at(req.held, pd.Timestamp(day).date())[pid[at]]
+            np.add.at(kept, pid[at][truth == 1], 1)
+            maybe[pid[at][truth == 2]] = True
+    values = kept.astype(float)
+    values[maybe & (kept == 0)] = np.nan
+    frame = pd.DataFrame(
+        {"pid": pid[cand], "file": _table_files(bundle, "arrangements")[cand], "row": a["row"].to_numpy()[cand]}
+    )
+    evidence: list[pd.DataFrame] = [frame]
+    q = bundle.quarantine.arrangements
+    if len(q) and held_at is not None:
+        qs, qe = q["start"].to_numpy(dtype=DATE_DTYPE), q["end"].to_numpy(dtype=DATE_DTYPE)
+        could_start = np.isnat(qs) | ((qs <= asof) & ((qs > cutoff) if cutoff is not None else True))
+        m = could_start & (np.isnat(qe) | (qe > asof))
+        if req.form is not None:
+            m &= _wild(q["form"]) | (q["form"] == req.form).fillna(False).to_numpy(dtype=bool)
+        if m.any():
+            pids_hit, wildcard = _spread(codes, q["lead"], m)
+            hit_ids = np.flatnonzero(_hit_mask(n, pids_hit, wildcard) & (kept == 0))
+            values[hit_ids] = np.nan
+            evidence.append(_q_evidence(q, m, "lead", codes, hit_ids))
+    return _result(req, as_of, codes, values, "count", lambda: evidence)
 
 
 def _arrangements(bundle: Bundle, req: ArrangementCount, as_of: dt.date) -> Derived:
@@ -807,8 +904,11 @@ def _arrangements(bundle: Bundle, req: ArrangementCount, as_of: dt.date) -> Deri
     return _result(req, as_of, codes, values, "count", lambda: evidence)
 
 
-def derive(bundle: Bundle, requests: Iterable[ValueRequest], as_of: dt.date) -> dict[ValueRequest, Derived]:
-    """Answer every request for every provider of ``bundle`` as of ``as_of``."""
+def derive(
+    bundle: Bundle, requests: Iterable[ValueRequest], as_of: dt.date, held_at: HeldAt | None = None
+) -> dict[ValueRequest, Derived]:
+    """Answer every request for every provider of ``bundle`` as of ``as_of`` (``held_at``: see
+    :class:`ArrangementCount`)."""
     out: dict[ValueRequest, Derived] = {}
     for req in requests:
         if req in out:
@@ -821,6 +921,8 @@ def derive(bundle: Bundle, requests: Iterable[ValueRequest], as_of: dt.date) -> 
             out[req] = _window(bundle, req, as_of)
         elif isinstance(req, StatusActive):
             out[req] = _status(bundle, req, as_of)
+        elif isinstance(req, ArrangementCount) and req.held is not None:
+            out[req] = _held(bundle, req, as_of, held_at)
         elif isinstance(req, ArrangementCount):
             out[req] = _arrangements(bundle, req, as_of)
         else:  # pragma: no cover - exhaustive

@@ -20,6 +20,7 @@ is byte for byte what encoding the whole tree at once gives (tested).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -84,6 +85,11 @@ OUTCOME_OF_TRUTH = {
 _TRUTH_OF_FLAGS = (Truth.FALSE, Truth.TRUE, Truth.UNKNOWN, Truth.TRUE)
 
 
+def uncovered_note(status: str, as_of: Any) -> str:
+    """What a status node says when no list of the status covers the as-of date (open world)."""
+    return f"no list of {status} covers {as_of.isoformat()}"
+
+
 @dataclass
 class _Trie:
     """A node of a subject's trie of truth reads: the next node to read, or the template reached."""
@@ -104,6 +110,7 @@ class ProofBuilder:
         self.compiled = ev.compiled
         self._as_of = jstr(ev.as_of.isoformat())
         self._index: dict[str, DerivedIndex] = {}
+        self._covered: dict[str, bool] = {}
         self._pair_models: dict[tuple[str, ...], Any] = {}
         self._rows = RowIndex(ev.inputs.bundle)
         self._q_rules: dict[tuple[str, str, bool], list[_Ref] | None] = {}
@@ -245,6 +252,30 @@ class ProofBuilder:
         if key not in self._index:
             self._index[key] = DerivedIndex(self.ev.facts.status_derived[name])
         return self._index[key].get(code)
+
+    def grace(self, credential: str, code: str, rows: list[tuple[str, int]]) -> dict[str, Any]:
+        """A grace condition's arrangements: each one's start and the credential's decision then."""
+        from credential.engine import held_at
+
+        oracle = held_at(self.ev.inputs, self.ev.backend)
+        pid = self.ev.positions.get(code)
+        out = []
+        for file, row in rows:
+            start = self.ev.inputs.bundle.row_values(file, row).get("start", "")
+            held = "undetermined"
+            if start and pid is not None:
+                held = ("refused", "granted", "undetermined")[
+                    int(oracle(credential, dt.date.fromisoformat(start))[pid])
+                ]
+            out.append({"file": file, "row": row, "start": start or None, "held": held})
+        return {"credential": credential, "arrangements": out}
+
+    def status_covered(self, name: str) -> bool:
+        if name not in self._covered:
+            from credential.data.asof import status_covered
+
+            self._covered[name] = status_covered(self.ev.inputs.bundle, name, self.ev.as_of)
+        return self._covered[name]
 
     def evidence(self, rows: list[tuple[str, int]]) -> str:
         """The data rows used, as JSON text: each with file, row and the row's values."""
@@ -585,6 +616,8 @@ class ProofBuilder:
             )
             if len(args) == 2:
                 text += f', "provider": {jstr(code)}'
+            if value is None and not self.status_covered(cond.name):
+                text += f', "note": {jstr(uncovered_note(cond.name, self.ev.as_of))}'
             if whole is Truth.UNKNOWN:
                 text += f', "missing": {dumps([self._missing_label(f"status {cond.name}", code, args)])}'
             return text + ', "children": []}'
@@ -618,6 +651,10 @@ class ProofBuilder:
         if "provider" in left:
             text += f', "provider": {jstr(left["provider"])}'
         text += f', "threshold": {threshold}, "evidence": {self.evidence(rows)}'
+        if isinstance(cond, ir.CArr) and cond.held is not None:
+            text += (
+                f', "grace": {dumps(self.grace(cond.held, left["provider"] if "provider" in left else args[0], rows))}'
+            )
         if whole is Truth.UNKNOWN:
             missing = sorted(
                 self._missing_label(describe_value(v), o.get("provider", args[0]), args)
@@ -713,7 +750,9 @@ class ProofBuilder:
         if isinstance(cond, ir.CIn | ir.CBool):
             return [cond.value]
         assert isinstance(cond, ir.CArr)
-        return [ir.VArrCount(cond.role, cond.form, cond.within, cond.who, span=cond.span, text=cond.text)]
+        return [
+            ir.VArrCount(cond.role, cond.form, cond.within, cond.who, span=cond.span, text=cond.text, held=cond.held)
+        ]
 
     # ---- to_qualify --------------------------------------------------------
     # The search works on references to failing leaves, (condition, providers, must_be, truth),

@@ -68,7 +68,9 @@ def leaf_key(cond: ir.Cond) -> tuple[str, int, int]:
 
 
 class Recompute:
-    def __init__(self, policy: ir.CheckedPolicy, bundle: Bundle, as_of: dt.date):
+    def __init__(self, policy: ir.CheckedPolicy, bundle: Bundle, as_of: dt.date, grace: bool = True):
+        self.grace = grace  # False: deciding as of an arrangement's start (no `held ...` holds)
+        self._at: dict[dt.date, Recompute] = {}
         self.policy = policy
         self.bundle = bundle
         self.as_of = as_of
@@ -85,6 +87,7 @@ class Recompute:
         for r in _records(bundle.statuses):
             self.statuses[(str(r["code"]), str(r["status"]))].append(r)
         self.q_statuses = _records(bundle.quarantine.statuses)
+        self.coverage = _records(bundle.coverage)
         self.arr = _records(bundle.arrangements)
         self.q_arr = _records(bundle.quarantine.arrangements)
         self._rules: dict[tuple[str, str], Truth] = {}
@@ -122,7 +125,7 @@ class Recompute:
             return self._latest(v.measure, code)
         if isinstance(v, ir.VWindow):
             return self._window(v, code)
-        return self._arrangements(v.role, v.form, self.months(v.within), code)
+        return self._arrangements(v.role, v.form, self.months(v.within), code, v.held)
 
     def _attr(self, name: str, code: str) -> tuple[Any, Rows]:
         rows: Rows = set()
@@ -221,9 +224,72 @@ class Recompute:
                 hits.append(q)
         if hits:
             return None, ev | {(str(q["file"]), int(q["row"])) for q in hits}
-        return False, ev
+        covering = self.covering(name)
+        if not covering:  # open world: no list of the status covers the date
+            return None, ev
+        return False, ev | covering
 
-    def _arrangements(self, role: str, form: str | None, within: int | None, code: str) -> tuple[Any, Rows]:
+    def covering(self, name: str) -> Rows:
+        """The coverage rows that declare the list of status ``name`` complete on the as-of date."""
+        return {
+            (str(c["file"]), int(c["row"]))
+            for c in self.coverage
+            if str(c["status"]) == name
+            and _date(c["start"]) <= self.as_of  # type: ignore[operator]
+            and (is_missing(c["end"]) or _date(c["end"]) > self.as_of)  # type: ignore[operator]
+        }
+
+    def held_truth(self, credential: str, code: str, day: dt.date) -> Truth:
+        """The credential for one provider as of ``day``, decided without grace."""
+        if day not in self._at:
+            self._at[day] = Recompute(self.policy, self.bundle, day, grace=False)
+        return self._at[day].rule_truth(self.policy.credentials[credential], code)
+
+    def _held(self, credential: str, form: str | None, within: int | None, code: str) -> tuple[Any, Rows]:
+        """The grace condition's count, row by row (see ``asof._held``)."""
+        cutoff = minus_months(self.as_of, within) if within is not None else None
+        ev: Rows = set()
+        kept, maybe = 0, False
+        for r in self.arr:
+            if str(r["lead"]) != code or (form is not None and str(r["form"]) != form):
+                continue
+            s, e = _date(r["start"]), _date(r["end"])
+            if e is not None and e <= self.as_of:
+                continue
+            if s is not None and (s > self.as_of or (cutoff is not None and not s > cutoff)):
+                continue
+            ev.add((str(r["file"]), int(r["row"])))
+            if not self.grace:
+                continue
+            if s is None:
+                maybe = True
+                continue
+            t = self.held_truth(credential, code, s)
+            kept += t is Truth.TRUE
+            maybe |= t is Truth.UNKNOWN
+        if self.grace:
+            for q in self.q_arr:
+                if not (is_missing(q["lead"]) or str(q["lead"]) == code):
+                    continue
+                if form is not None and not (is_missing(q["form"]) or str(q["form"]) == form):
+                    continue
+                s, e = _date(q["start"]), _date(q["end"])
+                if s is not None and (s > self.as_of or (cutoff is not None and not s > cutoff)):
+                    continue
+                if e is not None and e <= self.as_of:
+                    continue
+                if not kept:
+                    maybe = True
+                    ev.add((str(q["file"]), int(q["row"])))
+        if maybe and not kept:
+            return None, ev
+        return float(kept), ev
+
+    def _arrangements(
+        self, role: str, form: str | None, within: int | None, code: str, held: str | None = None
+    ) -> tuple[Any, Rows]:
+        if held is not None:
+            return self._held(held, form, within, code)
         cutoff = minus_months(self.as_of, within) if within is not None else None
         col = "lead" if role == "lead" else "recipient"
         ev: Rows = set()
@@ -319,7 +385,9 @@ class Recompute:
                 return Truth.UNKNOWN
             return Truth.TRUE if a is True or a == 1 else Truth.FALSE
         assert isinstance(cond, ir.CArr)
-        n, _ = self._arrangements(cond.role, cond.form, self.months(cond.within), self.code_of(cond.who, args))
+        n, _ = self._arrangements(
+            cond.role, cond.form, self.months(cond.within), self.code_of(cond.who, args), cond.held
+        )
         if n is None:
             return Truth.UNKNOWN
         return Truth.TRUE if n >= 1 else Truth.FALSE

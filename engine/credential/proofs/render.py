@@ -53,10 +53,20 @@ def _line(node: dict[str, Any]) -> str:
     if kind == "status":
         val = node.get("value")
         state = "active" if val is True else "not active" if val is False else "unknown"
-        return f"{mark} {node['text']}: {state}"
+        note = f" ({node['note']})" if node.get("note") else ""
+        return f"{mark} {node['text']}: {state}{note}"
     text = node["text"]
     value = _value_text(node.get("value"))
     thr = node.get("threshold", {})
+    if kind == "arrangement" and node.get("grace"):
+        g = node["grace"]
+        shown = "; ".join(
+            f"started {a['start'] or 'on an unknown date'}, {g['credential']} {a['held']} then"
+            for a in g["arrangements"]
+        )
+        return f"{mark} {text}: {'kept in grace' if node['outcome'] == 'true' else 'no grace'}" + (
+            f" ({shown})" if shown else " (no such arrangement)"
+        )
     if kind == "arrangement":
         return f"{mark} {text}: {value} active"
     if "in" in thr:

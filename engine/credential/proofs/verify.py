@@ -139,6 +139,26 @@ class _Checker:
                 return rc.pair_truth(form, parts[1], parts[2]), form, (parts[1], parts[2])
         return None
 
+    def _grace(self, rc: Recompute, cond: ir.CArr, code: str, node: dict[str, Any], path: str) -> list[str]:
+        """A grace condition's arrangements: their starts and the credential's decision then."""
+        assert cond.held is not None
+        got = node.get("grace") or {}
+        errs = [] if got.get("credential") == cond.held else [f"{path}: grace credential {got.get('credential')!r}"]
+        names = {Truth.TRUE: "granted", Truth.FALSE: "refused", Truth.UNKNOWN: "undetermined"}
+        for a in got.get("arrangements") or []:
+            try:
+                start = self.bundle.row_values(str(a.get("file")), int(a.get("row"))).get("start") or None
+            except (KeyError, TypeError, ValueError):
+                errs.append(f"{path}: grace names no arrangement row {a.get('file')}:{a.get('row')}")
+                continue
+            want = names[rc.held_truth(cond.held, code, dt.date.fromisoformat(start))] if start else "undetermined"
+            if a.get("start") != start or a.get("held") != want:
+                errs.append(f"{path}: grace arrangement {a.get('row')}: {a.get('held')!r} then, the data give {want!r}")
+        rows = {(str(a.get("file")), a.get("row")) for a in got.get("arrangements") or []}
+        if rows != {(str(e.get("file")), e.get("row")) for e in node.get("evidence") or []}:
+            errs.append(f"{path}: grace arrangements are not the evidence rows")
+        return errs
+
     # ---- missing values ---------------------------------------------------------
     def missing_of(self, rc: Recompute, subject: str, args: tuple[str, ...]) -> set[str]:
         out: set[str] = set()
@@ -196,7 +216,9 @@ class _Checker:
         if isinstance(cond, ir.CBool):
             return [cond.value]
         assert isinstance(cond, ir.CArr)
-        return [ir.VArrCount(cond.role, cond.form, cond.within, cond.who, span=cond.span, text=cond.text)]
+        return [
+            ir.VArrCount(cond.role, cond.form, cond.within, cond.who, span=cond.span, text=cond.text, held=cond.held)
+        ]
 
     # ---- proofs ---------------------------------------------------------------
     def proof(self, rc: Recompute, subject: str, args: tuple[str, ...], proof: Any, truth: Truth) -> list[str]:
@@ -364,10 +386,17 @@ class _Checker:
             value, rows = rc.status(cond.name, code)
             if node.get("value") != value:
                 errs.append(f"{path}: status value {node.get('value')!r}, the data give {value!r}")
+            from credential.proofs.proof import uncovered_note
+
+            note = uncovered_note(cond.name, rc.as_of) if value is None and not rc.covering(cond.name) else None
+            if node.get("note") != note:
+                errs.append(f"{path}: note {node.get('note')!r}, the data give {note!r}")
             errs += self.evidence(node.get("evidence"), rows, path)
             return errs
         kind = "arrangement" if isinstance(cond, ir.CArr) else "comparison"
         errs = self._node_common(node, kind, cond.text, cond.span, t.value, path)
+        if isinstance(cond, ir.CArr) and cond.held is not None:
+            errs += self._grace(rc, cond, rc.code_of(cond.who, args), node, path)
         operands = self._operands(cond)
         left = operands[0]
         lv, lrows = rc.value(left, rc.code_of(getattr(left, "who", None), args))

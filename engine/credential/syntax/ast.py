@@ -159,10 +159,14 @@ class Quantified:
 
 @dataclass(frozen=True)
 class ArrangementCond:
+    """``leads|receives arrangement ...``; with ``held``, the grace condition
+    ``held CREDENTIAL at start of arrangement led ...`` (verb ``leads``)."""
+
     verb: TLiteral["leads", "receives"]
     form: Ident | None
     within: DurationLit | Ref | None
     span: Span = _span()
+    held: Ident | None = None
 
 
 Cond = And | Or | Not | Bare | Compare | InList | Quantified | ArrangementCond

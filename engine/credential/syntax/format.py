@@ -137,6 +137,8 @@ def format_cond(c: ast.Cond) -> str:
         if c.op == "in" or c.right is None:
             return f"{c.quant} of {values} in {_members(c.members)}"
         return f"{c.quant} of {values} {c.op} {format_value(c.right)}"
+    if c.held is not None:
+        return f"held {c.held.name} at start of arrangement led{_arr_options(c.form, c.within)}"
     return f"{c.verb} arrangement{_arr_options(c.form, c.within)}"
 
 

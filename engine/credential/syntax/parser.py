@@ -540,6 +540,11 @@ class _ToAst(Transformer[Token, Any]):
         return ast.ArrangementCond(verb, form, within, span=self._sp(meta))
 
     @v_args(meta=True)
+    def held_cond(self, meta: Any, c: list[Any]) -> ast.ArrangementCond:
+        form, within = c[-1]
+        return ast.ArrangementCond("leads", form, within, span=self._sp(meta), held=self._ident(c[1]))
+
+    @v_args(meta=True)
     def arrangement_count(self, meta: Any, c: list[Any]) -> ast.ArrangementCount:
         role = next(x for x in c if isinstance(x, str) and not isinstance(x, Token))
         form, within = c[-1]
