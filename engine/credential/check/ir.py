@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from credential.span import NOWHERE, SourceFile, Span
 from credential.types import (
@@ -39,6 +39,8 @@ def origin_of(span: Span) -> str:
 
 # ---- values ------------------------------------------------------------------
 
+Within: TypeAlias = "Duration | VParam"  # a duration literal or a duration param
+
 
 @dataclass(frozen=True)
 class VAttr:
@@ -53,13 +55,18 @@ class VAttr:
 
 @dataclass(frozen=True)
 class VLatest:
-    """A measure's latest observation dated on or before the as-of date."""
+    """A measure's latest observation dated on or before the as-of date.
+
+    ``max_age``: evidence older than this on the as-of date is *stale* (no evidence); with
+    ``stale_refuses`` a stale value may still make a comparison false, never true."""
 
     measure: str
     type: ValueType
     who: Who = None
     span: Span = _meta()
     text: str = _text()
+    max_age: Within | None = None
+    stale_refuses: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,8 @@ class VWindow:
     who: Who = None
     span: Span = _meta()
     text: str = _text()
+    max_age: Within | None = None  # the window's newest observation must be at most this old
+    stale_refuses: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,9 +102,6 @@ class VConst:
     type: ValueType
     span: Span = _meta()
     text: str = _text()
-
-
-Within = Duration | VParam
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from credential.check import ir
 from credential.compile import NodePreds
@@ -83,6 +84,15 @@ OUTCOME_OF_TRUTH = {
 }
 # a provider's truth as one byte: certainly (bit 0) and possibly (bit 1), as ``truth_of`` reads them
 _TRUTH_OF_FLAGS = (Truth.FALSE, Truth.TRUE, Truth.UNKNOWN, Truth.TRUE)
+
+
+def arrangement_starts(bundle: Any) -> dict[tuple[str, int], dt.date | None]:
+    """Each arrangement row's start date (None: not known), by (file, row); quarantined rows too."""
+    out: dict[tuple[str, int], dt.date | None] = {}
+    for table in (bundle.arrangements, bundle.quarantine.arrangements):
+        for file, row, start in zip(table["file"], table["row"], table["start"], strict=True):
+            out[(str(file), int(row))] = None if pd.isna(start) else pd.Timestamp(start).date()
+    return out
 
 
 def uncovered_note(status: str, as_of: Any) -> str:
@@ -260,14 +270,13 @@ class ProofBuilder:
         oracle = held_at(self.ev.inputs, self.ev.backend)
         pid = self.ev.positions.get(code)
         out = []
+        starts = arrangement_starts(self.ev.inputs.bundle)
         for file, row in rows:
-            start = self.ev.inputs.bundle.row_values(file, row).get("start", "")
+            start = starts.get((file, row))
             held = "undetermined"
-            if start and pid is not None:
-                held = ("refused", "granted", "undetermined")[
-                    int(oracle(credential, dt.date.fromisoformat(start))[pid])
-                ]
-            out.append({"file": file, "row": row, "start": start or None, "held": held})
+            if start is not None and pid is not None:
+                held = ("refused", "granted", "undetermined")[int(oracle(credential, start)[pid])]
+            out.append({"file": file, "row": row, "start": start.isoformat() if start else None, "held": held})
         return {"credential": credential, "arrangements": out}
 
     def status_covered(self, name: str) -> bool:

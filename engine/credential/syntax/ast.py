@@ -136,6 +136,7 @@ class Compare:
     op: str  # = != < <= > >=
     right: Value
     span: Span = _span()
+    age: AgeLimit | None = None  # `, max age D[, stale may refuse]` after the comparison
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ class Quantified:
     right: Value | None  # None when op == "in"
     members: tuple[Ident, ...] = ()
     span: Span = _span()
+    age: AgeLimit | None = None  # `, max age D[, stale may refuse]` (each expanded comparison)
 
 
 @dataclass(frozen=True)
@@ -266,10 +268,21 @@ class AttributeDecl:
 
 
 @dataclass(frozen=True)
+class AgeLimit:
+    """``max age D`` (a duration or a duration param) and whether stale evidence may still refuse."""
+
+    max_age: DurationLit | Ref
+    stale_refuses: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class MeasureDecl:
     name: Ident
     type: TypeExpr
     span: Span = _span()
+    age: AgeLimit | None = None  # the indented `max age D` / `stale may refuse` clauses
+    stale_only: Span | None = None  # `stale may refuse` without `max age` (an error)
 
 
 @dataclass(frozen=True)
