@@ -82,7 +82,9 @@ def test_backends_agree_and_every_proof_verifies(day: dt.date) -> None:
     results = {b: run(POLICY, DATA, [day], explain=True, backend=b) for b in ("pydatalog", "duckdb", "masks")}
     texts = {b: render(r, "jsonl").replace(f'"backend": "{b}"', '"backend": "?"') for b, r in results.items()}
     assert texts["pydatalog"] == texts["duckdb"] == texts["masks"]
-    records = [json.loads(x) for x in texts["pydatalog"].replace('"backend": "?"', '"backend": "pydatalog"').splitlines()]
+    records = [
+        json.loads(x) for x in texts["pydatalog"].replace('"backend": "?"', '"backend": "pydatalog"').splitlines()
+    ]
     report = verify_records(records, results["pydatalog"].inputs.policy, results["pydatalog"].inputs.bundle)
     assert report.ok, report.problems[:3]
 

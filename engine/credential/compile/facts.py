@@ -67,9 +67,9 @@ def request_for(value: ir.ProviderValue, params: dict[str, tuple[Any, dt.date | 
     if isinstance(value, ir.VAttr):
         return asof.AttributeValue(value.name)
     if isinstance(value, ir.VLatest):
-        return asof.LatestMeasure(value.measure)
+        return asof.LatestMeasure(value.measure, _months(value.max_age, params))
     if isinstance(value, ir.VWindow):
-        return asof.WindowAggregate(value.func, value.measure, value.months)
+        return asof.WindowAggregate(value.func, value.measure, value.months, _months(value.max_age, params))
     return asof.ArrangementCount(value.role, value.form, _months(value.within, params), value.held)
 
 
@@ -146,6 +146,11 @@ def build_facts(
         derived[pred] = d
         present, values = datalog_column(d.values["value"], compiled.values[pred].type)
         relations[pred] = Columns([_ids(d, codes, check=i == 0)[present], values])
+        key = compiled.values[pred]
+        if names.stale_refuses(key):  # fresh and stale values: what the value possibly is
+            possible = d.values["value"] if d.stale_values is None else d.values["value"].fillna(d.stale_values)
+            present, values = datalog_column(possible, key.type)
+            relations[names.possible_pred(key)] = Columns([_ids(d, codes)[present], values])
     status_derived: dict[str, Any] = {}
     for name, req in status_requests.items():
         d = results[req]

@@ -58,9 +58,12 @@ class AttributeValue:
 
 @dataclass(frozen=True)
 class LatestMeasure:
-    """The latest observation of ``measure`` dated on or before the as-of date."""
+    """The latest observation of ``measure`` dated on or before the as-of date; with
+    ``max_age_months``, stale (missing, see :attr:`Derived.stale`) when that observation is dated
+    on or before ``subtract_months(as_of, max_age_months)``."""
 
     measure: str
+    max_age_months: int | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ class WindowAggregate:
     agg: Literal["mean", "min", "max", "count"]
     measure: str
     months: int
+    max_age_months: int | None = None
+    """The window must hold an observation dated after ``subtract_months(as_of, max_age_months)``
+    (its newest observation recent enough), else the aggregate is stale."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,23 @@ class Derived:
     plain run never builds it (see :attr:`evidence`)."""
     _positions: dict[str, int] | None = field(default=None, repr=False)
     _evidence_index: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    stale: np.ndarray | None = field(default=None, repr=False)
+    """With a max age: which providers' evidence is stale (by position); their ``values`` are NA."""
+    stale_values: pd.Series | None = field(default=None, repr=False)
+    """With a max age: the value each stale provider would have were its evidence recent enough
+    (the dtype of ``values``; NA elsewhere)."""
+    evidence_date: np.ndarray | None = field(default=None, repr=False)
+    """With a max age: each provider's newest evidence date (``datetime64[s]``, NaT: none)."""
+
+    def stale_of(self, code: str) -> tuple[Value | None, dt.date | None] | None:
+        """(stale value, its evidence date or None) when this provider's evidence is stale."""
+        if self.stale is None or self.stale_values is None or self.evidence_date is None:
+            return None
+        i = self._pos()[code]
+        if not bool(self.stale[i]):
+            return None
+        date = self.evidence_date[i]
+        return _python(self.stale_values.iloc[i]), (None if np.isnat(date) else pd.Timestamp(date).date())
 
     @property
     def evidence(self) -> pd.DataFrame:
@@ -636,6 +659,38 @@ def _attribute(bundle: Bundle, req: AttributeValue, as_of: dt.date) -> Derived:
     return _result(req, as_of, codes, values, t, evidence)
 
 
+def _with_age(d: Derived, months: int | None, as_of: dt.date, newest: np.ndarray) -> Derived:
+    """Mark evidence older than ``months`` on ``as_of`` stale: its value moves to ``stale_values``.
+
+    ``newest``: each provider's newest evidence date (``datetime64[s]``, NaT: no evidence), which
+    must be after ``subtract_months(as_of, months)``."""
+    if months is None:
+        return d
+    cutoff = to_date(subtract_months(as_of, months))
+    stale = np.isnat(newest) | (newest <= cutoff)
+    values = d.values["value"]
+    known = values.notna().to_numpy(dtype=bool)
+    stale &= known  # a value missing anyway (no evidence, an empty cell, quarantine) stays plain missing
+    keep = pd.Series(~stale)
+    d.stale_values = values.where(~keep, pd.NA) if len(values) else values.copy()
+    d.values = d.values.assign(value=values.where(keep, pd.NA))
+    d.stale = stale
+    d.evidence_date = newest
+    return d
+
+
+def _newest(n: int, pid: np.ndarray, pe: np.ndarray) -> np.ndarray:
+    """Each provider's newest date among rows (``pid``, ``pe``), NaT where it has none."""
+    out = np.full(n, np.datetime64("NaT"), dtype=DATE_DTYPE)
+    if len(pid):
+        secs = pe.astype(np.int64)
+        best = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(best, pid, secs)
+        has = best > np.iinfo(np.int64).min
+        out[has] = best[has].astype(DATE_DTYPE)
+    return out
+
+
 def _latest(bundle: Bundle, req: LatestMeasure, as_of: dt.date) -> Derived:
     codes = _codes(bundle)
     n = len(codes)
@@ -683,7 +738,8 @@ def _latest(bundle: Bundle, req: LatestMeasure, as_of: dt.date) -> Derived:
             hit_ids = np.flatnonzero((qmax > lo) & (qmax >= latest_arr))
             values[hit_ids] = None
             quarantined.append(_q_evidence(q, m, "code", codes, hit_ids))
-    return _result(req, as_of, codes, values, t, lambda: [obs.evidence(bundle, sel[at]), *quarantined])
+    d = _result(req, as_of, codes, values, t, lambda: [obs.evidence(bundle, sel[at]), *quarantined])
+    return _with_age(d, req.max_age_months, as_of, _newest(n, latest_pid, latest_pe))
 
 
 def _window(bundle: Bundle, req: WindowAggregate, as_of: dt.date) -> Derived:
@@ -733,7 +789,8 @@ def _window(bundle: Bundle, req: WindowAggregate, as_of: dt.date) -> Derived:
             hit = np.flatnonzero(_hit_mask(n, pids_hit, wildcard))
             values[hit] = None
             quarantined.append(_q_evidence(q, m, "code", codes, hit))
-    return _result(req, as_of, codes, values, out_t, lambda: [obs.evidence(bundle, sel), *quarantined])
+    d = _result(req, as_of, codes, values, out_t, lambda: [obs.evidence(bundle, sel), *quarantined])
+    return _with_age(d, req.max_age_months, as_of, _newest(n, pid, obs.pe[sel]))
 
 
 def _status(bundle: Bundle, req: StatusActive, as_of: dt.date) -> Derived:

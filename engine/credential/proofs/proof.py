@@ -33,7 +33,15 @@ from credential.compile import NodePreds
 from credential.compile import names as pn
 from credential.decisions import Outcome, Truth
 from credential.jsontext import dumps, jstr
-from credential.proofs.values import DerivedIndex, RowIndex, describe_value, json_value, show
+from credential.proofs.values import (
+    DerivedIndex,
+    RowIndex,
+    describe_value,
+    json_value,
+    show,
+    stale_json,
+    stale_label,
+)
 from credential.types import DateType, NumberType, PercentType, ScaleType
 
 if TYPE_CHECKING:
@@ -263,6 +271,16 @@ class ProofBuilder:
             self._index[key] = DerivedIndex(self.ev.facts.status_derived[name])
         return self._index[key].get(code)
 
+    def stale_of(self, v: ir.Value, code: str) -> tuple[Any, dt.date | None, int] | None:
+        """(stale value, evidence date, max age in months) of a measure value past its max age."""
+        if not isinstance(v, ir.VLatest | ir.VWindow) or v.max_age is None:
+            return None
+        d = self.ev.facts.derived[pn.value_pred(pn.value_key(v))]
+        found = d.stale_of(code)
+        if found is None:
+            return None
+        return found[0], found[1], int(d.request.max_age_months)
+
     def grace(self, credential: str, code: str, rows: list[tuple[str, int]]) -> dict[str, Any]:
         """A grace condition's arrangements: each one's start and the credential's decision then."""
         from credential.engine import held_at
@@ -342,6 +360,10 @@ class ProofBuilder:
                 code = self.code_of(v.who, args)
                 value, rows = index.get(code)
                 hit = {"text": text, "value": json_value(value, v.type), "raw": value, "rows": rows}
+                stale = self.stale_of(v, code) if value is None else None
+                if stale is not None:
+                    hit["stale"] = stale_json(stale[0], v.type, stale[1], stale[2])
+                    hit["label"] = stale_label(text, stale[1], stale[2])
                 if len(args) == 2:
                     hit["provider"] = code
                 self._operand_memo[key] = hit
@@ -660,13 +682,16 @@ class ProofBuilder:
         if "provider" in left:
             text += f', "provider": {jstr(left["provider"])}'
         text += f', "threshold": {threshold}, "evidence": {self.evidence(rows)}'
+        stale = {o["text"]: o["stale"] for _v, o in operands if "stale" in o}
+        if stale:
+            text += f', "stale": {dumps(stale)}'
         if isinstance(cond, ir.CArr) and cond.held is not None:
             text += (
                 f', "grace": {dumps(self.grace(cond.held, left["provider"] if "provider" in left else args[0], rows))}'
             )
         if whole is Truth.UNKNOWN:
             missing = sorted(
-                self._missing_label(describe_value(v), o.get("provider", args[0]), args)
+                self._missing_label(o.get("label") or describe_value(v), o.get("provider", args[0]), args)
                 for v, o in operands
                 if o.get("raw") is None and not isinstance(v, ir.VConst | ir.VParam)
             )
@@ -749,7 +774,9 @@ class ProofBuilder:
                 continue
             code = self.code_of(getattr(v, "who", None), args)
             if self.lookup(v, code)[0] is None:
-                labels.add(self._missing_label(describe_value(v), code, args))
+                stale = self.stale_of(v, code)
+                text = stale_label(describe_value(v), stale[1], stale[2]) if stale else describe_value(v)
+                labels.add(self._missing_label(text, code, args))
         return frozenset(labels)
 
     @staticmethod
@@ -837,10 +864,11 @@ class ProofBuilder:
             item["value"] = left["value"]
             item["threshold"] = right["value"]
             verb = "needs" if want else "needs not"
-            item["needs"] = (
-                f"{left['text']} is {show(left['raw'], cond.left.type)}; "
-                f"{verb} {cond.op} {show(right['raw'], cond.type)}"
-            )
+            shown = show(left["raw"], cond.left.type)
+            if "stale" in left:  # evidence past its max age: newer evidence is what would count
+                s = left["stale"]
+                shown = f"stale ({s['value']} of {s['date'] or 'no date'}; max age {s['max_age']})"
+            item["needs"] = f"{left['text']} is {shown}; {verb} {cond.op} {show(right['raw'], cond.type)}"
             gap = _gap(left["raw"], right["raw"], cond)
         elif isinstance(cond, ir.CStatus):
             item["needs"] = (

@@ -93,6 +93,7 @@ class Recompute:
         self._rules: dict[tuple[str, str], Truth] = {}
         self._values: dict[tuple[Any, str], tuple[Any, Rows]] = {}
         self._truths: dict[tuple[Any, tuple[str, ...]], Truth] = {}
+        self._stale: dict[tuple[Any, str], tuple[Any, dt.date | None, int]] = {}
 
     # ---- values -------------------------------------------------------------
     def param(self, name: str) -> tuple[Any, dt.date | None]:
@@ -110,9 +111,40 @@ class Recompute:
         """A value for one provider, with the rows it rests on (cached: values do not depend on overrides)."""
         key = (v, code)
         if key not in self._values:
-            self._values[key] = self._value(v, code)
+            value, rows = self._value(v, code)
+            if value is not None and isinstance(v, ir.VLatest | ir.VWindow) and v.max_age is not None:
+                months = self.months(v.max_age)
+                assert months is not None
+                newest = self._newest(v, code)
+                if newest is None or newest <= minus_months(self.as_of, months):
+                    self._stale[key] = (value, newest, months)
+                    value = None
+            self._values[key] = (value, rows)
         value, rows = self._values[key]
         return value, set(rows)
+
+    def stale_of(self, v: ir.Value, code: str) -> tuple[Any, dt.date | None, int] | None:
+        """(stale value, its newest evidence date, max age in months) when a value is past its max age."""
+        self.value(v, code)
+        return self._stale.get((v, code))
+
+    def possible(self, v: ir.Value, code: str) -> Any:
+        """A value, or for a stale-may-refuse value whose evidence is stale, the stale value."""
+        value, _ = self.value(v, code)
+        if value is None and isinstance(v, ir.VLatest | ir.VWindow) and v.stale_refuses:
+            stale = self.stale_of(v, code)
+            return None if stale is None else stale[0]
+        return value
+
+    def _newest(self, v: ir.VLatest | ir.VWindow, code: str) -> dt.date | None:
+        """The newest observation date the value rests on (in its window, or on or before the as-of date)."""
+        lo = minus_months(self.as_of, v.months) if isinstance(v, ir.VWindow) else None
+        dates = [
+            d
+            for r in self.obs.get((code, v.measure), [])
+            if (d := _date(r["period_end"])) is not None and d <= self.as_of and (lo is None or d > lo)
+        ]
+        return max(dates) if dates else None
 
     def _value(self, v: ir.Value, code: str) -> tuple[Any, Rows]:
         if isinstance(v, ir.VConst):
@@ -369,20 +401,28 @@ class Recompute:
             v, _ = self.status(cond.name, self.code_of(cond.who, args))
             return Truth.UNKNOWN if v is None else (Truth.TRUE if v else Truth.FALSE)
         if isinstance(cond, ir.CCompare):
-            a, _ = self.value(cond.left, self.code_of(getattr(cond.left, "who", None), args))
-            b, _ = self.value(cond.right, self.code_of(getattr(cond.right, "who", None), args))
-            if a is None or b is None:
+            lc = self.code_of(getattr(cond.left, "who", None), args)
+            rc_ = self.code_of(getattr(cond.right, "who", None), args)
+            a, _ = self.value(cond.left, lc)
+            b, _ = self.value(cond.right, rc_)
+            if a is None or b is None:  # stale evidence that may refuse: its value can only fail the test
+                pa, pb = self.possible(cond.left, lc), self.possible(cond.right, rc_)
+                if pa is not None and pb is not None and not self.compare(cond.op, pa, pb, cond.type):
+                    return Truth.FALSE
                 return Truth.UNKNOWN
             return Truth.TRUE if self.compare(cond.op, a, b, cond.type) else Truth.FALSE
         if isinstance(cond, ir.CIn):
-            a, _ = self.value(cond.value, self.code_of(getattr(cond.value, "who", None), args))
+            code = self.code_of(getattr(cond.value, "who", None), args)
+            a, _ = self.value(cond.value, code)
             if a is None:
-                return Truth.UNKNOWN
+                pa = self.possible(cond.value, code)
+                return Truth.FALSE if pa is not None and pa not in cond.members else Truth.UNKNOWN
             return Truth.TRUE if a in cond.members else Truth.FALSE
         if isinstance(cond, ir.CBool):
             a, _ = self.value(cond.value, self.code_of(cond.value.who, args))
             if a is None:
-                return Truth.UNKNOWN
+                pa = self.possible(cond.value, self.code_of(cond.value.who, args))
+                return Truth.FALSE if pa is not None and not (pa is True or pa == 1) else Truth.UNKNOWN
             return Truth.TRUE if a is True or a == 1 else Truth.FALSE
         assert isinstance(cond, ir.CArr)
         n, _ = self._arrangements(

@@ -57,6 +57,10 @@ def _line(node: dict[str, Any]) -> str:
         return f"{mark} {node['text']}: {state}{note}"
     text = node["text"]
     value = _value_text(node.get("value"))
+    stale = node.get("stale") or {}
+    if len(stale) == 1 and node.get("value") is None and kind == "comparison":
+        (s,) = stale.values()
+        value = f"stale {_value_text(s.get('value'))} ({s.get('date') or 'no date'}, max age {s.get('max_age')})"
     thr = node.get("threshold", {})
     if kind == "arrangement" and node.get("grace"):
         g = node["grace"]

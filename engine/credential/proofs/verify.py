@@ -20,7 +20,7 @@ from credential.check import ir
 from credential.data.bundle import Bundle
 from credential.decisions import Outcome, Truth
 from credential.proofs.recompute import Recompute, leaf_key
-from credential.proofs.values import RowIndex, describe_value, json_value
+from credential.proofs.values import RowIndex, describe_value, json_value, stale_json, stale_label
 
 OUTCOME = {Truth.TRUE: "granted", Truth.FALSE: "refused", Truth.UNKNOWN: "undetermined"}
 
@@ -205,7 +205,9 @@ class _Checker:
                     continue
                 code = rc.code_of(getattr(v, "who", None), args)
                 if rc.value(v, code)[0] is None:
-                    out.add(f"{code}: {describe_value(v)}" if pair else describe_value(v))
+                    stale = rc.stale_of(v, code)
+                    text = stale_label(describe_value(v), stale[1], stale[2]) if stale else describe_value(v)
+                    out.add(f"{code}: {text}" if pair else text)
 
     @staticmethod
     def _operands(cond: ir.Cond) -> list[ir.Value]:
@@ -418,6 +420,15 @@ class _Checker:
                     errs.append(f"{path}: threshold param or its effective date is wrong")
         elif isinstance(cond, ir.CIn) and thr.get("in") != list(cond.members):
             errs.append(f"{path}: members differ from the policy's")
+        stale: dict[str, Any] = {}
+        for v in operands:
+            if isinstance(v, ir.VConst | ir.VParam):
+                continue
+            s = rc.stale_of(v, rc.code_of(getattr(v, "who", None), args))
+            if s is not None:
+                stale[describe_value(v)] = stale_json(s[0], v.type, s[1], s[2])
+        if (node.get("stale") or {}) != stale:
+            errs.append(f"{path}: stale {node.get('stale')!r}, the data give {stale!r}")
         errs += self.evidence(node.get("evidence"), rows, path)
         if t is Truth.UNKNOWN:
             out: set[str] = set()
