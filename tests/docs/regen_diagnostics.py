@@ -46,6 +46,13 @@ MEANING = {
     "check.use-not-found": "a `use` path that does not exist",
     "check.unused": "(warning) a declaration nothing refers to",
     "check.risk-gradient": "(warning) a higher-change form whose lead bar is lower than a lower-change form's",
+    "check.grace-target": "`held X at start of arrangement led ...` where X is not a credential",
+    "check.grace-unbounded": "a grace condition without `started within D` (a grace period must end)",
+    "check.stale-without-age": "`stale may refuse` on a measure that declares no `max age`",
+    "check.age-not-measure": "`, max age D` on a comparison that reads no measure",
+    "check.stale-negated": (
+        "(warning) `not` over a comparison whose stale evidence may refuse (its refusal would become a pass)"
+    ),
 }
 
 DATA_AND_DATALOG = """## Data bundle codes
@@ -59,6 +66,18 @@ with an example line, is listed in [data-bundle.md](data-bundle.md). The codes a
 `data.invalid`, `data.duplicate-provider`, `data.conflicting-observation`, `data.unknown-provider`,
 `data.self-arrangement`, `data.end-before-start`, and the warnings `data.undeclared-measure`,
 `data.undeclared-status`, `data.undeclared-form`, `data.extra-column`.
+
+## Evaluation codes
+
+`eval.policy-expired` (exit 1): the as-of date is after the policy's `expires` date. Every command
+that evaluates (`evaluate`, `explain`, `verify`, `test`, `diff`, and the Python API, which raises
+`credential.engine.PolicyExpired`) refuses it unless given `--allow-expired` (`allow_expired=True`),
+which every decision record then carries (see [language.md](language.md), "Expiry"):
+
+```text
+tests/fixtures/time/expired_example.cred: error[eval.policy-expired]: policy dalton_2014 1.0.0 expired on 2016-03-31; it cannot decide as of 2016-04-01
+  = help: evaluate as of 2016-03-31 or earlier, publish a new version, or pass --allow-expired (recorded in every decision record)
+```
 
 ## Policy test codes
 

@@ -199,6 +199,25 @@ class Resolver:
                         self._ages[d.name.name] = (limit, d.age.stale_refuses)
         return self._ages
 
+    def warn_stale_negated(self, cond: ir.Cond, negated: bool = True) -> None:
+        """``not`` over a comparison whose stale evidence may refuse: its refusal would become a pass."""
+        if isinstance(cond, ir.CAnd | ir.COr):
+            for item in cond.items:
+                self.warn_stale_negated(item, negated)
+        elif isinstance(cond, ir.CNot):
+            return  # its own `not` was checked when it was made
+        elif negated and isinstance(cond, ir.CCompare | ir.CIn | ir.CBool):
+            operands = [cond.left, cond.right] if isinstance(cond, ir.CCompare) else [cond.value]
+            if any(isinstance(v, ir.VLatest | ir.VWindow) and v.stale_refuses for v in operands):
+                self.ctx.warn(
+                    "check.stale-negated",
+                    f"`not` over `{cond.text}`: its evidence may be stale and refuse, and `not` turns "
+                    "that refusal into a pass, so stale evidence could grant",
+                    cond.span,
+                    help="give this comparison its own limit without `stale may refuse` "
+                    "(`..., max age D`), or state the condition without `not`",
+                )
+
     def aged(self, v: ir.Value, limit: ir.Within | None, refuses: bool) -> ir.Value:
         """A measure's value with an evidence age (its declaration's, or a comparison's own)."""
         if isinstance(v, ir.VLatest | ir.VWindow):
@@ -210,7 +229,7 @@ class Resolver:
         if not any(isinstance(v, ir.VLatest | ir.VWindow) for v in (cond.left, cond.right)):
             self.ctx.error(
                 "check.age-not-measure",
-                f"`max age` applies to a measure's evidence; `{cond.text}` compares no measure",
+                "`max age` applies to a measure's evidence, and this comparison reads no measure",
                 age.span,
                 help="drop the limit, or compare a measure (its latest value or a window)",
             )
@@ -406,6 +425,8 @@ class Resolver:
             return ir.COr(done, span=c.span, text=text)
         if isinstance(c, ast.Not):
             inner = self.cond(c.operand, scope)
+            if inner is not None:
+                self.warn_stale_negated(inner)
             return None if inner is None else ir.CNot(inner, span=c.span, text=text)
         if isinstance(c, ast.Bare):
             return self.bare(c, scope, text)
