@@ -427,7 +427,17 @@ class _Checker:
             s = rc.stale_of(v, rc.code_of(getattr(v, "who", None), args))
             if s is not None:
                 stale[describe_value(v)] = stale_json(s[0], v.type, s[1], s[2])
-        if (node.get("stale") or {}) != stale:
+        got_stale = node.get("stale") or {}
+        same_stale = isinstance(got_stale, dict) and set(got_stale) == set(stale)
+        for key, want_stale in stale.items() if same_stale else ():
+            g = got_stale[key]
+            same_stale &= (
+                isinstance(g, dict)
+                and set(g) == set(want_stale)
+                and _same(g.get("value"), want_stale["value"])
+                and all(g.get(k) == want_stale[k] for k in ("date", "max_age"))
+            )
+        if not same_stale:
             errs.append(f"{path}: stale {node.get('stale')!r}, the data give {stale!r}")
         errs += self.evidence(node.get("evidence"), rows, path)
         if t is Truth.UNKNOWN:
