@@ -74,10 +74,7 @@ that evaluates (`evaluate`, `explain`, `verify`, `test`, `diff`, and the Python 
 `credential.engine.PolicyExpired`) refuses it unless given `--allow-expired` (`allow_expired=True`),
 which every decision record then carries (see [language.md](language.md), "Expiry"):
 
-```text
-tests/fixtures/time/expired_example.cred: error[eval.policy-expired]: policy dalton_2014 1.0.0 expired on 2016-03-31; it cannot decide as of 2016-04-01
-  = help: evaluate as of 2016-03-31 or earlier, publish a new version, or pass --allow-expired (recorded in every decision record)
-```
+EXPIRED_EXAMPLE
 
 ## Policy test codes
 
@@ -128,7 +125,9 @@ def main() -> None:
         if src:
             parts.append("```text\n" + src + "\n```\n")
         parts.append("```text\n$ credential check " + case.name + "\n" + out + "\n```\n")
-    parts.append(DATA_AND_DATALOG)
+    expired = (ROOT / "tests" / "cli" / "golden" / "expired.txt").read_text(encoding="utf-8")
+    example = "```text\n" + "\n".join(expired.splitlines()[:2]) + "\n```\n"
+    parts.append(DATA_AND_DATALOG.replace("EXPIRED_EXAMPLE\n", example))
     (ROOT / "docs" / "diagnostics.md").write_text("\n".join(parts), encoding="utf-8")
 
 
