@@ -59,8 +59,9 @@ class Inputs:
     diagnostics: list[Diagnostic]  # warnings (policy and data) and, with quarantine, the set-aside rows
     quarantined: list[Any] = field(default_factory=list)
     allow_expired: bool = False  # evaluate as of dates after the policy's `expires` (recorded in records)
-    held_cache: dict[dt.date, Any] = field(default_factory=dict, repr=False)
-    """Grace: the no-grace evaluation as of each arrangement start date needed (see :func:`held_at`)."""
+    held_cache: dict[dt.date, list[tuple[Any, Evaluation]]] = field(default_factory=dict, repr=False)
+    """Grace: no-grace evaluations as of each arrangement start date needed, each of the providers
+    it was made for (ids of this bundle), see :func:`held_at`."""
 
 
 def load_inputs(
@@ -220,24 +221,83 @@ def choose_backend(backend: str, n_facts: int, one_key: bool = False) -> str:
     return "masks" if one_key else "duckdb"
 
 
-def held_at(inputs: Inputs, backend: str) -> Callable[[str, dt.date], Any]:
-    """The grace condition's oracle: ``(credential, date)`` → each provider's decision of it as of
-    ``date`` (0 refused, 1 granted, 2 undetermined, by provider id).
+def held_at(inputs: Inputs, backend: str) -> Callable[[str, dt.date, Any], Any]:
+    """The grace condition's oracle: ``(credential, date, pids)`` → the decision of the credential
+    as of ``date`` for those providers (ids of this bundle; 0 refused, 1 granted, 2 undetermined).
 
     The policy is decided as of the arrangement's start *without* grace (every ``held ...``
     condition false there), so a grace period protects a credential earned on its own merits
-    and never chains; one evaluation per distinct start date, sharing the loaded bundle and the
-    compiled program (memoised in ``inputs.held_cache``)."""
+    and never chains.  A provider's credentials depend on its own rows only, so each date is
+    evaluated on the sub-bundle of the providers asked about (one evaluation per start date and
+    set of leads, memoised in ``inputs.held_cache``, sharing the compiled program): at scale the
+    cost follows the arrangements, not the number of providers."""
     import numpy as np
 
-    def oracle(credential: str, day: dt.date) -> Any:
-        ev = inputs.held_cache.get(day)
-        if ev is None:
-            ev = inputs.held_cache[day] = _evaluate(inputs, day, False, backend, grace=False)
+    codes = np.array(inputs.bundle.provider_codes, dtype=object)
+
+    def oracle(credential: str, day: dt.date, pids: Any) -> Any:
+        wanted = np.unique(np.asarray(pids, dtype=np.int64))
+        found = None
+        for have, ev in inputs.held_cache.get(day, []):
+            if np.isin(wanted, have).all():
+                found = ev
+                break
+        if found is None:
+            sub = _sub_bundle(inputs.bundle, [str(c) for c in codes[wanted]])
+            sub_inputs = Inputs(inputs.policy, inputs.compiled, sub, [], allow_expired=True)
+            found = _evaluate(sub_inputs, day, False, backend, grace=False)
+            inputs.held_cache.setdefault(day, []).append((wanted, found))
         c, p = pn.cred(credential)
-        return np.where(ev.mask(c), 1, np.where(ev.mask(p), 2, 0))
+        at = np.asarray(found.ids([str(x) for x in codes[np.asarray(pids, dtype=np.int64)]]), dtype=np.int64)
+        certain, possible = found.mask(c)[at], found.mask(p)[at]
+        return np.where(certain, 1, np.where(possible, 2, 0))
 
     return oracle
+
+
+def _sub_bundle(bundle: Bundle, codes: Sequence[str]) -> Bundle:
+    """The validated bundle restricted to the rows of ``codes`` (the providers' own rows, and
+    quarantined rows that could be theirs): what their own decisions depend on."""
+    import pandas as pd
+
+    keep = pd.Index(codes)
+
+    def own(frame: Any, *columns: str) -> Any:
+        mask = None
+        for col in columns:
+            m = frame[col].isin(keep).to_numpy(dtype=bool)
+            mask = m if mask is None else mask | m
+        return frame[mask].reset_index(drop=True)
+
+    def own_or_wild(frame: Any, column: str) -> Any:
+        m = frame[column].isin(keep).to_numpy(dtype=bool) | frame[column].isna().to_numpy(dtype=bool)
+        return frame[m].reset_index(drop=True)
+
+    from credential.data.bundle import Quarantine
+
+    q = bundle.quarantine
+    quarantine = Quarantine(
+        own(q.providers, "code"),
+        own_or_wild(q.observations, "code"),
+        own_or_wild(q.statuses, "code"),
+        q.arrangements[
+            q.arrangements["lead"].isin(keep).to_numpy(dtype=bool)
+            | q.arrangements["recipient"].isin(keep).to_numpy(dtype=bool)
+            | q.arrangements["lead"].isna().to_numpy(dtype=bool)
+            | q.arrangements["recipient"].isna().to_numpy(dtype=bool)
+        ].reset_index(drop=True),
+    )
+    return Bundle(
+        spec=bundle.spec,
+        providers=own(bundle.providers, "code"),
+        observations=own(bundle.observations, "code"),
+        statuses=own(bundle.statuses, "code"),
+        arrangements=own(bundle.arrangements, "lead", "recipient"),
+        digests=bundle.digests,
+        raw=bundle.raw,
+        quarantine=quarantine,
+        coverage=bundle.coverage,
+    )
 
 
 def evaluate_inputs(inputs: Inputs, as_of: dt.date, pairs: bool = False, backend: str = "pydatalog") -> Evaluation:

@@ -128,7 +128,7 @@ def build_facts(
 ) -> FactBase:
     """The program's input facts as of ``as_of``, in columns (no per-value Python on this path).
 
-    ``held_at(credential, date)`` decides a credential as of an earlier date for the grace
+    ``held_at(credential, date, pids)`` decides a credential as of an earlier date for the grace
     condition (``held C at start of arrangement led ...``); None: no grace (every such
     condition false), as when deciding a credential as of an arrangement's start."""
     policy = compiled.policy

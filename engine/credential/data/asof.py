@@ -98,9 +98,10 @@ class ArrangementCount:
     this credential (``HeldAt``); an unknown start or an undetermined credential then is unknown."""
 
 
-HeldAt = Callable[[str, dt.date], np.ndarray]
-"""``held_at(credential, date)``: each provider's decision of ``credential`` as of ``date``, by
-provider id (0 refused, 1 granted, 2 undetermined), decided without grace."""
+HeldAt = Callable[[str, dt.date, np.ndarray], np.ndarray]
+"""``held_at(credential, date, pids)``: the decision of ``credential`` as of ``date`` for the
+providers ``pids`` (ids of this bundle), aligned with them (0 refused, 1 granted, 2 undetermined),
+decided without grace."""
 
 
 ValueRequest = AttributeValue | LatestMeasure | WindowAggregate | StatusActive | ArrangementCount
@@ -896,7 +897,7 @@ def _held(bundle: Bundle, req: ArrangementCount, as_of: dt.date, held_at: HeldAt
         dated = rows[~undated[rows]]
         for day in np.unique(start[dated]):
             at = dated[start[dated] == day]
-            truth = held_at(req.held, pd.Timestamp(day).date())[pid[at]]
+            truth = held_at(req.held, pd.Timestamp(day).date(), pid[at])
             np.add.at(kept, pid[at][truth == 1], 1)
             maybe[pid[at][truth == 2]] = True
     values = kept.astype(float)

@@ -293,7 +293,7 @@ class ProofBuilder:
             start = starts.get((file, row))
             held = "undetermined"
             if start is not None and pid is not None:
-                held = ("refused", "granted", "undetermined")[int(oracle(credential, start)[pid])]
+                held = ("refused", "granted", "undetermined")[int(oracle(credential, start, [pid])[0])]
             out.append({"file": file, "row": row, "start": start.isoformat() if start else None, "held": held})
         return {"credential": credential, "arrangements": out}
 
