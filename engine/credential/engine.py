@@ -245,7 +245,9 @@ def held_at(inputs: Inputs, backend: str) -> Callable[[str, dt.date, Any], Any]:
         if found is None:
             sub = _sub_bundle(inputs.bundle, [str(c) for c in codes[wanted]])
             sub_inputs = Inputs(inputs.policy, inputs.compiled, sub, [], allow_expired=True)
-            found = _evaluate(sub_inputs, day, False, backend, grace=False)
+            found = _evaluate(
+                sub_inputs, day, False, "masks-if-supported" if backend == "auto" else backend, grace=False
+            )
             inputs.held_cache.setdefault(day, []).append((wanted, found))
         c, p = pn.cred(credential)
         at = np.asarray(found.ids([str(x) for x in codes[np.asarray(pids, dtype=np.int64)]]), dtype=np.int64)
@@ -315,6 +317,10 @@ def _evaluate(inputs: Inputs, as_of: dt.date, pairs: bool, backend: str, grace: 
         from credential.datalog.backends.masks import supports
 
         one_key = supports(program, facts.relations)
+    if backend == "masks-if-supported":  # grace's many small evaluations at scale (see held_at)
+        from credential.datalog.backends.masks import supports
+
+        backend = "masks" if supports(program, facts.relations) else "auto"
     chosen = choose_backend(backend, fact_count(facts), one_key)
     model = evaluate_program(program, facts.relations, backend=chosen)
     return Evaluation(inputs, as_of, facts, model, pairs, chosen)

@@ -50,9 +50,14 @@ class CompiledPolicy:
     values: dict[str, ir.ProviderValue]  # value predicate -> the value it holds
     statuses: set[str]
     params: set[str]
+    _programs: dict[str, Program] = field(default_factory=dict, repr=False, compare=False)
 
     def program(self, pairs: bool = False) -> Program:
-        return Program(tuple(self.rules + (self.pair_rules if pairs else [])))
+        """The program (the same object each time, so that its plan is reused)."""
+        key = "pairs" if pairs else "plain"
+        if key not in self._programs:
+            self._programs[key] = Program(tuple(self.rules + (self.pair_rules if pairs else [])))
+        return self._programs[key]
 
     def preds_of(self, cond: ir.Cond, pair_form: str | None = None) -> NodePreds:
         return self.node_preds[(cond, pair_form)]
