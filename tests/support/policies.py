@@ -825,7 +825,8 @@ class _Tokens:
     def age(self, age: ast.AgeLimit | None) -> list[str]:
         if age is None:
             return []
-        return [",", "max", "age", *self.value(age.max_age), *([",", "stale", "may", "refuse"] if age.stale_refuses else [])]
+        refuses = [",", "stale", "may", "refuse"] if age.stale_refuses else []
+        return [",", "max", "age", *self.value(age.max_age), *refuses]
 
     def type_expr(self, t: ast.TypeExpr) -> list[str]:
         if isinstance(t, ast.PrimType):
