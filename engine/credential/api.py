@@ -99,6 +99,7 @@ def evaluate_api(
     policy_path: Sequence[str | Path] = (),
     providers: Sequence[str] = (),
     subjects: Sequence[str] = (),
+    allow_expired: bool = False,
 ) -> RunResult:
     """Decide every subject for every provider (``credential evaluate``); records are pydantic models.
 
@@ -121,6 +122,7 @@ def evaluate_api(
             backend=_backend(backend),
             providers=list(providers),
             subjects=list(subjects),
+            allow_expired=allow_expired,
         )
 
 
@@ -150,6 +152,7 @@ def explain_api(
     on_invalid: OnInvalid = "reject",
     backend: str = "pydatalog",
     policy_path: Sequence[str | Path] = (),
+    allow_expired: bool = False,
 ) -> list[DecisionRecord]:
     """The decision record(s) of one provider with their proofs (``credential explain``).
 
@@ -162,7 +165,7 @@ def explain_api(
 
     day = _date(as_of)
     with _policy_path(policy_path):
-        inputs = load_inputs(_policy(policy), _data(data), _on_invalid(on_invalid))
+        inputs = load_inputs(_policy(policy), _data(data), _on_invalid(on_invalid), allow_expired)
     if not isinstance(code, str):
         raise UsageError("usage.bad-argument", f"code must be a provider code (a string), not {code!r}")
     check_providers([code], inputs.bundle.provider_codes)
@@ -203,20 +206,21 @@ def verify_api(
     *,
     on_invalid: OnInvalid = "reject",
     policy_path: Sequence[str | Path] = (),
+    allow_expired: bool = False,
 ) -> VerifyReport:
     """Re-check decision records (a JSONL file or records) against the policy and data (``credential verify``)."""
     if isinstance(decisions, str | Path):
         check_input_file(decisions, "decisions")
     with _policy_path(policy_path):
-        inputs = load_inputs(_policy(policy), _data(data), _on_invalid(on_invalid))
+        inputs = load_inputs(_policy(policy), _data(data), _on_invalid(on_invalid), allow_expired)
     if isinstance(decisions, str | Path):
         with open(decisions, encoding="utf-8", newline="") as fh:
             # a file: every record evaluate writes for its dates must be there (see credential verify)
-            return verify_lines(fh, inputs.policy, inputs.bundle, Scope(complete=True))
+            return verify_lines(fh, inputs.policy, inputs.bundle, Scope(complete=True), allow_expired=allow_expired)
     lines = [
         json.dumps(d.to_json_dict() if isinstance(d, DecisionRecord) else d, ensure_ascii=False) for d in decisions
     ]
-    return verify_lines(lines, inputs.policy, inputs.bundle)
+    return verify_lines(lines, inputs.policy, inputs.bundle, allow_expired=allow_expired)
 
 
 def timeline_api(

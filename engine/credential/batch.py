@@ -215,7 +215,7 @@ class _Pieces:
         return out
 
 
-def _tail(policy: dict[str, str], data: dict[str, str], backend: str) -> str:
+def _tail(policy: dict[str, Any], data: dict[str, str], backend: str) -> str:
     return (
         f', "policy": {dumps(policy)}, "data": {dumps(data)}, "engine": {dumps(__version__)}, '
         f'"backend": {dumps(backend)}}}'
@@ -224,7 +224,7 @@ def _tail(policy: dict[str, str], data: dict[str, str], backend: str) -> str:
 
 def jsonl_chunks(
     frame: pd.DataFrame,
-    policy: dict[str, str],
+    policy: dict[str, Any],
     data: dict[str, str],
     backend: str,
     proofs: Any = None,
@@ -271,17 +271,20 @@ def jsonl_lines(frame: pd.DataFrame, policy: dict[str, str], data: dict[str, str
     return text.split("\n")[:-1] if text else []
 
 
-def csv_chunks(frame: pd.DataFrame, policy: dict[str, str], backend: str, *, raw: bool = False) -> Iterator[bytes]:
+def csv_chunks(frame: pd.DataFrame, policy: dict[str, Any], backend: str, *, raw: bool = False) -> Iterator[bytes]:
     """The decisions as CSV (UTF-8, header first, RFC 4180), in blocks.
 
-    Formula-like cells are neutralised (see :func:`credential.escaping.csv_field`) unless ``raw``.
+    Formula-like cells are neutralised (see :func:`credential.escaping.csv_field`) unless ``raw``;
+    past the policy's expiry (allowed) a ``policy_expires`` column is added.
     """
     from credential.output import CSV_COLUMNS
 
     def csv_field(value: str) -> str:
         return _csv_field(value, raw=raw)
 
-    yield (",".join(CSV_COLUMNS) + "\n").encode()
+    expires = policy.get("expires") if policy.get("allow_expired") else None
+    columns = [*CSV_COLUMNS, "policy_expires"] if expires else list(CSV_COLUMNS)  # evaluated past expiry
+    yield (",".join(columns) + "\n").encode()
     pieces = _Pieces(frame)
     heads = np.array(
         [
@@ -291,7 +294,9 @@ def csv_chunks(frame: pd.DataFrame, policy: dict[str, str], backend: str, *, raw
         dtype=object,
     )
     mids = pieces.mids(lambda s, o, d: f"{csv_field(str(s))},{csv_field(str(o))},{csv_field(str(d))},".encode())
-    fields = (policy["name"], policy["version"], policy["sha256"], __version__, backend)
+    fields = [policy["name"], policy["version"], policy["sha256"], __version__, backend]
+    if expires:
+        fields.append(str(expires))
     tail = ("," + ",".join(csv_field(v) for v in fields) + "\n").encode()
     for start in range(0, pieces.n, BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, pieces.n)

@@ -6,7 +6,7 @@ import json
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 
 class Outcome(str, Enum):
@@ -40,6 +40,20 @@ class PolicyRef(BaseModel):
     name: str
     version: str
     sha256: str
+    expires: str | None = None  # set only when evaluated past it with allow_expired
+    allow_expired: bool | None = None
+
+    @model_serializer(mode="wrap")
+    def _drop_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """``expires`` and ``allow_expired`` appear only when set (a plain record is unchanged)."""
+        out: dict[str, Any] = handler(self)
+        for key in ("expires", "allow_expired"):
+            if out.get(key) is None:
+                out.pop(key, None)
+        return out
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
 
 
 class DecisionRecord(BaseModel):

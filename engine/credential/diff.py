@@ -143,6 +143,7 @@ def diff_policies(
     *,
     on_invalid: OnInvalid = "reject",
     backend: str = "pydatalog",
+    allow_expired: bool = False,
 ) -> DiffResult:
     """Evaluate ``old`` and ``new`` on ``data`` as of ``as_of`` and attribute every changed decision.
 
@@ -159,7 +160,9 @@ def diff_policies(
     p_old, p_new, warnings = _load_policies(old, new)
     bundles, data_diags = _load_data(data, (p_old, p_new), on_invalid)
     evs = [
-        evaluate_inputs(Inputs(p, compile_policy(p), b, []), day, pairs=pairs, backend=backend)
+        evaluate_inputs(
+            Inputs(p, compile_policy(p), b, [], allow_expired=allow_expired), day, pairs=pairs, backend=backend
+        )
         for p, b in zip((p_old, p_new), bundles, strict=True)
     ]
     ev_old, ev_new = evs

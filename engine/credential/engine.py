@@ -29,6 +29,22 @@ from credential.errors import PolicyInvalid as PolicyInvalid
 OnInvalid = Literal["reject", "quarantine"]
 
 
+class PolicyExpired(PolicyInvalid):
+    """The as-of date is after the policy's ``expires`` date and expiry was not allowed (exit code 1)."""
+
+
+def check_expiry(policy: CheckedPolicy, as_of: dt.date, allow_expired: bool) -> bool:
+    """Whether ``as_of`` is past the policy's expiry (and allowed); raises :class:`PolicyExpired`
+    when it is past and not allowed (see :mod:`credential.expiry`)."""
+    from credential.expiry import expired_diagnostic, is_expired
+
+    if not is_expired(policy, as_of):
+        return False
+    if not allow_expired:
+        raise PolicyExpired([expired_diagnostic(policy, as_of)])
+    return True
+
+
 @dataclass
 class Inputs:
     policy: CheckedPolicy
@@ -36,10 +52,17 @@ class Inputs:
     bundle: Bundle
     diagnostics: list[Diagnostic]  # warnings (policy and data) and, with quarantine, the set-aside rows
     quarantined: list[Any] = field(default_factory=list)
+    allow_expired: bool = False  # evaluate as of dates after the policy's `expires` (recorded in records)
+    held_cache: dict[dt.date, list[tuple[Any, Evaluation]]] = field(default_factory=dict, repr=False)
+    """Grace: no-grace evaluations as of each arrangement start date needed, each of the providers
+    it was made for (ids of this bundle), see :func:`held_at`."""
 
 
 def load_inputs(
-    policy: str | Path | CheckedPolicy, data: str | Path | Bundle, on_invalid: OnInvalid = "reject"
+    policy: str | Path | CheckedPolicy,
+    data: str | Path | Bundle,
+    on_invalid: OnInvalid = "reject",
+    allow_expired: bool = False,
 ) -> Inputs:
     """Load and check the policy, load and validate the bundle against it."""
     from credential.data.load import load_bundle
@@ -66,7 +89,7 @@ def load_inputs(
         bundle = result.bundle
         quarantined = list(result.quarantined)
         diags.extend(d for d in result.diagnostics if on_invalid == "quarantine" or not d.is_error)
-    return Inputs(checked, compile_policy(checked), bundle, diags, quarantined)
+    return Inputs(checked, compile_policy(checked), bundle, diags, quarantined, allow_expired)
 
 
 @dataclass
@@ -79,6 +102,7 @@ class Evaluation:
     model: Model
     pairs: bool
     backend: str
+    expired: bool = False  # as of a date after the policy's `expires`, allowed by the caller
     _sets: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict, repr=False)
     _masks: dict[str, Any] = field(default_factory=dict, repr=False)
     _flags: dict[str, bytes] = field(default_factory=dict, repr=False)
@@ -191,6 +215,87 @@ def choose_backend(backend: str, n_facts: int, one_key: bool = False) -> str:
     return "masks" if one_key else "duckdb"
 
 
+def held_at(inputs: Inputs, backend: str) -> Callable[[str, dt.date, Any], Any]:
+    """The grace condition's oracle: ``(credential, date, pids)`` → the decision of the credential
+    as of ``date`` for those providers (ids of this bundle; 0 refused, 1 granted, 2 undetermined).
+
+    The policy is decided as of the arrangement's start *without* grace (every ``held ...``
+    condition false there), so a grace period protects a credential earned on its own merits
+    and never chains.  A provider's credentials depend on its own rows only, so each date is
+    evaluated on the sub-bundle of the providers asked about (one evaluation per start date and
+    set of leads, memoised in ``inputs.held_cache``, sharing the compiled program): at scale the
+    cost follows the arrangements, not the number of providers."""
+    import numpy as np
+
+    codes = np.array(inputs.bundle.provider_codes, dtype=object)
+
+    def oracle(credential: str, day: dt.date, pids: Any) -> Any:
+        wanted = np.unique(np.asarray(pids, dtype=np.int64))
+        found = None
+        for have, ev in inputs.held_cache.get(day, []):
+            if np.isin(wanted, have).all():
+                found = ev
+                break
+        if found is None:
+            sub = _sub_bundle(inputs.bundle, [str(c) for c in codes[wanted]])
+            sub_inputs = Inputs(inputs.policy, inputs.compiled, sub, [], allow_expired=True)
+            found = _evaluate(
+                sub_inputs, day, False, "masks-if-supported" if backend == "auto" else backend, grace=False
+            )
+            inputs.held_cache.setdefault(day, []).append((wanted, found))
+        c, p = pn.cred(credential)
+        at = np.asarray(found.ids([str(x) for x in codes[np.asarray(pids, dtype=np.int64)]]), dtype=np.int64)
+        certain, possible = found.mask(c)[at], found.mask(p)[at]
+        return np.where(certain, 1, np.where(possible, 2, 0))
+
+    return oracle
+
+
+def _sub_bundle(bundle: Bundle, codes: Sequence[str]) -> Bundle:
+    """The validated bundle restricted to the rows of ``codes`` (the providers' own rows, and
+    quarantined rows that could be theirs): what their own decisions depend on."""
+    import pandas as pd
+
+    keep = pd.Index(codes)
+
+    def own(frame: Any, *columns: str) -> Any:
+        mask = None
+        for col in columns:
+            m = frame[col].isin(keep).to_numpy(dtype=bool)
+            mask = m if mask is None else mask | m
+        return frame[mask].reset_index(drop=True)
+
+    def own_or_wild(frame: Any, column: str) -> Any:
+        m = frame[column].isin(keep).to_numpy(dtype=bool) | frame[column].isna().to_numpy(dtype=bool)
+        return frame[m].reset_index(drop=True)
+
+    from credential.data.bundle import Quarantine
+
+    q = bundle.quarantine
+    quarantine = Quarantine(
+        own(q.providers, "code"),
+        own_or_wild(q.observations, "code"),
+        own_or_wild(q.statuses, "code"),
+        q.arrangements[
+            q.arrangements["lead"].isin(keep).to_numpy(dtype=bool)
+            | q.arrangements["recipient"].isin(keep).to_numpy(dtype=bool)
+            | q.arrangements["lead"].isna().to_numpy(dtype=bool)
+            | q.arrangements["recipient"].isna().to_numpy(dtype=bool)
+        ].reset_index(drop=True),
+    )
+    return Bundle(
+        spec=bundle.spec,
+        providers=own(bundle.providers, "code"),
+        observations=own(bundle.observations, "code"),
+        statuses=own(bundle.statuses, "code"),
+        arrangements=own(bundle.arrangements, "lead", "recipient"),
+        digests=bundle.digests,
+        raw=bundle.raw,
+        quarantine=quarantine,
+        coverage=bundle.coverage,
+    )
+
+
 def evaluate_inputs(
     inputs: Inputs,
     as_of: dt.date,
@@ -200,7 +305,16 @@ def evaluate_inputs(
 ) -> Evaluation:
     """The model as of ``as_of``; with ``focus`` (provider codes) only those providers' decisions
     are computed when the program allows it (``credential.focus``): ask the result nothing else."""
-    facts = build_facts(inputs.compiled, inputs.bundle, as_of)
+    expired = check_expiry(inputs.policy, as_of, inputs.allow_expired)
+    ev = _evaluate(inputs, as_of, pairs, backend, grace=True, focus=focus)
+    ev.expired = expired
+    return ev
+
+
+def _evaluate(
+    inputs: Inputs, as_of: dt.date, pairs: bool, backend: str, grace: bool, focus: Sequence[str] | None = None
+) -> Evaluation:
+    facts = build_facts(inputs.compiled, inputs.bundle, as_of, held_at(inputs, backend) if grace else None)
     program = inputs.compiled.program(pairs)
     relations = facts.relations
     if focus is not None:
@@ -214,13 +328,27 @@ def evaluate_inputs(
         from credential.datalog.backends.masks import supports
 
         one_key = supports(program, relations)
+    if backend == "masks-if-supported":  # grace's many small evaluations at scale (see held_at)
+        from credential.datalog.backends.masks import supports
+
+        backend = "masks" if supports(program, relations) else "auto"
     # the choice depends on the whole bundle, so a focused record names the backend a full run would
     chosen = choose_backend(backend, fact_count(facts), one_key)
     model = evaluate_program(program, relations, backend=chosen)
     return Evaluation(inputs, as_of, facts, model, pairs, chosen)
 
 
-def policy_ref(policy: CheckedPolicy) -> PolicyRef:
+def policy_ref(policy: CheckedPolicy, expired: bool = False) -> PolicyRef:
+    """The record's ``policy``; ``expired``: evaluated past its ``expires`` date, allowed (then the
+    record carries ``expires`` and ``allow_expired: true``)."""
+    if expired and policy.expires is not None:
+        return PolicyRef(
+            name=policy.name,
+            version=policy.version,
+            sha256=policy.sha256,
+            expires=policy.expires.isoformat(),
+            allow_expired=True,
+        )
     return PolicyRef(name=policy.name, version=policy.version, sha256=policy.sha256)
 
 
@@ -235,7 +363,7 @@ def records_for(
 
     builder = ProofBuilder(ev)
     names = ev.inputs.bundle.provider_names()
-    pref = policy_ref(ev.policy)
+    pref = policy_ref(ev.policy, ev.expired)
     data = dict(sorted(ev.inputs.bundle.digests.items()))
     as_of = ev.as_of.isoformat()
     codes = [provider] if provider is not None else sorted(names)
@@ -296,6 +424,11 @@ class RunResult:
     def backend(self) -> str:
         return self.evaluations[0].backend if self.evaluations else "pydatalog"
 
+    @property
+    def expired(self) -> bool:
+        """Whether any date was after the policy's ``expires`` (allowed): every record then says so."""
+        return any(ev.expired for ev in self.evaluations)
+
     def proof_texts(self, start: int, stop: int) -> list[str]:
         """The proofs of the frame's rows ``start:stop`` as JSON text (the builders forget earlier blocks)."""
         from credential.proofs.proof import ProofBuilder
@@ -319,7 +452,7 @@ class RunResult:
     @property
     def records(self) -> list[DecisionRecord]:
         if self._records is None:
-            pref = policy_ref(self.inputs.policy)
+            pref = policy_ref(self.inputs.policy, self.expired)
             data = dict(sorted(self.inputs.bundle.digests.items()))
             f = self.frame
             proofs: list[dict[str, Any] | None] = [*self.proofs(0, len(f))] if self.explain else [None] * len(f)
@@ -363,6 +496,7 @@ def run(
     progress: Callable[[str], None] | None = None,
     providers: Sequence[str] = (),
     subjects: Sequence[str] = (),
+    allow_expired: bool = False,
 ) -> RunResult:
     """Decide every subject for every provider on every as-of date (default: today).
 
@@ -374,10 +508,12 @@ def run(
     from credential.batch import decision_frame, sort_frames
     from credential.selection import check_providers, check_subject_patterns, subject_regex
 
-    inputs = load_inputs(policy, data, on_invalid)
+    inputs = load_inputs(policy, data, on_invalid, allow_expired)
     if providers:
         check_providers(providers, inputs.bundle.provider_codes)
     dates = list(dict.fromkeys(as_of)) or [dt.date.today()]
+    for d in dates:  # before any work: an expired policy fails the whole run, never part of it
+        check_expiry(inputs.policy, d, allow_expired)
     frames: list[Any] = []
     evaluations: list[Evaluation] = []
     for d in dates:

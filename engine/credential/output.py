@@ -120,7 +120,7 @@ def render_chunks(result: RunResult, fmt: str, *, csv_raw: bool = False) -> Iter
     from credential.batch import csv_chunks, jsonl_chunks
     from credential.engine import policy_ref
 
-    pref = policy_ref(result.inputs.policy).model_dump()
+    pref = policy_ref(result.inputs.policy, result.expired).to_json_dict()
     if fmt in ("jsonl", "json"):
         data = dict(sorted(result.inputs.bundle.digests.items()))
         proofs = result.proof_texts if result.explain else None

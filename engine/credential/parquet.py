@@ -70,7 +70,7 @@ def parquet_chunks(result: RunResult) -> Iterator[bytes]:
     """The run's decisions as one Parquet file, yielded in pieces as row groups are written."""
     from credential.engine import policy_ref
 
-    pref = policy_ref(result.inputs.policy)
+    pref = policy_ref(result.inputs.policy, result.expired)
     data_json = json.dumps(dict(sorted(result.inputs.bundle.digests.items())), sort_keys=True)
     f = result.frame
     sch = schema(result.explain)

@@ -63,6 +63,9 @@ AAA,CCC,buddying,2014-01-01,2016-06-30
 BBB,CCC,buddying,2016-07-01,
 CCC,AAA,chain_group,2016-01-01,
 """
+COVERAGE = """status,start,end
+sm,2010-01-01,
+"""
 AS_OF = dt.date(2016, 6, 30)
 
 
@@ -72,6 +75,7 @@ def make(tmp_path: Path, on_invalid: str = "reject", **override: str) -> Bundle:
         "observations": OBSERVATIONS,
         "statuses": STATUSES,
         "arrangements": ARRANGEMENTS,
+        "coverage": COVERAGE,
     }
     files.update(override)
     for name, text in files.items():
@@ -171,9 +175,25 @@ def test_status_active(tmp_path: Path) -> None:
     # AAA's status ends on the as-of date: inactive; BBB's starts on it: active; CCC's starts after.
     assert sm.to_dict() == {"AAA": False, "BBB": True, "CCC": False}
     assert rows(sm, "BBB") == [3]
-    assert rows(sm, "CCC") == [4, 5]
+    # not active: the status's inactive rows and the coverage row that makes "no row" mean "not active"
+    assert sm.evidence_of("CCC") == [("coverage.csv", 2), ("statuses.csv", 4), ("statuses.csv", 5)]
     assert one(b, StatusActive("sm"), dt.date(2016, 6, 29)).value_of("AAA") is True
-    assert one(b, StatusActive("other")).to_dict() == {"AAA": False, "BBB": False, "CCC": False}
+    # open world: no list of `other` covers the date, so nobody is known to be out of it
+    assert one(b, StatusActive("other")).to_dict() == {"AAA": None, "BBB": None, "CCC": None}
+
+
+@pytest.mark.parametrize(
+    ("coverage", "expected"),
+    [
+        ("", {"AAA": None, "BBB": True, "CCC": None}),  # no coverage table at all
+        ("sm,2010-01-01,2016-06-30\n", {"AAA": None, "BBB": True, "CCC": None}),  # ended on the as-of date
+        ("sm,2016-07-01,\n", {"AAA": None, "BBB": True, "CCC": None}),  # starts after it
+        ("sm,2016-06-30,2016-07-01\n", {"AAA": False, "BBB": True, "CCC": False}),  # covers that day
+    ],
+)
+def test_status_coverage_open_world(tmp_path: Path, coverage: str, expected: dict[str, bool | None]) -> None:
+    b = make(tmp_path, coverage="status,start,end\n" + coverage)
+    assert one(b, StatusActive("sm")).to_dict() == expected  # an active row is known either way
 
 
 def test_arrangement_counts(tmp_path: Path) -> None:

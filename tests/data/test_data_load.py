@@ -36,7 +36,7 @@ def cells(frame: pd.DataFrame) -> dict[int, list[str | None]]:
 def test_three_forms_load_to_equal_tables(tmp_path: Path) -> None:
     tables = generate_bundle(60, seed=3)
     raws = {fmt: load_bundle(write_bundle(tables, tmp_path / fmt, fmt)) for fmt in ("csv", "parquet", "json")}
-    for name in ("providers", "observations", "statuses", "arrangements"):
+    for name in ("providers", "observations", "statuses", "arrangements", "coverage"):
         base = raws["csv"].tables[name].frame
         assert len(base) == len(tables[name])
         for fmt in ("parquet", "json"):
@@ -50,6 +50,7 @@ def test_three_forms_load_to_equal_tables(tmp_path: Path) -> None:
         "observations.csv",
         "statuses.csv",
         "arrangements.csv",
+        "coverage.csv",
     }
 
 

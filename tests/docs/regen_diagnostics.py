@@ -59,6 +59,13 @@ MEANING = {
     ),
     "check.unused": "(warning) a declaration nothing refers to",
     "check.risk-gradient": "(warning) a higher-change form whose lead bar is lower than a lower-change form's",
+    "check.grace-target": "`held X at start of arrangement led ...` where X is not a credential",
+    "check.grace-unbounded": "a grace condition without `started within D` (a grace period must end)",
+    "check.stale-without-age": "`stale may refuse` on a measure that declares no `max age`",
+    "check.age-not-measure": "`, max age D` on a comparison that reads no measure",
+    "check.stale-negated": (
+        "(warning) `not` over a comparison whose stale evidence may refuse (its refusal would become a pass)"
+    ),
 }
 
 DATA_AND_DATALOG = """## Data bundle codes
@@ -79,6 +86,14 @@ Writing an output (`--output`, standard output, `fmt` rewriting a file) goes thr
 (see [security.md](security.md)): `output.bad-target` (exit 2) when `--output` names a directory,
 a block device, a socket or a link loop, reported before any work; `output.io` (exit 6) when the
 write fails (disk full, read-only, permission denied), the old file left unchanged.
+## Evaluation codes
+
+`eval.policy-expired` (exit 1): the as-of date is after the policy's `expires` date. Every command
+that evaluates (`evaluate`, `explain`, `verify`, `test`, `diff`, and the Python API, which raises
+`credential.engine.PolicyExpired`) refuses it unless given `--allow-expired` (`allow_expired=True`),
+which every decision record then carries (see [language.md](language.md), "Expiry"):
+
+EXPIRED_EXAMPLE
 
 ## Policy test codes
 
@@ -130,7 +145,9 @@ def main() -> None:
         if src:
             parts.append("```text\n" + src + "\n```\n")
         parts.append("```text\n$ credential check " + case.name + "\n" + out + "\n```\n")
-    parts.append(DATA_AND_DATALOG)
+    expired = (ROOT / "tests" / "cli" / "golden" / "expired.txt").read_text(encoding="utf-8")
+    example = "```text\n" + "\n".join(expired.splitlines()[:2]) + "\n```\n"
+    parts.append(DATA_AND_DATALOG.replace("EXPIRED_EXAMPLE\n", example))
     (ROOT / "docs" / "diagnostics.md").write_text("\n".join(parts), encoding="utf-8")
 
 

@@ -585,6 +585,33 @@ def _status(bundle: Bundle, req: StatusActive, as_of: dt.date) -> Derived:
             hit_ids = np.flatnonzero(hit)
             values[hit_ids] = None
             evidence.append(_q_evidence(q, m, "code", codes, hit_ids))
+    # open world (issue 14): only a coverage row makes "no active row" mean "not active"
+    cov = [
+        (str(f), int(r))
+        for s, b, e, f, r in zip(
+            bundle.coverage["status"],
+            bundle.coverage["start"],
+            bundle.coverage["end"],
+            bundle.coverage["file"],
+            bundle.coverage["row"],
+            strict=True,
+        )
+        if str(s) == req.status and pd.Timestamp(b).date() <= as_of and (pd.isna(e) or pd.Timestamp(e).date() > as_of)
+    ]
+    cleared = [i for i in range(n) if values[i] is False or values[i] is np.False_]
+    if cov:
+        evidence.append(
+            pd.DataFrame(
+                {
+                    "pid": [i for i in cleared for _ in cov],
+                    "file": [f for _ in cleared for f, _r in cov],
+                    "row": [r for _ in cleared for _f, r in cov],
+                }
+            )
+        )
+    else:
+        for i in cleared:
+            values[i] = None
     return _result(req, as_of, codes, values, BoolType(), evidence)
 
 

@@ -162,11 +162,16 @@ def valid_bundles(draw: st.DrawFn, spec: BundleSpec | None = None, max_providers
                 "end": e,
             }
         )
+    coverage = []  # the periods each status list is complete (open world outside them)
+    for _ in range(draw(st.integers(0, 3))):
+        s, e = interval()
+        coverage.append({"status": draw(st.sampled_from(sorted(spec.statuses))), "start": s, "end": e})
     tables = {
         "providers": _frame(providers, ["code", "name", *attrs]),
         "observations": _frame(observations, ["code", "measure", "period_end", "value"]),
         "statuses": _frame(statuses, ["code", "status", "start", "end"]),
         "arrangements": _frame(arrangements, ["lead", "recipient", "form", "start", "end"]),
+        "coverage": _frame(coverage, ["status", "start", "end"]),
     }
     return DrawnBundle(spec, tables)
 

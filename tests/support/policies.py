@@ -576,7 +576,7 @@ class _Free:
         if kind == "bare":
             return ast.Bare(self.value())
         if kind == "compare":
-            return ast.Compare(self.value(), pick(d, CMP_OPS), self.value())
+            return ast.Compare(self.value(), pick(d, CMP_OPS), self.value(), age=self.age())
         if kind == "in":
             return ast.InList(self.value(), self.members())
         if kind == "quantified":
@@ -584,8 +584,19 @@ class _Free:
             values = tuple(self.value() for _ in range(d(_ints(1, 3))))
             if d(BOOLS):
                 return ast.Quantified(quant, values, "in", None, self.members())
-            return ast.Quantified(quant, values, pick(d, CMP_OPS), self.value())
+            return ast.Quantified(quant, values, pick(d, CMP_OPS), self.value(), age=self.age())
+        if d(BOOLS):  # the grace condition
+            form, within = self.arr_options()
+            return ast.ArrangementCond("leads", form, within, held=self.name())
         return ast.ArrangementCond(pick(d, ["leads", "receives"]), *self.arr_options())
+
+    def age(self) -> ast.AgeLimit | None:
+        """An evidence age (``max age D[, stale may refuse]``), sometimes."""
+        d = self.draw
+        if d(_ints(0, 3)):
+            return None
+        limit = self.duration() if d(BOOLS) else self.ref()
+        return ast.AgeLimit(limit, d(BOOLS))
 
     def cond(self) -> ast.Cond:
         return _combine(self.draw, self.atom, self.draw(_ints(0, 3)))
@@ -636,7 +647,7 @@ class _Free:
         if kind == "attribute":
             return ast.AttributeDecl(self.name(), self.type_expr())
         if kind == "measure":
-            return ast.MeasureDecl(self.name(), self.type_expr())
+            return ast.MeasureDecl(self.name(), self.type_expr(), age=self.age())
         if kind == "status":
             return ast.StatusDecl(self.name(), self.title())
         if kind == "param":
@@ -799,15 +810,23 @@ class _Tokens:
         if isinstance(c, ast.Bare):
             return self.value(c.value)
         if isinstance(c, ast.Compare):
-            return [*self.value(c.left), c.op, *self.value(c.right)]
+            return [*self.value(c.left), c.op, *self.value(c.right), *self.age(c.age)]
         if isinstance(c, ast.InList):
             return [*self.value(c.value), "in", *self.members(c.members)]
         if isinstance(c, ast.Quantified):
             head = [c.quant, "of", *self.values(c.values)]
             if c.op == "in" or c.right is None:
                 return [*head, "in", *self.members(c.members)]
-            return [*head, c.op, *self.value(c.right)]
+            return [*head, c.op, *self.value(c.right), *self.age(c.age)]
+        if c.held is not None:
+            return ["held", c.held.name, "at", "start", "of", "arrangement", "led", *self.arr_options(c.form, c.within)]
         return [c.verb, "arrangement", *self.arr_options(c.form, c.within)]
+
+    def age(self, age: ast.AgeLimit | None) -> list[str]:
+        if age is None:
+            return []
+        refuses = [",", "stale", "may", "refuse"] if age.stale_refuses else []
+        return [",", "max", "age", *self.value(age.max_age), *refuses]
 
     def type_expr(self, t: ast.TypeExpr) -> list[str]:
         if isinstance(t, ast.PrimType):
@@ -837,7 +856,12 @@ class _Tokens:
             return ["scale", d.name.name, ":", *levels], []
         if isinstance(d, ast.AttributeDecl | ast.MeasureDecl):
             word = "attribute" if isinstance(d, ast.AttributeDecl) else "measure"
-            return [word, d.name.name, ":", *self.type_expr(d.type)], []
+            age_clauses: list[list[str]] = []
+            if isinstance(d, ast.MeasureDecl) and d.age is not None:
+                age_clauses.append(["max", "age", *self.value(d.age.max_age)])
+                if d.age.stale_refuses:
+                    age_clauses.append(["stale", "may", "refuse"])
+            return [word, d.name.name, ":", *self.type_expr(d.type)], age_clauses
         if isinstance(d, ast.StatusDecl):
             return ["status", d.name.name, *(self.string(d.title) if d.title else [])], []
         if isinstance(d, ast.ParamDecl):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from credential.span import NOWHERE, SourceFile, Span
 from credential.types import (
@@ -39,6 +39,8 @@ def origin_of(span: Span) -> str:
 
 # ---- values ------------------------------------------------------------------
 
+Within: TypeAlias = "Duration | VParam"  # a duration literal or a duration param
+
 
 @dataclass(frozen=True)
 class VAttr:
@@ -53,13 +55,18 @@ class VAttr:
 
 @dataclass(frozen=True)
 class VLatest:
-    """A measure's latest observation dated on or before the as-of date."""
+    """A measure's latest observation dated on or before the as-of date.
+
+    ``max_age``: evidence older than this on the as-of date is *stale* (no evidence); with
+    ``stale_refuses`` a stale value may still make a comparison false, never true."""
 
     measure: str
     type: ValueType
     who: Who = None
     span: Span = _meta()
     text: str = _text()
+    max_age: Within | None = None
+    stale_refuses: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,8 @@ class VWindow:
     who: Who = None
     span: Span = _meta()
     text: str = _text()
+    max_age: Within | None = None  # the window's newest observation must be at most this old
+    stale_refuses: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,12 +104,13 @@ class VConst:
     text: str = _text()
 
 
-Within = Duration | VParam
-
-
 @dataclass(frozen=True)
 class VArrCount:
-    """``count arrangements led|received [as F] [started within D]`` (active on the as-of date)."""
+    """``count arrangements led|received [as F] [started within D]`` (active on the as-of date).
+
+    With ``held`` (a credential's name): only the arrangements led on whose start date the
+    provider held that credential (decided as of the start, without any grace), the value of
+    the grace condition ``held C at start of arrangement led ...``."""
 
     role: Literal["lead", "recipient"]
     form: str | None
@@ -109,6 +119,7 @@ class VArrCount:
     type: ValueType = NUMBER
     span: Span = _meta()
     text: str = _text()
+    held: str | None = None
 
 
 ProviderValue = VAttr | VLatest | VWindow | VArrCount
@@ -190,7 +201,8 @@ class CIn:
 
 @dataclass(frozen=True)
 class CArr:
-    """``leads|receives arrangement [as F] [started within D]``."""
+    """``leads|receives arrangement [as F] [started within D]``; with ``held``, the grace
+    condition ``held C at start of arrangement led [as F] started within D``."""
 
     role: Literal["lead", "recipient"]
     form: str | None
@@ -198,6 +210,7 @@ class CArr:
     who: Who = None
     span: Span = _meta()
     text: str = _text()
+    held: str | None = None
 
 
 Cond = CAnd | COr | CNot | CRef | CStatus | CBool | CCompare | CIn | CArr

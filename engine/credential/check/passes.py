@@ -234,6 +234,7 @@ def _join(conds: list[ir.Cond], spans: list[Any], kind: str) -> ir.Cond:
 def pass_rules(ctx: CheckContext) -> None:
     """Criteria, credentials and forms: clause placement, citations, conditions → typed IR."""
     resolver = Resolver(ctx)
+    resolver.measure_ages()  # every measure's `max age`, checked whether or not a rule reads it
     for d in ctx.decls():
         if not isinstance(d, ast.RuleDecl):
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -176,6 +176,70 @@ def is_level_candidate(ctx: CheckContext, v: ast.Value) -> bool:
 class Resolver:
     def __init__(self, ctx: CheckContext):
         self.ctx = ctx
+        self._ages: dict[str, tuple[ir.Within | None, bool]] | None = None
+
+    # ---- evidence age --------------------------------------------------------
+    def measure_ages(self) -> dict[str, tuple[ir.Within | None, bool]]:
+        """Each measure's declared ``max age`` and ``stale may refuse`` (checked once)."""
+        if self._ages is None:
+            self._ages = {}
+            for d in self.ctx.decls():
+                if not isinstance(d, ast.MeasureDecl):
+                    continue
+                if d.stale_only is not None:
+                    self.ctx.error(
+                        "check.stale-without-age",
+                        f"`stale may refuse` on measure `{d.name.name}`, which declares no `max age`",
+                        d.stale_only,
+                        help="add `max age D` (e.g. `max age 5 years`) above it, or drop the clause",
+                    )
+                if d.age is not None:
+                    limit = self.within(d.age.max_age, "`max age`")
+                    if limit is not None:
+                        self._ages[d.name.name] = (limit, d.age.stale_refuses)
+        return self._ages
+
+    def warn_stale_negated(self, cond: ir.Cond, negated: bool = True) -> None:
+        """``not`` over a comparison whose stale evidence may refuse: its refusal would become a pass."""
+        if isinstance(cond, ir.CAnd | ir.COr):
+            for item in cond.items:
+                self.warn_stale_negated(item, negated)
+        elif isinstance(cond, ir.CNot):
+            return  # its own `not` was checked when it was made
+        elif negated and isinstance(cond, ir.CCompare | ir.CIn | ir.CBool):
+            operands = [cond.left, cond.right] if isinstance(cond, ir.CCompare) else [cond.value]
+            if any(isinstance(v, ir.VLatest | ir.VWindow) and v.stale_refuses for v in operands):
+                self.ctx.warn(
+                    "check.stale-negated",
+                    f"`not` over `{cond.text}`: its evidence may be stale and refuse, and `not` turns "
+                    "that refusal into a pass, so stale evidence could grant",
+                    cond.span,
+                    help="give this comparison its own limit without `stale may refuse` "
+                    "(`..., max age D`), or state the condition without `not`",
+                )
+
+    def aged(self, v: ir.Value, limit: ir.Within | None, refuses: bool) -> ir.Value:
+        """A measure's value with an evidence age (its declaration's, or a comparison's own)."""
+        if isinstance(v, ir.VLatest | ir.VWindow):
+            return replace(v, max_age=limit, stale_refuses=refuses)
+        return v
+
+    def with_age(self, cond: ir.CCompare, age: ast.AgeLimit) -> ir.CCompare | None:
+        """``..., max age D[, stale may refuse]``: the limit of this comparison's measure values."""
+        if not any(isinstance(v, ir.VLatest | ir.VWindow) for v in (cond.left, cond.right)):
+            self.ctx.error(
+                "check.age-not-measure",
+                "`max age` applies to a measure's evidence, and this comparison reads no measure",
+                age.span,
+                help="drop the limit, or compare a measure (its latest value or a window)",
+            )
+            return None
+        limit = self.within(age.max_age, "`max age`")
+        if limit is None:
+            return None
+        left = self.aged(cond.left, limit, age.stale_refuses)
+        right = self.aged(cond.right, limit, age.stale_refuses)
+        return replace(cond, left=left, right=right)
 
     # ---- values ------------------------------------------------------------
     def value(self, v: ast.Value, scope: Scope, expected: ValueType | None = None) -> ir.Value | None:
@@ -232,7 +296,10 @@ class Resolver:
                     t = ctx.attributes.get(name)
                     return None if t is None else ir.VAttr(name, t, ref.who, span=ref.span, text=text)
                 t = ctx.measures.get(name)
-                return None if t is None else ir.VLatest(name, t, ref.who, span=ref.span, text=text)
+                limit, refuses = self.measure_ages().get(name, (None, False))
+                if t is None:
+                    return None
+                return ir.VLatest(name, t, ref.who, span=ref.span, text=text, max_age=limit, stale_refuses=refuses)
             if sym.kind == "param":
                 if ref.who is not None:
                     ctx.error(
@@ -310,7 +377,8 @@ class Resolver:
                 return None
             t = mtype
         func: Any = v.func
-        return ir.VWindow(func, name, dur.months, t, None, span=v.span, text=text)
+        limit, refuses = self.measure_ages().get(name, (None, False))
+        return ir.VWindow(func, name, dur.months, t, None, span=v.span, text=text, max_age=limit, stale_refuses=refuses)
 
     def form_name(self, ident: ast.Ident | None) -> str | None:
         if ident is None:
@@ -320,7 +388,7 @@ class Resolver:
             return None
         return ident.name
 
-    def within(self, w: ast.DurationLit | ast.Ref | None) -> ir.Within | None:
+    def within(self, w: ast.DurationLit | ast.Ref | None, what: str = "`started within`") -> ir.Within | None:
         ctx = self.ctx
         if w is None:
             return None
@@ -337,7 +405,7 @@ class Resolver:
         if p.type != DURATION:
             ctx.error(
                 "check.type-mismatch",
-                f"`started within` needs a duration; param `{name}` is {p.type}",
+                f"{what} needs a duration; param `{name}` is {p.type}",
                 w.span,
                 help="declare it as e.g. `param " + name + " = 24 months`",
             )
@@ -357,6 +425,8 @@ class Resolver:
             return ir.COr(done, span=c.span, text=text)
         if isinstance(c, ast.Not):
             inner = self.cond(c.operand, scope)
+            if inner is not None:
+                self.warn_stale_negated(inner)
             return None if inner is None else ir.CNot(inner, span=c.span, text=text)
         if isinstance(c, ast.Bare):
             return self.bare(c, scope, text)
@@ -396,7 +466,34 @@ class Resolver:
         if (c.form is not None and form is None) or (c.within is not None and within is None):
             return None
         role: Any = "lead" if c.verb == "leads" else "recipient"
+        if c.held is not None:
+            return self.held(c, form, within, text)
         return ir.CArr(role, form, within, None, span=c.span, text=text)
+
+    def held(self, c: ast.ArrangementCond, form: str | None, within: ir.Within | None, text: str) -> ir.Cond | None:
+        """``held C at start of arrangement led ... started within D``: the grace condition."""
+        assert c.held is not None
+        name = c.held.name
+        sym = self.ctx.symbols.get(name)
+        if sym is None or sym.kind != "credential":
+            credentials = sorted(n for n, s in self.ctx.symbols.items() if s.kind == "credential")
+            self.ctx.error(
+                "check.grace-target",
+                f"`held {name}`: a grace period keeps a credential, and `{name}` is "
+                + ("not declared" if sym is None else f"a {sym.kind}"),
+                c.held.span,
+                help="name a credential: " + ", ".join(f"`{n}`" for n in credentials) if credentials else None,
+            )
+            return None
+        if within is None:
+            self.ctx.error(
+                "check.grace-unbounded",
+                f"`held {name} at start of arrangement led` needs `started within D`: a grace period has an end",
+                c.span,
+                help="add `started within grace_period` (a duration param) or a duration such as `24 months`",
+            )
+            return None
+        return ir.CArr("lead", form, within, None, span=c.span, text=text, held=name)
 
     def bare(self, c: ast.Bare, scope: Scope, text: str) -> ir.Cond | None:
         ctx = self.ctx
@@ -502,7 +599,9 @@ class Resolver:
             )
             return None
         op_lit: Any = op
-        return ir.CCompare(lv, op_lit, r, lv.type, span=node.span, text=text)
+        out = ir.CCompare(lv, op_lit, r, lv.type, span=node.span, text=text)
+        age = getattr(node, "age", None)
+        return out if age is None else self.with_age(out, age)
 
     def in_list(
         self, value: ast.Value, members: tuple[ast.Ident, ...], scope: Scope, node: Any, text: str

@@ -152,6 +152,14 @@ BACKEND_OPTION = click.option(
 )
 
 
+ALLOW_EXPIRED_OPTION = click.option(
+    "--allow-expired",
+    "allow_expired",
+    is_flag=True,
+    help="evaluate as of a date after the policy's `expires` date (recorded in every decision record)",
+)
+
+
 _DATA = click.option(
     "--data",
     "data",
@@ -211,6 +219,7 @@ def policy_data_options(fn: F) -> F:
         DATA_OPTION,
         ON_INVALID_OPTION,
         BACKEND_OPTION,
+        ALLOW_EXPIRED_OPTION,
     ]
     for opt in reversed(opts):
         fn = opt(fn)

@@ -9,6 +9,7 @@ from typing import cast
 import click
 
 from credential.cli.common import (
+    ALLOW_EXPIRED_OPTION,
     BACKEND_OPTION,
     DATA_OPTION,
     EXIT_OK,
@@ -41,6 +42,7 @@ from credential.cli.paths import InputFile
 @ON_INVALID_OPTION
 @BACKEND_OPTION
 @POLICY_PATH_OPTION
+@ALLOW_EXPIRED_OPTION
 def command(
     old: str,
     new: str,
@@ -50,6 +52,7 @@ def command(
     fmt: str,
     on_invalid: str,
     backend: str,
+    allow_expired: bool,
 ) -> None:
     """Show every decision that changes from policy OLD to policy NEW, and the rule changes that caused it.
 
@@ -65,7 +68,7 @@ def command(
       credential diff old.cred new.cred --data my_bundle/ --pairs --format json
     """
     guarded = cast("Callable[..., None]", run_guarded(_diff))
-    guarded(old, new, data, as_of, pairs, fmt, on_invalid, backend)
+    guarded(old, new, data, as_of, pairs, fmt, on_invalid, backend, allow_expired)
 
 
 def _diff(
@@ -77,6 +80,7 @@ def _diff(
     fmt: str,
     on_invalid: str,
     backend: str = "pydatalog",
+    allow_expired: bool = False,
 ) -> None:
     from credential.diff import diff_policies
     from credential.diffing.render import render_json, render_text
@@ -90,6 +94,7 @@ def _diff(
         pairs=pairs,
         on_invalid="quarantine" if on_invalid == "quarantine" else "reject",
         backend=backend,
+        allow_expired=allow_expired,
     )
     emit_diagnostics(result.diagnostics)
     click.echo(render_json(result) if fmt == "json" else terminal_text(render_text(result), multiline=True), nl=False)

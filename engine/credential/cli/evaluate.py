@@ -61,6 +61,7 @@ def command(
     data: str | None,
     on_invalid: str,
     backend: str,
+    allow_expired: bool,
     as_of: tuple[list[dt.date], ...],
     fmt: str,
     output: str | None,
@@ -110,6 +111,7 @@ def command(
             progress=progress.step if progress.enabled else None,
             providers=providers,
             subjects=subjects,
+            allow_expired=allow_expired,
         )
         progress.track_proofs(result)
         emit_diagnostics(result.inputs.diagnostics)

@@ -38,6 +38,7 @@ def command(
     data: str | None,
     on_invalid: str,
     backend: str,
+    allow_expired: bool,
     as_of: dt.date | None,
     fmt: str,
     providers: tuple[str, ...],
@@ -67,7 +68,7 @@ def command(
     if not codes:
         fail(EXIT_USAGE, "error[usage.bad-argument]: name a provider: CODE or --provider CODE")
     patterns = [*([subject] if subject else []), *subjects]
-    inputs = load_inputs(policy or default_policy(), data or default_data(), on_invalid)  # type: ignore[arg-type]
+    inputs = load_inputs(policy or default_policy(), data or default_data(), on_invalid, allow_expired)  # type: ignore[arg-type]
     check_providers(codes, inputs.bundle.provider_codes)
     day = as_of or dt.date.today()
     exact_pair = len(patterns) == 1 and normalise_pattern(patterns[0]).startswith("pair:") and not _glob(patterns[0])
@@ -136,7 +137,7 @@ def _pair_record(inputs: object, codes: list[str], subj: str, day: dt.date, back
         outcome=outcome,
         as_of=ev.as_of.isoformat(),
         missing=builder.missing(subj, (lead, rec)) if outcome is Outcome.UNDETERMINED else [],
-        policy=policy_ref(ev.policy),
+        policy=policy_ref(ev.policy, ev.expired),
         data=dict(sorted(inputs.bundle.digests.items())),
         engine=__version__,
         backend=ev.backend,

@@ -9,6 +9,7 @@ from typing import cast
 import click
 
 from credential.cli.common import (
+    ALLOW_EXPIRED_OPTION,
     BACKEND_OPTION,
     EXIT_FAILED,
     EXIT_OK,
@@ -59,6 +60,7 @@ def default_paths() -> list[Path]:
 @click.option("--failures-only", is_flag=True, help="list only the failing cases (text format)")
 @BACKEND_OPTION
 @POLICY_PATH_OPTION
+@ALLOW_EXPIRED_OPTION
 def command(
     paths: tuple[str, ...],
     keyword: str | None,
@@ -71,6 +73,7 @@ def command(
     fail_under: float | None,
     failures_only: bool,
     backend: str,
+    allow_expired: bool,
 ) -> None:
     """Run policy test files and report pass/fail per case, with coverage of each policy.
 
@@ -90,7 +93,20 @@ def command(
       credential test policies/tests --fail-under 100
     """
     guarded = cast(Callable[..., None], run_guarded(_run))
-    guarded(paths, keyword, list_only, verbose, exitfirst, junit, coverage, fmt, fail_under, failures_only, backend)
+    guarded(
+        paths,
+        keyword,
+        list_only,
+        verbose,
+        exitfirst,
+        junit,
+        coverage,
+        fmt,
+        fail_under,
+        failures_only,
+        backend,
+        allow_expired,
+    )
 
 
 def _run(
@@ -105,6 +121,7 @@ def _run(
     fail_under: float | None,
     failures_only: bool,
     backend: str,
+    allow_expired: bool = False,
 ) -> None:
     from credential.escaping import terminal_text
     from credential.testing import TestFileInvalid, discover, load_tests, run_tests
@@ -126,7 +143,9 @@ def _run(
                     click.echo(case_id(t, c))
             click.echo(f"{sum(len(t.cases) for t in tests)} case(s) selected", err=True)
             raise SystemExit(EXIT_OK)
-        result = run_tests(tests, coverage=coverage, backend=backend, stop_on_failure=exitfirst)
+        result = run_tests(
+            tests, coverage=coverage, backend=backend, stop_on_failure=exitfirst, allow_expired=allow_expired
+        )
     except TestFileInvalid as exc:
         emit_diagnostics(exc.diagnostics)
         fail(EXIT_USAGE)

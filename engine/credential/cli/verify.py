@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from credential.cli.common import (
+    ALLOW_EXPIRED_OPTION,
     DATA_OPTION,
     EXIT_FAILED,
     EXIT_OK,
@@ -27,11 +28,18 @@ MAX_MISSING_SHOWN = 20  # missing records listed one by one; the rest are counte
 @DATA_OPTION
 @ON_INVALID_OPTION
 @POLICY_PATH_OPTION
+@ALLOW_EXPIRED_OPTION
 @click.option("--provider", default=None, help="the file holds the records of this provider only (explain CODE)")
 @click.option("--subject", default=None, help="the file holds the records of this subject only (explain CODE SUBJECT)")
 @run_guarded
 def command(
-    decisions: str, policy: str | None, data: str | None, on_invalid: str, provider: str | None, subject: str | None
+    decisions: str,
+    policy: str | None,
+    data: str | None,
+    on_invalid: str,
+    allow_expired: bool,
+    provider: str | None,
+    subject: str | None,
 ) -> None:
     """Re-derive every decision record and every node of its proof from the policy and the data alone.
 
@@ -55,7 +63,7 @@ def command(
     scope = Scope(complete=True, provider=provider, subject=subject)
     try:
         with open(decisions, encoding="utf-8", newline="") as fh:
-            report = verify_lines(fh, inputs.policy, inputs.bundle, scope)
+            report = verify_lines(fh, inputs.policy, inputs.bundle, scope, allow_expired=allow_expired)
     except UnicodeDecodeError:
         fail(EXIT_USAGE, f"error: {decisions} is not UTF-8 text [verify.format]")
     except FormatError as exc:

@@ -67,10 +67,10 @@ def request_for(value: ir.ProviderValue, params: dict[str, tuple[Any, dt.date | 
     if isinstance(value, ir.VAttr):
         return asof.AttributeValue(value.name)
     if isinstance(value, ir.VLatest):
-        return asof.LatestMeasure(value.measure)
+        return asof.LatestMeasure(value.measure, _months(value.max_age, params))
     if isinstance(value, ir.VWindow):
-        return asof.WindowAggregate(value.func, value.measure, value.months)
-    return asof.ArrangementCount(value.role, value.form, _months(value.within, params))
+        return asof.WindowAggregate(value.func, value.measure, value.months, _months(value.max_age, params))
+    return asof.ArrangementCount(value.role, value.form, _months(value.within, params), value.held)
 
 
 def param_values(policy: ir.CheckedPolicy, as_of: dt.date) -> dict[str, tuple[Any, dt.date | None]]:
@@ -123,13 +123,19 @@ def _ids(derived: asof.Derived, codes: np.ndarray, check: bool = False) -> np.nd
     return np.arange(len(codes), dtype=np.int64)
 
 
-def build_facts(compiled: CompiledPolicy, bundle: Bundle, as_of: dt.date) -> FactBase:
-    """The program's input facts as of ``as_of``, in columns (no per-value Python on this path)."""
+def build_facts(
+    compiled: CompiledPolicy, bundle: Bundle, as_of: dt.date, held_at: asof.HeldAt | None = None
+) -> FactBase:
+    """The program's input facts as of ``as_of``, in columns (no per-value Python on this path).
+
+    ``held_at(credential, date, pids)`` decides a credential as of an earlier date for the grace
+    condition (``held C at start of arrangement led ...``); None: no grace (every such
+    condition false), as when deciding a credential as of an arrangement's start."""
     policy = compiled.policy
     params = param_values(policy, as_of)
     requests = {pred: request_for(v, params) for pred, v in sorted(compiled.values.items())}
     status_requests = {name: asof.StatusActive(name) for name in sorted(compiled.statuses)}
-    results = asof.derive(bundle, [*requests.values(), *status_requests.values()], as_of)
+    results = asof.derive(bundle, [*requests.values(), *status_requests.values()], as_of, held_at)
     codes = np.array(bundle.provider_codes, dtype=object)  # sorted; a provider's id is its position
     relations: dict[str, Columns | list[tuple[Any, ...]]] = {
         names.PROVIDER: Columns([np.arange(len(codes), dtype=np.int64)]),
@@ -140,6 +146,11 @@ def build_facts(compiled: CompiledPolicy, bundle: Bundle, as_of: dt.date) -> Fac
         derived[pred] = d
         present, values = datalog_column(d.values["value"], compiled.values[pred].type)
         relations[pred] = Columns([_ids(d, codes, check=i == 0)[present], values])
+        key = compiled.values[pred]
+        if names.stale_refuses(key):  # fresh and stale values: what the value possibly is
+            possible = d.values["value"] if d.stale_values is None else d.values["value"].fillna(d.stale_values)
+            present, values = datalog_column(possible, key.type)
+            relations[names.possible_pred(key)] = Columns([_ids(d, codes)[present], values])
     status_derived: dict[str, Any] = {}
     for name, req in status_requests.items():
         d = results[req]

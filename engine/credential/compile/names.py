@@ -86,7 +86,7 @@ def provider_columns(pred: str, arity: int) -> tuple[int, ...]:
     """
     if pred.startswith("param_"):
         return ()
-    if pred.startswith("v_"):
+    if pred.startswith(("v_", "pv_")):  # a value, or a stale-may-refuse value's possible values
         return (0,)
     return tuple(range(arity))
 
@@ -94,22 +94,32 @@ def provider_columns(pred: str, arity: int) -> tuple[int, ...]:
 def value_key(v: ir.ProviderValue) -> ir.ProviderValue:
     """The value regardless of whose it is (``lead.x`` and ``x`` read the same facts)."""
     if isinstance(v, ir.VArrCount):
-        return ir.VArrCount(v.role, v.form, v.within, None, v.type)
+        return ir.VArrCount(v.role, v.form, v.within, None, v.type, held=v.held)
     if isinstance(v, ir.VAttr):
         return ir.VAttr(v.name, v.type)
     if isinstance(v, ir.VLatest):
-        return ir.VLatest(v.measure, v.type)
-    return ir.VWindow(v.func, v.measure, v.months, v.type)
+        return ir.VLatest(v.measure, v.type, max_age=v.max_age, stale_refuses=v.stale_refuses)
+    return ir.VWindow(v.func, v.measure, v.months, v.type, max_age=v.max_age, stale_refuses=v.stale_refuses)
+
+
+def _age_slug(v: ir.VLatest | ir.VWindow) -> str:
+    """``_age60m`` / ``_age_PARAM`` for a max age, ``_sr`` when stale evidence may still refuse."""
+    if v.max_age is None:
+        return ""
+    age = f"_age{v.max_age.months}m" if isinstance(v.max_age, Duration) else f"_age_{v.max_age.name}"
+    return age + ("_sr" if v.stale_refuses else "")
 
 
 def value_slug(v: ir.ProviderValue) -> str:
     if isinstance(v, ir.VAttr):
         return f"attr_{v.name}"
     if isinstance(v, ir.VLatest):
-        return f"latest_{v.measure}"
+        return f"latest_{v.measure}{_age_slug(v)}"
     if isinstance(v, ir.VWindow):
-        return f"{v.func}_{v.measure}_{v.months}m"
+        return f"{v.func}_{v.measure}_{v.months}m{_age_slug(v)}"
     parts = ["arr", "led" if v.role == "lead" else "received"]
+    if v.held:
+        parts = ["held", v.held, *parts]
     if v.form:
         parts += ["as", v.form]
     if isinstance(v.within, Duration):
@@ -121,6 +131,15 @@ def value_slug(v: ir.ProviderValue) -> str:
 
 def value_pred(v: ir.ProviderValue) -> str:
     return "v_" + value_slug(v)
+
+
+def possible_pred(v: ir.ProviderValue) -> str:
+    """A stale-may-refuse value's possible values: fresh ones and stale ones (see compile.program)."""
+    return "pv_" + value_slug(v)
+
+
+def stale_refuses(v: ir.ProviderValue) -> bool:
+    return isinstance(v, ir.VLatest | ir.VWindow) and v.max_age is not None and v.stale_refuses
 
 
 def known_pred(v: ir.ProviderValue) -> str:

@@ -50,9 +50,14 @@ class CompiledPolicy:
     values: dict[str, ir.ProviderValue]  # value predicate -> the value it holds
     statuses: set[str]
     params: set[str]
+    _programs: dict[str, Program] = field(default_factory=dict, repr=False, compare=False)
 
     def program(self, pairs: bool = False) -> Program:
-        return Program(tuple(self.rules + (self.pair_rules if pairs else [])))
+        """The program (the same object each time, so that its plan is reused)."""
+        key = "pairs" if pairs else "plain"
+        if key not in self._programs:
+            self._programs[key] = Program(tuple(self.rules + (self.pair_rules if pairs else [])))
+        return self._programs[key]
 
     def preds_of(self, cond: ir.Cond, pair_form: str | None = None) -> NodePreds:
         return self.node_preds[(cond, pair_form)]
@@ -98,27 +103,35 @@ class _Compiler:
         return P
 
     # -- values -------------------------------------------------------------
-    def value_term(self, v: ir.Value, var: str, body: list[BodyLiteral], missing: list[Atom]) -> Term:
+    def value_term(
+        self, v: ir.Value, var: str, body: list[BodyLiteral], missing: list[Atom], pbody: list[BodyLiteral]
+    ) -> Term:
+        """The term of a value; its atom goes in ``body`` (certainly) and ``pbody`` (possibly: for
+        a stale-may-refuse value, its possible values ``pv_*``, fresh or stale)."""
         if isinstance(v, ir.VConst):
             return Const(names.to_datalog(v.value, v.type))
         x = Var(var)
         if isinstance(v, ir.VParam):
             self.params.add(v.name)
             body.append(Atom(names.param_pred(v.name), (x,)))
+            pbody.append(Atom(names.param_pred(v.name), (x,)))
             return x
         key = names.value_key(v)
         pred = names.value_pred(key)
         self.values[pred] = key
         subj = self.subject(v.who)
         body.append(Atom(pred, (subj, x)))
+        pbody.append(Atom(names.possible_pred(key) if names.stale_refuses(key) else pred, (subj, x)))
         missing.append(self.known(key, subj))
         return x
 
     def known(self, key: ir.ProviderValue, subj: Var) -> Atom:
+        """``known_*``: the value exists (for a stale-may-refuse value: fresh or stale)."""
         kpred = names.known_pred(key)
         if kpred not in self.known_emitted:
             self.known_emitted.add(kpred)
-            self.rules.append(Rule(Atom(kpred, (P,)), (Atom(names.value_pred(key), (P, Var("_"))),)))
+            source = names.possible_pred(key) if names.stale_refuses(key) else names.value_pred(key)
+            self.rules.append(Rule(Atom(kpred, (P,)), (Atom(source, (P, Var("_"))),)))
         return Atom(kpred, (subj,))
 
     # -- conditions ---------------------------------------------------------
@@ -171,28 +184,32 @@ class _Compiler:
 
     def leaf(self, c: ir.Cond, head_c: Atom, head_p: Atom) -> None:
         body: list[BodyLiteral] = [self.dom_atom()] if self.pair_form else []
+        pbody: list[BodyLiteral] = list(body)
         missing: list[Atom] = []
-        alternatives: list[list[BodyLiteral]] = []
+        tests: list[Comparison] = []
         if isinstance(c, ir.CCompare):
-            lt = self.value_term(c.left, "X", body, missing)
-            rt = self.value_term(c.right, "Y", body, missing)
-            alternatives = [[*body, Comparison(c.op, lt, rt)]]
+            lt = self.value_term(c.left, "X", body, missing, pbody)
+            rt = self.value_term(c.right, "Y", body, missing, pbody)
+            tests = [Comparison(c.op, lt, rt)]
         elif isinstance(c, ir.CIn):
-            t = self.value_term(c.value, "X", body, missing)
-            alternatives = [[*body, Comparison("=", t, Const(names.to_datalog(m, c.type)))] for m in c.members]
+            t = self.value_term(c.value, "X", body, missing, pbody)
+            tests = [Comparison("=", t, Const(names.to_datalog(m, c.type))) for m in c.members]
         elif isinstance(c, ir.CBool):
-            t = self.value_term(c.value, "X", body, missing)
-            alternatives = [[*body, Comparison("=", t, Const(True))]]
+            t = self.value_term(c.value, "X", body, missing, pbody)
+            tests = [Comparison("=", t, Const(True))]
         elif isinstance(c, ir.CArr):
-            count = ir.VArrCount(c.role, c.form, c.within, c.who, span=c.span, text=c.text)
-            t = self.value_term(count, "N", body, missing)
-            alternatives = [[*body, Comparison(">=", t, Const(1.0))]]
+            count = ir.VArrCount(c.role, c.form, c.within, c.who, span=c.span, text=c.text, held=c.held)
+            t = self.value_term(count, "N", body, missing, pbody)
+            tests = [Comparison(">=", t, Const(1.0))]
         else:  # pragma: no cover - every IR condition is handled above
             raise TypeError(type(c))
         what = _short(c)
-        for alt in alternatives:
-            self.emit(head_c, alt, c.span, what)
+        for test in tests:
+            self.emit(head_c, [*body, test], c.span, what)
         self.emit(head_p, [head_c], c.span, what)
+        if pbody != body:  # stale evidence may refuse: possibly true when its stale value passes
+            for test in tests:
+                self.emit(head_p, [*pbody, test], c.span, what + " (stale value)")
         for m in missing:
             self.emit(head_p, [self.dom_atom(), Negation(m)], c.span, what + " (missing value)")
 

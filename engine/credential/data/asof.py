@@ -10,6 +10,9 @@ spec:
   ``subtract_months(as_of, N)`` and on or before ``as_of`` (the start is excluded);
 * a status or arrangement is active when ``start <= as_of`` and ``end`` is empty or after
   ``as_of``;
+* open world for statuses: a status's list is complete only over the periods the bundle's
+  ``coverage`` table declares for it (same interval rule); outside them a provider with no
+  active row is *unknown*, not inactive (:func:`status_covered`);
 * missing, never a guess: an empty cell, no observation, an empty window's mean/min/max,
   or a quarantined row that could have changed the answer, all give ``None``.
 
@@ -55,9 +58,12 @@ class AttributeValue:
 
 @dataclass(frozen=True)
 class LatestMeasure:
-    """The latest observation of ``measure`` dated on or before the as-of date."""
+    """The latest observation of ``measure`` dated on or before the as-of date; with
+    ``max_age_months``, stale (missing, see :attr:`Derived.stale`) when that observation is dated
+    on or before ``subtract_months(as_of, max_age_months)``."""
 
     measure: str
+    max_age_months: int | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,9 @@ class WindowAggregate:
     agg: Literal["mean", "min", "max", "count"]
     measure: str
     months: int
+    max_age_months: int | None = None
+    """The window must hold an observation dated after ``subtract_months(as_of, max_age_months)``
+    (its newest observation recent enough), else the aggregate is stale."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,15 @@ class ArrangementCount:
     role: Literal["lead", "recipient"]
     form: str | None = None
     within_months: int | None = None
+    held: str | None = None
+    """The grace condition: count only arrangements led on whose start date the lead held
+    this credential (``HeldAt``); an unknown start or an undetermined credential then is unknown."""
+
+
+HeldAt = Callable[[str, dt.date, np.ndarray], np.ndarray]
+"""``held_at(credential, date, pids)``: the decision of ``credential`` as of ``date`` for the
+providers ``pids`` (ids of this bundle), aligned with them (0 refused, 1 granted, 2 undetermined),
+decided without grace."""
 
 
 ValueRequest = AttributeValue | LatestMeasure | WindowAggregate | StatusActive | ArrangementCount
@@ -120,6 +138,23 @@ class Derived:
     plain run never builds it (see :attr:`evidence`)."""
     _positions: dict[str, int] | None = field(default=None, repr=False)
     _evidence_index: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    stale: np.ndarray | None = field(default=None, repr=False)
+    """With a max age: which providers' evidence is stale (by position); their ``values`` are NA."""
+    stale_values: pd.Series | None = field(default=None, repr=False)
+    """With a max age: the value each stale provider would have were its evidence recent enough
+    (the dtype of ``values``; NA elsewhere)."""
+    evidence_date: np.ndarray | None = field(default=None, repr=False)
+    """With a max age: each provider's newest evidence date (``datetime64[s]``, NaT: none)."""
+
+    def stale_of(self, code: str) -> tuple[Value | None, dt.date | None] | None:
+        """(stale value, its evidence date or None) when this provider's evidence is stale."""
+        if self.stale is None or self.stale_values is None or self.evidence_date is None:
+            return None
+        i = self._pos()[code]
+        if not bool(self.stale[i]):
+            return None
+        date = self.evidence_date[i]
+        return _python(self.stale_values.iloc[i]), (None if np.isnat(date) else pd.Timestamp(date).date())
 
     @property
     def evidence(self) -> pd.DataFrame:
@@ -630,6 +665,38 @@ def _attribute(bundle: Bundle, req: AttributeValue, as_of: dt.date) -> Derived:
     return _result(req, as_of, codes, values, t, evidence)
 
 
+def _with_age(d: Derived, months: int | None, as_of: dt.date, newest: np.ndarray) -> Derived:
+    """Mark evidence older than ``months`` on ``as_of`` stale: its value moves to ``stale_values``.
+
+    ``newest``: each provider's newest evidence date (``datetime64[s]``, NaT: no evidence), which
+    must be after ``subtract_months(as_of, months)``."""
+    if months is None:
+        return d
+    cutoff = to_date(subtract_months(as_of, months))
+    stale = np.isnat(newest) | (newest <= cutoff)
+    values = d.values["value"]
+    known = values.notna().to_numpy(dtype=bool)
+    stale &= known  # a value missing anyway (no evidence, an empty cell, quarantine) stays plain missing
+    keep = pd.Series(~stale)
+    d.stale_values = values.where(~keep, pd.NA) if len(values) else values.copy()
+    d.values = d.values.assign(value=values.where(keep, pd.NA))
+    d.stale = stale
+    d.evidence_date = newest
+    return d
+
+
+def _newest(n: int, pid: np.ndarray, pe: np.ndarray) -> np.ndarray:
+    """Each provider's newest date among rows (``pid``, ``pe``), NaT where it has none."""
+    out = np.full(n, np.datetime64("NaT"), dtype=DATE_DTYPE)
+    if len(pid):
+        secs = pe.astype(np.int64)
+        best = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+        np.maximum.at(best, pid, secs)
+        has = best > np.iinfo(np.int64).min
+        out[has] = best[has].astype(DATE_DTYPE)
+    return out
+
+
 def _latest(bundle: Bundle, req: LatestMeasure, as_of: dt.date) -> Derived:
     codes = _codes(bundle)
     n = len(codes)
@@ -677,7 +744,8 @@ def _latest(bundle: Bundle, req: LatestMeasure, as_of: dt.date) -> Derived:
             hit_ids = np.flatnonzero((qmax > lo) & (qmax >= latest_arr))
             values[hit_ids] = None
             quarantined.append(_q_evidence(q, m, "code", codes, hit_ids))
-    return _result(req, as_of, codes, values, t, lambda: [obs.evidence(bundle, sel[at]), *quarantined])
+    d = _result(req, as_of, codes, values, t, lambda: [obs.evidence(bundle, sel[at]), *quarantined])
+    return _with_age(d, req.max_age_months, as_of, _newest(n, latest_pid, latest_pe))
 
 
 def _window(bundle: Bundle, req: WindowAggregate, as_of: dt.date) -> Derived:
@@ -727,7 +795,8 @@ def _window(bundle: Bundle, req: WindowAggregate, as_of: dt.date) -> Derived:
             hit = np.flatnonzero(_hit_mask(n, pids_hit, wildcard))
             values[hit] = None
             quarantined.append(_q_evidence(q, m, "code", codes, hit))
-    return _result(req, as_of, codes, values, out_t, lambda: [obs.evidence(bundle, sel), *quarantined])
+    d = _result(req, as_of, codes, values, out_t, lambda: [obs.evidence(bundle, sel), *quarantined])
+    return _with_age(d, req.max_age_months, as_of, _newest(n, pid, obs.pe[sel]))
 
 
 def _status(bundle: Bundle, req: StatusActive, as_of: dt.date) -> Derived:
@@ -766,9 +835,95 @@ def _status(bundle: Bundle, req: StatusActive, as_of: dt.date) -> Derived:
             hit_ids = np.flatnonzero(hit)
             unknown[hit_ids] = True
             evidence.append(_q_evidence(q, m, "code", codes, hit_ids))
+    covering = covering_rows(bundle, req.status, as_of)
+    if len(covering):  # the list that says "not active" is evidence of the providers it clears
+        cleared = np.flatnonzero(~is_active & ~unknown)
+        evidence.append(
+            pd.DataFrame(
+                {
+                    "pid": np.repeat(cleared, len(covering)),
+                    "file": np.tile(covering["file"].astype(str).to_numpy(dtype=object), len(cleared)),
+                    "row": np.tile(covering["row"].to_numpy(dtype=np.int64), len(cleared)),
+                }
+            )
+        )
+    else:  # open world: no list covers the date, so no row means "not known", not "not active"
+        unknown |= ~is_active
     # true, false, or missing (NA) where a quarantined row could have made it active
     values = pd.Series(pd.arrays.BooleanArray(is_active & ~unknown, unknown))
     return _result(req, as_of, codes, values, BoolType(), lambda: evidence)
+
+
+def covering_rows(bundle: Bundle, status: str, as_of: dt.date) -> pd.DataFrame:
+    """The ``coverage`` rows (``file``, ``row``) whose period covers ``as_of`` for ``status``."""
+    cov = bundle.coverage
+    if not len(cov):
+        return cov[["file", "row"]]
+    asof = to_date(as_of)
+    start = cov["start"].to_numpy(dtype=DATE_DTYPE)
+    end = cov["end"].to_numpy(dtype=DATE_DTYPE)
+    m = (cov["status"] == status).fillna(False).to_numpy(dtype=bool) & (start <= asof) & (np.isnat(end) | (end > asof))
+    return cov[m][["file", "row"]]
+
+
+def status_covered(bundle: Bundle, status: str, as_of: dt.date) -> bool:
+    """Whether a list of ``status`` is declared complete on ``as_of`` (``coverage`` table)."""
+    return len(covering_rows(bundle, status, as_of)) > 0
+
+
+def _held(bundle: Bundle, req: ArrangementCount, as_of: dt.date, held_at: HeldAt | None) -> Derived:
+    """The grace condition's value: arrangements led, active on ``as_of`` (of the form, started
+    within the period), whose lead held ``req.held`` as of the arrangement's start.
+
+    Missing (unknown) where no arrangement certainly counts but one might: its start is empty
+    (so whether it is active or in the period is not known), or the credential was undetermined
+    on its start date, or a quarantined row could be one.  Without ``held_at`` (deciding as of a
+    start date) every count is 0: grace does not chain."""
+    assert req.held is not None
+    codes = _codes(bundle)
+    n = len(codes)
+    asof = to_date(as_of)
+    cutoff = to_date(subtract_months(as_of, req.within_months)) if req.within_months is not None else None
+    a = bundle.arrangements
+    start = a["start"].to_numpy(dtype=DATE_DTYPE)
+    end = a["end"].to_numpy(dtype=DATE_DTYPE)
+    running = np.isnat(end) | (end > asof)
+    if req.form is not None:
+        running &= (a["form"] == req.form).fillna(False).to_numpy(dtype=bool)
+    in_period = (start <= asof) & ((start > cutoff) if cutoff is not None else True)
+    undated = np.isnat(start)
+    pid = _table_pid(bundle, "arrangements", "lead")
+    cand = running & (in_period | undated) & (pid >= 0)
+    kept = np.zeros(n, dtype=np.int64)
+    maybe = np.zeros(n, dtype=bool)
+    if held_at is not None:
+        rows = np.flatnonzero(cand)
+        maybe[pid[rows[undated[rows]]]] = True
+        dated = rows[~undated[rows]]
+        for day in np.unique(start[dated]):
+            at = dated[start[dated] == day]
+            truth = held_at(req.held, pd.Timestamp(day).date(), pid[at])
+            np.add.at(kept, pid[at][truth == 1], 1)
+            maybe[pid[at][truth == 2]] = True
+    values = kept.astype(float)
+    values[maybe & (kept == 0)] = np.nan
+    frame = pd.DataFrame(
+        {"pid": pid[cand], "file": _table_files(bundle, "arrangements")[cand], "row": a["row"].to_numpy()[cand]}
+    )
+    evidence: list[pd.DataFrame] = [frame]
+    q = bundle.quarantine.arrangements
+    if len(q) and held_at is not None:
+        qs, qe = q["start"].to_numpy(dtype=DATE_DTYPE), q["end"].to_numpy(dtype=DATE_DTYPE)
+        could_start = np.isnat(qs) | ((qs <= asof) & ((qs > cutoff) if cutoff is not None else True))
+        m = could_start & (np.isnat(qe) | (qe > asof))
+        if req.form is not None:
+            m &= _wild(q["form"]) | (q["form"] == req.form).fillna(False).to_numpy(dtype=bool)
+        if m.any():
+            pids_hit, wildcard = _spread(codes, q["lead"], m)
+            hit_ids = np.flatnonzero(_hit_mask(n, pids_hit, wildcard) & (kept == 0))
+            values[hit_ids] = np.nan
+            evidence.append(_q_evidence(q, m, "lead", codes, hit_ids))
+    return _result(req, as_of, codes, values, "count", lambda: evidence)
 
 
 def _arrangements(bundle: Bundle, req: ArrangementCount, as_of: dt.date) -> Derived:
@@ -857,8 +1012,11 @@ def _arrangements(bundle: Bundle, req: ArrangementCount, as_of: dt.date) -> Deri
     return _result(req, as_of, codes, values, "count", lambda: evidence)
 
 
-def derive(bundle: Bundle, requests: Iterable[ValueRequest], as_of: dt.date) -> dict[ValueRequest, Derived]:
-    """Answer every request for every provider of ``bundle`` as of ``as_of``."""
+def derive(
+    bundle: Bundle, requests: Iterable[ValueRequest], as_of: dt.date, held_at: HeldAt | None = None
+) -> dict[ValueRequest, Derived]:
+    """Answer every request for every provider of ``bundle`` as of ``as_of`` (``held_at``: see
+    :class:`ArrangementCount`)."""
     out: dict[ValueRequest, Derived] = {}
     for req in requests:
         if req in out:
@@ -871,6 +1029,8 @@ def derive(bundle: Bundle, requests: Iterable[ValueRequest], as_of: dt.date) -> 
             out[req] = _window(bundle, req, as_of)
         elif isinstance(req, StatusActive):
             out[req] = _status(bundle, req, as_of)
+        elif isinstance(req, ArrangementCount) and req.held is not None:
+            out[req] = _held(bundle, req, as_of, held_at)
         elif isinstance(req, ArrangementCount):
             out[req] = _arrangements(bundle, req, as_of)
         else:  # pragma: no cover - exhaustive

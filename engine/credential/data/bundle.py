@@ -7,6 +7,8 @@ Table columns (one row per source row, in file order; ``file`` and ``row`` say w
 ``observations``   ``code``, ``measure``, ``period_end``, ``value``, ``file``, ``row``
 ``statuses``       ``code``, ``status``, ``start``, ``end``, ``file``, ``row``
 ``arrangements``   ``lead``, ``recipient``, ``form``, ``start``, ``end``, ``file``, ``row``
+``coverage``       ``status``, ``start``, ``end``, ``file``, ``row``: the periods over which the
+                   list of a status is complete (empty when the bundle has no coverage table)
 =================  ==================================================================
 
 Dtypes: codes and names ``string``; dates ``datetime64[s]`` (NaT = missing, or an open
@@ -85,6 +87,7 @@ class Bundle:
     """SHA-256 (hex) of every file read, by file name."""
     raw: RawBundle
     quarantine: Quarantine = field(default_factory=Quarantine.empty)
+    coverage: pd.DataFrame = field(default_factory=lambda: _no_coverage())
     _cache: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -126,6 +129,18 @@ class Bundle:
             names[code] = None if name is None or name is pd.NA or name != name else str(name)
         self._cache["provider_names"] = names
         return dict(names)
+
+
+def _no_coverage() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "status": pd.Series([], dtype="string"),
+            "start": pd.Series([], dtype="datetime64[s]"),
+            "end": pd.Series([], dtype="datetime64[s]"),
+            "file": pd.Series([], dtype="string"),
+            "row": pd.Series([], dtype="int64"),
+        }
+    )
 
 
 def _distinct_sorted(columns: list[pd.Series]) -> list[str]:

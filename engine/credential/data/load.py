@@ -40,14 +40,16 @@ import pyarrow.csv as pacsv
 from credential.diagnostics import Diagnostic, DiagnosticError, Severity
 from credential.escaping import clip
 
-TABLES: tuple[str, ...] = ("providers", "observations", "statuses", "arrangements")
-"""The four tables of a bundle, in the order they are read and reported."""
+TABLES: tuple[str, ...] = ("providers", "observations", "statuses", "arrangements", "coverage")
+"""The tables of a bundle, in the order they are read and reported (``coverage``: the periods
+each status list covers, optional; see docs/data-bundle.md)."""
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "providers": ("code", "name"),
     "observations": ("code", "measure", "period_end", "value"),
     "statuses": ("code", "status", "start", "end"),
     "arrangements": ("lead", "recipient", "form", "start", "end"),
+    "coverage": ("status", "start", "end"),
 }
 """Columns every table must have (providers also needs one column per declared attribute)."""
 
@@ -457,7 +459,7 @@ def read_json_bundle(path: Path) -> tuple[dict[str, RawTable], str]:
             [
                 _data_error(
                     "data.bad-json",
-                    "a JSON bundle is an object keyed by providers, observations, statuses, arrangements",
+                    "a JSON bundle is an object keyed by providers, observations, statuses, arrangements, coverage",
                     path.name,
                 )
             ]

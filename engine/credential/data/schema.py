@@ -644,6 +644,19 @@ def statuses_schema(known: Known | None) -> TableSchema:
     return TableSchema("statuses", pa.DataFrameSchema(columns, checks=checks, strict=False, name="statuses"), rules)
 
 
+def coverage_schema() -> TableSchema:
+    """``coverage``: the period ``[start, end)`` (``end`` empty: open) over which the list of
+    ``status`` in ``statuses`` is complete (see docs/data-bundle.md, "Status coverage")."""
+    rules: dict[str, Rule] = {}
+    columns = {
+        "status": _plain(False),
+        "start": _date_column("coverage", "start", rules, nullable=False),
+        "end": _date_column("coverage", "end", rules, nullable=True),
+    }
+    checks = [_end_before_start("coverage", rules)]
+    return TableSchema("coverage", pa.DataFrameSchema(columns, checks=checks, strict=False, name="coverage"), rules)
+
+
 def arrangements_schema(known: Known | None) -> TableSchema:
     rules: dict[str, Rule] = {}
     # An empty lead, recipient, form or start is *not known* (the as-of derivation treats it so).
@@ -731,6 +744,7 @@ def bundle_schemas(
         "observations": observations_schema(spec, known),
         "statuses": statuses_schema(known),
         "arrangements": arrangements_schema(known),
+        "coverage": coverage_schema(),
     }
 
 

@@ -319,11 +319,22 @@ def generate_bundle(
     else:
         arr_data = {c: np.array([], dtype=object) for c in REQUIRED_COLUMNS["arrangements"]}
     arrangements = _str_frame(arr_data, list(REQUIRED_COLUMNS["arrangements"]))
+    # coverage: the invented status lists are complete over the whole period (a closed world)
+    listed = sorted(spec.statuses)
+    coverage = _str_frame(
+        {
+            "status": np.array(listed, dtype=object),
+            "start": np.array([str(start)] * len(listed), dtype=object),
+            "end": np.array([None] * len(listed), dtype=object),
+        },
+        list(REQUIRED_COLUMNS["coverage"]),
+    )
     return {
         "providers": providers,
         "observations": observations,
         "statuses": statuses,
         "arrangements": arrangements,
+        "coverage": coverage,
     }
 
 

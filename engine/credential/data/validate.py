@@ -472,6 +472,7 @@ def _build(raw: RawBundle, spec: BundleSpec, bad_rows: dict[str, set[int]]) -> B
         digests=dict(raw.digests),
         raw=raw,
         quarantine=_quarantine(raw.tables, bad_rows),
+        coverage=_typed_intervals(kept["coverage"], ["status"]),  # a quarantined row covers nothing
     )
     for column, enc in _observation_encodings(kept["observations"], spec).items():
         bundle._cache[("encoded", "observations", column)] = enc
@@ -524,6 +525,8 @@ def _validate(raw: RawBundle, spec: BundleSpec, on_invalid: OnInvalid) -> Valida
         diags.extend(_undeclared(raw.tables["observations"], "measure", set(spec.measures), "measure"))
     if "statuses" in raw.tables:
         diags.extend(_undeclared(raw.tables["statuses"], "status", spec.statuses, "status"))
+    if "coverage" in raw.tables:
+        diags.extend(_undeclared(raw.tables["coverage"], "status", spec.statuses, "status"))
     if "arrangements" in raw.tables:
         diags.extend(_undeclared(raw.tables["arrangements"], "form", spec.forms, "form"))
     diags = sort_diagnostics(diags)

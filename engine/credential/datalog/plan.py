@@ -246,8 +246,23 @@ def arities(program: Program, facts: Mapping[str, Sized | Columns]) -> dict[str,
     return out
 
 
+_PLANS: dict[int, tuple[Program, list[Component]]] = {}
+
+
 def plan_program(program: Program) -> list[Component]:
-    """Components in evaluation order, each with its planned rules."""
+    """Components in evaluation order, each with its planned rules (the plan of the last few
+    programs is kept: the grace period evaluates one program on many earlier dates)."""
+    hit = _PLANS.get(id(program))
+    if hit is not None and hit[0] is program:
+        return list(hit[1])
+    planned = _plan_program(program)
+    if len(_PLANS) >= 8:
+        _PLANS.pop(next(iter(_PLANS)))
+    _PLANS[id(program)] = (program, planned)
+    return list(planned)
+
+
+def _plan_program(program: Program) -> list[Component]:
     graph = dependency_graph(program)
     by_head: dict[str, list[Rule]] = {}
     for rule in program.rules:

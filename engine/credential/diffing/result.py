@@ -129,8 +129,8 @@ class DiffResult:
     def to_json_dict(self) -> dict[str, Any]:
         by_cause = self.by_cause()
         return {
-            "old_policy": self.old_policy.model_dump(mode="json"),
-            "new_policy": self.new_policy.model_dump(mode="json"),
+            "old_policy": self.old_policy.to_json_dict(),
+            "new_policy": self.new_policy.to_json_dict(),
             "as_of": self.as_of.isoformat(),
             "pairs": self.pairs,
             "data": dict(sorted(self.data.items())),

@@ -13,11 +13,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from credential.check import ir
 from credential.compile import NodePreds
 from credential.compile import names as pn
-from credential.proofs.values import describe_value
+from credential.proofs.values import describe_value, stale_label
 
 if TYPE_CHECKING:
     from credential.engine import Evaluation
@@ -136,8 +137,26 @@ class ColumnarMissing:
             for v in ProofBuilder._operands(cond):
                 if isinstance(v, ir.VConst | ir.VParam):
                     continue
-                absent = ~self.member(pn.value_pred(pn.value_key(v)))
-                _union(out, {describe_value(v): absent}, unknown)
+                pred = pn.value_pred(pn.value_key(v))
+                absent = ~self.member(pred)
+                _union(out, self._labels(v, pred, absent), unknown)
+        return out
+
+    def _labels(self, v: ir.Value, pred: str, absent: np.ndarray) -> Labels:
+        """A missing value's label where it is absent; stale evidence is labelled with its date."""
+        text = describe_value(v)
+        if not isinstance(v, ir.VLatest | ir.VWindow) or v.max_age is None:
+            return {text: absent}
+        d = self.ev.facts.derived[pred]
+        if d.stale is None or d.evidence_date is None or not d.stale.any():
+            return {text: absent}
+        stale = absent & d.stale
+        out: Labels = {text: absent & ~stale}
+        dates = d.evidence_date
+        for day in np.unique(dates[stale]):
+            at = stale & ((dates == day) if not np.isnat(day) else np.isnat(dates))
+            date = None if np.isnat(day) else pd.Timestamp(day).date()
+            out[stale_label(text, date, int(d.request.max_age_months))] = at
         return out
 
     def subject(self, subject: str) -> Labels:

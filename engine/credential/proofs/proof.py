@@ -20,11 +20,13 @@ is byte for byte what encoding the whole tree at once gives (tested).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from credential.check import ir
 from credential.compile import NodePreds
@@ -32,7 +34,14 @@ from credential.compile import names as pn
 from credential.decisions import Outcome, Truth
 from credential.jsontext import dumps, jstr
 from credential.proofs.qualify import Answer, Qualifier
-from credential.proofs.values import DerivedIndex, RowIndex, describe_value, json_value
+from credential.proofs.values import (
+    DerivedIndex,
+    RowIndex,
+    describe_value,
+    json_value,
+    stale_json,
+    stale_label,
+)
 
 if TYPE_CHECKING:
     from credential.engine import Evaluation
@@ -83,6 +92,20 @@ OUTCOME_OF_TRUTH = {
 _TRUTH_OF_FLAGS = (Truth.FALSE, Truth.TRUE, Truth.UNKNOWN, Truth.TRUE)
 
 
+def arrangement_starts(bundle: Any) -> dict[tuple[str, int], dt.date | None]:
+    """Each arrangement row's start date (None: not known), by (file, row); quarantined rows too."""
+    out: dict[tuple[str, int], dt.date | None] = {}
+    for table in (bundle.arrangements, bundle.quarantine.arrangements):
+        for file, row, start in zip(table["file"], table["row"], table["start"], strict=True):
+            out[(str(file), int(row))] = None if pd.isna(start) else pd.Timestamp(start).date()
+    return out
+
+
+def uncovered_note(status: str, as_of: Any) -> str:
+    """What a status node says when no list of the status covers the as-of date (open world)."""
+    return f"no list of {status} covers {as_of.isoformat()}"
+
+
 @dataclass
 class _Trie:
     """A node of a subject's trie of truth reads: the next node to read, or the template reached."""
@@ -103,6 +126,7 @@ class ProofBuilder:
         self.compiled = ev.compiled
         self._as_of = jstr(ev.as_of.isoformat())
         self._index: dict[str, DerivedIndex] = {}
+        self._covered: dict[str, bool] = {}
         self._pair_models: dict[tuple[str, ...], Any] = {}
         self._rows = RowIndex(ev.inputs.bundle)
         self._qualifier = Qualifier(_ModelSource(self))
@@ -243,6 +267,39 @@ class ProofBuilder:
             self._index[key] = DerivedIndex(self.ev.facts.status_derived[name])
         return self._index[key].get(code)
 
+    def stale_of(self, v: ir.Value, code: str) -> tuple[Any, dt.date | None, int] | None:
+        """(stale value, evidence date, max age in months) of a measure value past its max age."""
+        if not isinstance(v, ir.VLatest | ir.VWindow) or v.max_age is None:
+            return None
+        d = self.ev.facts.derived[pn.value_pred(pn.value_key(v))]
+        found = d.stale_of(code)
+        if found is None:
+            return None
+        return found[0], found[1], int(d.request.max_age_months)
+
+    def grace(self, credential: str, code: str, rows: list[tuple[str, int]]) -> dict[str, Any]:
+        """A grace condition's arrangements: each one's start and the credential's decision then."""
+        from credential.engine import held_at
+
+        oracle = held_at(self.ev.inputs, self.ev.backend)
+        pid = self.ev.positions.get(code)
+        out = []
+        starts = arrangement_starts(self.ev.inputs.bundle)
+        for file, row in rows:
+            start = starts.get((file, row))
+            held = "undetermined"
+            if start is not None and pid is not None:
+                held = ("refused", "granted", "undetermined")[int(oracle(credential, start, [pid])[0])]
+            out.append({"file": file, "row": row, "start": start.isoformat() if start else None, "held": held})
+        return {"credential": credential, "arrangements": out}
+
+    def status_covered(self, name: str) -> bool:
+        if name not in self._covered:
+            from credential.data.asof import status_covered
+
+            self._covered[name] = status_covered(self.ev.inputs.bundle, name, self.ev.as_of)
+        return self._covered[name]
+
     def evidence(self, rows: list[tuple[str, int]]) -> str:
         """The data rows used, as JSON text: each with file, row and the row's values."""
         return "[" + ", ".join(self._row(file, row) for file, row in sorted(set(rows))) + "]"
@@ -299,6 +356,10 @@ class ProofBuilder:
                 code = self.code_of(v.who, args)
                 value, rows = index.get(code)
                 hit = {"text": text, "value": json_value(value, v.type), "raw": value, "rows": rows}
+                stale = self.stale_of(v, code) if value is None else None
+                if stale is not None:
+                    hit["stale"] = stale_json(stale[0], v.type, stale[1], stale[2])
+                    hit["label"] = stale_label(text, stale[1], stale[2])
                 if len(args) == 2:
                     hit["provider"] = code
                 self._operand_memo[key] = hit
@@ -579,6 +640,8 @@ class ProofBuilder:
             )
             if len(args) == 2:
                 text += f', "provider": {jstr(code)}'
+            if value is None and not self.status_covered(cond.name):
+                text += f', "note": {jstr(uncovered_note(cond.name, self.ev.as_of))}'
             if whole is Truth.UNKNOWN:
                 text += f', "missing": {dumps([self._missing_label(f"status {cond.name}", code, args)])}'
             return text + ', "children": []}'
@@ -604,9 +667,16 @@ class ProofBuilder:
         if "provider" in left:
             text += f', "provider": {jstr(left["provider"])}'
         text += f', "threshold": {threshold}, "evidence": {self.evidence(rows)}'
+        stale = {o["text"]: o["stale"] for _v, o in operands if "stale" in o}
+        if stale:
+            text += f', "stale": {dumps(stale)}'
+        if isinstance(cond, ir.CArr) and cond.held is not None:
+            text += (
+                f', "grace": {dumps(self.grace(cond.held, left["provider"] if "provider" in left else args[0], rows))}'
+            )
         if whole is Truth.UNKNOWN:
             missing = sorted(
-                self._missing_label(describe_value(v), o.get("provider", args[0]), args)
+                self._missing_label(o.get("label") or describe_value(v), o.get("provider", args[0]), args)
                 for v, o in operands
                 if o.get("raw") is None and not isinstance(v, ir.VConst | ir.VParam)
             )
@@ -689,7 +759,9 @@ class ProofBuilder:
                 continue
             code = self.code_of(getattr(v, "who", None), args)
             if self.lookup(v, code)[0] is None:
-                labels.add(self._missing_label(describe_value(v), code, args))
+                stale = self.stale_of(v, code)
+                text = stale_label(describe_value(v), stale[1], stale[2]) if stale else describe_value(v)
+                labels.add(self._missing_label(text, code, args))
         return frozenset(labels)
 
     @staticmethod
@@ -699,7 +771,9 @@ class ProofBuilder:
         if isinstance(cond, ir.CIn | ir.CBool):
             return [cond.value]
         assert isinstance(cond, ir.CArr)
-        return [ir.VArrCount(cond.role, cond.form, cond.within, cond.who, span=cond.span, text=cond.text)]
+        return [
+            ir.VArrCount(cond.role, cond.form, cond.within, cond.who, span=cond.span, text=cond.text, held=cond.held)
+        ]
 
     # ---- to_qualify --------------------------------------------------------
     # The counterfactual search (credential.proofs.qualify) reads the model's leaf truths and the
@@ -747,6 +821,9 @@ class _ModelSource:
     def status_value(self, name: str, code: str) -> bool | None:
         value: bool | None = self.builder.status_lookup(name, code)[0]
         return value
+
+    def stale_of(self, v: ir.Value, code: str) -> tuple[Any, dt.date | None, int] | None:
+        return self.builder.stale_of(v, code)
 
 
 def _threshold(right: dict[str, Any]) -> dict[str, Any]:

@@ -39,7 +39,7 @@ import pandas as pd
 
 from credential.check import ir
 from credential.decisions import Truth
-from credential.proofs.values import describe_value, json_value, show
+from credential.proofs.values import describe_value, json_value, show, stale_json
 from credential.types import (
     BoolType,
     DateType,
@@ -68,6 +68,10 @@ class Source(Protocol):
         ...
 
     def status_value(self, name: str, code: str) -> bool | None: ...
+
+    def stale_of(self, v: ir.Value, code: str) -> tuple[Any, Any, int] | None:
+        """(stale value, its evidence date, max age in months) when ``v`` is past its max age."""
+        ...
 
 
 # ---- Kleene logic -------------------------------------------------------------
@@ -111,12 +115,12 @@ def value_id(v: ir.Value, code: str) -> ValueId | None:
     if isinstance(v, ir.VWindow):
         return ("window", v.func, v.measure, v.months, code)
     if isinstance(v, ir.VArrCount):
-        return ("arrangements", v.role, v.form, _within_key(v.within), code)
+        return ("arrangements", v.role, v.form, _within_key(v.within), v.held, code)
     return None
 
 
 def arr_value(cond: ir.CArr) -> ir.VArrCount:
-    return ir.VArrCount(cond.role, cond.form, cond.within, cond.who, span=cond.span, text=cond.text)
+    return ir.VArrCount(cond.role, cond.form, cond.within, cond.who, span=cond.span, text=cond.text, held=cond.held)
 
 
 def operands(cond: ir.Cond) -> list[ir.Value]:
@@ -596,9 +600,13 @@ class Qualifier:
             out["value"] = json_value(left, cond.left.type)
             out["threshold"] = json_value(right, cond.right.type)
             verb = "needs" if n.want else "needs not"
-            out["needs"] = (
-                f"{_operand_text(cond.left)} is {show(left, cond.left.type)}; {verb} {cond.op} {show(right, cond.type)}"
-            )
+            shown = show(left, cond.left.type)
+            lcode = code_of(getattr(cond.left, "who", None), n.args)
+            stale = self.src.stale_of(cond.left, lcode) if left is None else None
+            if stale is not None:  # evidence past its max age: newer evidence is what would count
+                sj = stale_json(stale[0], cond.left.type, stale[1], stale[2])
+                shown = f"stale ({sj['value']} of {sj['date'] or 'no date'}; max age {sj['max_age']})"
+            out["needs"] = f"{_operand_text(cond.left)} is {shown}; {verb} {cond.op} {show(right, cond.type)}"
             gap = _gap(left, right, cond)
         else:
             out["value"] = json_value(current)

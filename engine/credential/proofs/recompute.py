@@ -69,7 +69,9 @@ def leaf_key(cond: ir.Cond) -> tuple[str, int, int]:
 
 
 class Recompute:
-    def __init__(self, policy: ir.CheckedPolicy, bundle: Bundle, as_of: dt.date):
+    def __init__(self, policy: ir.CheckedPolicy, bundle: Bundle, as_of: dt.date, grace: bool = True):
+        self.grace = grace  # False: deciding as of an arrangement's start (no `held ...` holds)
+        self._at: dict[dt.date, Recompute] = {}
         self.policy = policy
         self.bundle = bundle
         self.as_of = as_of
@@ -88,11 +90,13 @@ class Recompute:
         for r in _records(bundle.statuses):
             self.statuses[(str(r["code"]), str(r["status"]))].append(r)
         self.q_statuses = _records(bundle.quarantine.statuses)
+        self.coverage = _records(bundle.coverage)
         self.arr = _records(bundle.arrangements)
         self.q_arr = _records(bundle.quarantine.arrangements)
         self._rules: dict[tuple[str, str], Truth] = {}
         self._values: dict[tuple[Any, str], tuple[Any, Rows]] = {}
         self._truths: dict[tuple[Any, tuple[str, ...]], Truth] = {}
+        self._stale: dict[tuple[Any, str], tuple[Any, dt.date | None, int]] = {}
 
     # ---- values -------------------------------------------------------------
     def param(self, name: str) -> tuple[Any, dt.date | None]:
@@ -114,9 +118,40 @@ class Recompute:
                 return self.value_overrides[vid], set()
         key = (v, code)
         if key not in self._values:
-            self._values[key] = self._value(v, code)
+            value, rows = self._value(v, code)
+            if value is not None and isinstance(v, ir.VLatest | ir.VWindow) and v.max_age is not None:
+                months = self.months(v.max_age)
+                assert months is not None
+                newest = self._newest(v, code)
+                if newest is None or newest <= minus_months(self.as_of, months):
+                    self._stale[key] = (value, newest, months)
+                    value = None
+            self._values[key] = (value, rows)
         value, rows = self._values[key]
         return value, set(rows)
+
+    def stale_of(self, v: ir.Value, code: str) -> tuple[Any, dt.date | None, int] | None:
+        """(stale value, its newest evidence date, max age in months) when a value is past its max age."""
+        self.value(v, code)
+        return self._stale.get((v, code))
+
+    def possible(self, v: ir.Value, code: str) -> Any:
+        """A value, or for a stale-may-refuse value whose evidence is stale, the stale value."""
+        value, _ = self.value(v, code)
+        if value is None and isinstance(v, ir.VLatest | ir.VWindow) and v.stale_refuses:
+            stale = self.stale_of(v, code)
+            return None if stale is None else stale[0]
+        return value
+
+    def _newest(self, v: ir.VLatest | ir.VWindow, code: str) -> dt.date | None:
+        """The newest observation date the value rests on (in its window, or on or before the as-of date)."""
+        lo = minus_months(self.as_of, v.months) if isinstance(v, ir.VWindow) else None
+        dates = [
+            d
+            for r in self.obs.get((code, v.measure), [])
+            if (d := _date(r["period_end"])) is not None and d <= self.as_of and (lo is None or d > lo)
+        ]
+        return max(dates) if dates else None
 
     def _value(self, v: ir.Value, code: str) -> tuple[Any, Rows]:
         if isinstance(v, ir.VConst):
@@ -129,7 +164,7 @@ class Recompute:
             return self._latest(v.measure, code)
         if isinstance(v, ir.VWindow):
             return self._window(v, code)
-        return self._arrangements(v.role, v.form, self.months(v.within), code)
+        return self._arrangements(v.role, v.form, self.months(v.within), code, v.held)
 
     def _attr(self, name: str, code: str) -> tuple[Any, Rows]:
         rows: Rows = set()
@@ -230,9 +265,72 @@ class Recompute:
                 hits.append(q)
         if hits:
             return None, ev | {(str(q["file"]), int(q["row"])) for q in hits}
-        return False, ev
+        covering = self.covering(name)
+        if not covering:  # open world: no list of the status covers the date
+            return None, ev
+        return False, ev | covering
 
-    def _arrangements(self, role: str, form: str | None, within: int | None, code: str) -> tuple[Any, Rows]:
+    def covering(self, name: str) -> Rows:
+        """The coverage rows that declare the list of status ``name`` complete on the as-of date."""
+        return {
+            (str(c["file"]), int(c["row"]))
+            for c in self.coverage
+            if str(c["status"]) == name
+            and _date(c["start"]) <= self.as_of  # type: ignore[operator]
+            and (is_missing(c["end"]) or _date(c["end"]) > self.as_of)  # type: ignore[operator]
+        }
+
+    def held_truth(self, credential: str, code: str, day: dt.date) -> Truth:
+        """The credential for one provider as of ``day``, decided without grace."""
+        if day not in self._at:
+            self._at[day] = Recompute(self.policy, self.bundle, day, grace=False)
+        return self._at[day].rule_truth(self.policy.credentials[credential], code)
+
+    def _held(self, credential: str, form: str | None, within: int | None, code: str) -> tuple[Any, Rows]:
+        """The grace condition's count, row by row (see ``asof._held``)."""
+        cutoff = minus_months(self.as_of, within) if within is not None else None
+        ev: Rows = set()
+        kept, maybe = 0, False
+        for r in self.arr:
+            if str(r["lead"]) != code or (form is not None and str(r["form"]) != form):
+                continue
+            s, e = _date(r["start"]), _date(r["end"])
+            if e is not None and e <= self.as_of:
+                continue
+            if s is not None and (s > self.as_of or (cutoff is not None and not s > cutoff)):
+                continue
+            ev.add((str(r["file"]), int(r["row"])))
+            if not self.grace:
+                continue
+            if s is None:
+                maybe = True
+                continue
+            t = self.held_truth(credential, code, s)
+            kept += t is Truth.TRUE
+            maybe |= t is Truth.UNKNOWN
+        if self.grace:
+            for q in self.q_arr:
+                if not (is_missing(q["lead"]) or str(q["lead"]) == code):
+                    continue
+                if form is not None and not (is_missing(q["form"]) or str(q["form"]) == form):
+                    continue
+                s, e = _date(q["start"]), _date(q["end"])
+                if s is not None and (s > self.as_of or (cutoff is not None and not s > cutoff)):
+                    continue
+                if e is not None and e <= self.as_of:
+                    continue
+                if not kept:
+                    maybe = True
+                    ev.add((str(q["file"]), int(q["row"])))
+        if maybe and not kept:
+            return None, ev
+        return float(kept), ev
+
+    def _arrangements(
+        self, role: str, form: str | None, within: int | None, code: str, held: str | None = None
+    ) -> tuple[Any, Rows]:
+        if held is not None:
+            return self._held(held, form, within, code)
         cutoff = minus_months(self.as_of, within) if within is not None else None
         col = "lead" if role == "lead" else "recipient"
         other = "recipient" if col == "lead" else "lead"
@@ -331,24 +429,33 @@ class Recompute:
             v, _ = self.status(cond.name, self.code_of(cond.who, args))
             return Truth.UNKNOWN if v is None else (Truth.TRUE if v else Truth.FALSE)
         if isinstance(cond, ir.CCompare):
-            a, _ = self.value(cond.left, self.code_of(getattr(cond.left, "who", None), args))
-            b, _ = self.value(cond.right, self.code_of(getattr(cond.right, "who", None), args))
-            if a is None or b is None:
+            lc = self.code_of(getattr(cond.left, "who", None), args)
+            rc_ = self.code_of(getattr(cond.right, "who", None), args)
+            a, _ = self.value(cond.left, lc)
+            b, _ = self.value(cond.right, rc_)
+            if a is None or b is None:  # stale evidence that may refuse: its value can only fail the test
+                pa, pb = self.possible(cond.left, lc), self.possible(cond.right, rc_)
+                if pa is not None and pb is not None and not self.compare(cond.op, pa, pb, cond.type):
+                    return Truth.FALSE
                 return Truth.UNKNOWN
             return Truth.TRUE if self.compare(cond.op, a, b, cond.type) else Truth.FALSE
         if isinstance(cond, ir.CIn):
-            a, _ = self.value(cond.value, self.code_of(getattr(cond.value, "who", None), args))
+            code = self.code_of(getattr(cond.value, "who", None), args)
+            a, _ = self.value(cond.value, code)
             if a is None:
-                return Truth.UNKNOWN
+                pa = self.possible(cond.value, code)
+                return Truth.FALSE if pa is not None and pa not in cond.members else Truth.UNKNOWN
             return Truth.TRUE if a in cond.members else Truth.FALSE
         if isinstance(cond, ir.CBool):
             a, _ = self.value(cond.value, self.code_of(cond.value.who, args))
             if a is None:
-                return Truth.UNKNOWN
+                pa = self.possible(cond.value, self.code_of(cond.value.who, args))
+                return Truth.FALSE if pa is not None and not (pa is True or pa == 1) else Truth.UNKNOWN
             return Truth.TRUE if a is True or a == 1 else Truth.FALSE
         assert isinstance(cond, ir.CArr)
-        count = ir.VArrCount(cond.role, cond.form, cond.within, cond.who, span=cond.span, text=cond.text)
-        n, _ = self.value(count, self.code_of(cond.who, args))
+        n, _ = self._arrangements(
+            cond.role, cond.form, self.months(cond.within), self.code_of(cond.who, args), cond.held
+        )
         if n is None:
             return Truth.UNKNOWN
         return Truth.TRUE if n >= 1 else Truth.FALSE

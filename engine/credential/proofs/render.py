@@ -54,10 +54,24 @@ def _line(node: dict[str, Any]) -> str:
     if kind == "status":
         val = node.get("value")
         state = "active" if val is True else "not active" if val is False else "unknown"
-        return f"{mark} {node['text']}: {state}"
+        note = f" ({node['note']})" if node.get("note") else ""
+        return f"{mark} {node['text']}: {state}{note}"
     text = node["text"]
     value = _value_text(node.get("value"))
+    stale = node.get("stale") or {}
+    if len(stale) == 1 and node.get("value") is None and kind == "comparison":
+        (s,) = stale.values()
+        value = f"stale {_value_text(s.get('value'))} ({s.get('date') or 'no date'}, max age {s.get('max_age')})"
     thr = node.get("threshold", {})
+    if kind == "arrangement" and node.get("grace"):
+        g = node["grace"]
+        shown = "; ".join(
+            f"started {a['start'] or 'on an unknown date'}, {g['credential']} {a['held']} then"
+            for a in g["arrangements"]
+        )
+        return f"{mark} {text}: {'kept in grace' if node['outcome'] == 'true' else 'no grace'}" + (
+            f" ({shown})" if shown else " (no such arrangement)"
+        )
     if kind == "arrangement":
         return f"{mark} {text}: {value} active"
     if "in" in thr:

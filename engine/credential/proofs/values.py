@@ -82,6 +82,31 @@ def describe_value(v: ir.Value) -> str:
     return v.text or str(v.value)
 
 
+def age_text(months: int) -> str:
+    """A max age as people write it: whole years in years, anything else in months."""
+    if months % 12 == 0:
+        n = months // 12
+        return f"{n} year{'s' if n != 1 else ''}"
+    return f"{months} month{'s' if months != 1 else ''}"
+
+
+def stale_label(text: str, date: Any, max_age_months: int) -> str:
+    """The ``missing`` label of stale evidence: the value, its evidence date and the limit."""
+    limit = age_text(max_age_months)
+    if date is None:
+        return f"{text} (stale: no evidence within max age {limit})"
+    return f"{text} (stale: evidence of {date.isoformat()}, max age {limit})"
+
+
+def stale_json(value: Any, t: Any, date: Any, max_age_months: int) -> dict[str, Any]:
+    """What a proof shows of a stale operand: the value it would have, its date, the limit."""
+    return {
+        "value": json_value(value, t),
+        "date": date.isoformat() if date is not None else None,
+        "max_age": age_text(max_age_months),
+    }
+
+
 class DerivedIndex:
     """Per-provider (value, evidence) of one derived value (an ``asof.Derived``), indexed once."""
 

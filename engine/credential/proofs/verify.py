@@ -34,7 +34,7 @@ from credential.data.bundle import Bundle
 from credential.decisions import Truth
 from credential.proofs.qualify import Answer, Qualifier, operands
 from credential.proofs.recompute import Recompute
-from credential.proofs.values import RowIndex, describe_value, json_value
+from credential.proofs.values import RowIndex, describe_value, json_value, stale_json, stale_label
 
 OUTCOME = {Truth.TRUE: "granted", Truth.FALSE: "refused", Truth.UNKNOWN: "undetermined"}
 BACKENDS = ("pydatalog", "masks", "duckdb")
@@ -123,6 +123,9 @@ class _RecomputeSource:
     def status_value(self, name: str, code: str) -> bool | None:
         return self.rc.status(name, code)[0]
 
+    def stale_of(self, v: ir.Value, code: str) -> tuple[Any, Any, int] | None:
+        return self.rc.stale_of(v, code)
+
 
 class _Dates:
     """The re-derivation of one as-of date: values, truths, the counterfactual search."""
@@ -135,9 +138,12 @@ class _Dates:
 class Verifier:
     """Expected records, re-derived, compared with the records of a file (fed one by one to ``check``)."""
 
-    def __init__(self, policy: ir.CheckedPolicy, bundle: Bundle, scope: Scope | None = None):
+    def __init__(
+        self, policy: ir.CheckedPolicy, bundle: Bundle, scope: Scope | None = None, allow_expired: bool = False
+    ):
         self.policy = policy
         self.bundle = bundle
+        self.allow_expired = allow_expired
         self.scope = scope or Scope(complete=False)
         self.providers = bundle.provider_names()
         self.rows = RowIndex(bundle)
@@ -153,8 +159,21 @@ class Verifier:
 
     def dates(self, as_of: str) -> _Dates:
         if as_of not in self._dates:
-            self._dates[as_of] = _Dates(self.policy, self.bundle, dt.date.fromisoformat(as_of))
+            from credential.engine import check_expiry
+
+            day = dt.date.fromisoformat(as_of)
+            check_expiry(self.policy, day, self.allow_expired)  # PolicyExpired unless allowed
+            self._dates[as_of] = _Dates(self.policy, self.bundle, day)
         return self._dates[as_of]
+
+    def policy_fields(self, as_of: str) -> dict[str, Any]:
+        """The record's ``policy``: past the policy's expiry (allowed) it says so."""
+        out: dict[str, Any] = {"name": self.policy.name, "version": self.policy.version, "sha256": self.policy.sha256}
+        expires = self.policy.expires.isoformat() if self.policy.expires is not None else None
+        if expires is not None and as_of > expires:
+            out["expires"] = expires
+            out["allow_expired"] = True
+        return out
 
     def problem(self, line: int, rec: dict[str, Any] | None, code: str, message: str) -> None:
         provider = str(rec.get("provider")) if rec else "?"
@@ -232,7 +251,7 @@ class Verifier:
             "outcome": OUTCOME[truth],
             "as_of": as_of,
             "missing": sorted(self.missing_of(d.rc, subject, args)) if truth is Truth.UNKNOWN else [],
-            "policy": {"name": self.policy.name, "version": self.policy.version, "sha256": self.policy.sha256},
+            "policy": self.policy_fields(as_of),
             "data": self.data,
             "engine": __version__,
             "backend": BACKENDS[0],
@@ -433,7 +452,9 @@ class Verifier:
                     continue
                 code = rc.code_of(getattr(v, "who", None), args)
                 if rc.value(v, code)[0] is None:
-                    out.add(f"{code}: {describe_value(v)}" if pair else describe_value(v))
+                    stale = rc.stale_of(v, code)
+                    text = stale_label(describe_value(v), stale[1], stale[2]) if stale else describe_value(v)
+                    out.add(f"{code}: {text}" if pair else text)
 
     # ---- the expected proof -----------------------------------------------------------------
     def proof(self, d: _Dates, subject: str, args: tuple[str, ...], truth: Truth) -> dict[str, Any]:
@@ -574,6 +595,10 @@ class Verifier:
             }
             if pair:
                 node["provider"] = code
+            if value is None and not rc.covering(cond.name):
+                from credential.proofs.proof import uncovered_note
+
+                node["note"] = uncovered_note(cond.name, rc.as_of)
             if t is Truth.UNKNOWN:
                 node["missing"] = [f"{code}: status {cond.name}" if pair else f"status {cond.name}"]
             node["children"] = []
@@ -632,12 +657,36 @@ class Verifier:
                 )
         node["threshold"] = threshold
         node["evidence"] = self.evidence(rows)
+        stale: dict[str, Any] = {}
+        for v in ops:
+            if isinstance(v, ir.VConst | ir.VParam):
+                continue
+            s = rc.stale_of(v, rc.code_of(getattr(v, "who", None), args))
+            if s is not None:
+                stale[describe_value(v)] = stale_json(s[0], v.type, s[1], s[2])
+        if stale:
+            node["stale"] = stale
+        if isinstance(cond, ir.CArr) and cond.held is not None:
+            node["grace"] = self.grace(rc, cond.held, lcode, rows)
         if t is Truth.UNKNOWN:
             out: set[str] = set()
             self._missing(rc, cond, args, out)
             node["missing"] = sorted(out)
         node["children"] = []
         return node
+
+    def grace(self, rc: Recompute, credential: str, code: str, rows: set[tuple[str, int]]) -> dict[str, Any]:
+        """A grace condition's arrangements: each one's start and the credential's decision then."""
+        names = {Truth.TRUE: "granted", Truth.FALSE: "refused", Truth.UNKNOWN: "undetermined"}
+        out = []
+        for file, row in sorted(rows):
+            try:
+                start = self.bundle.row_values(file, row).get("start") or None
+            except KeyError:
+                start = None
+            held = names[rc.held_truth(credential, code, dt.date.fromisoformat(start))] if start else "undetermined"
+            out.append({"file": file, "row": row, "start": start, "held": held})
+        return {"credential": credential, "arrangements": out}
 
     def evidence(self, rows: set[tuple[str, int]]) -> list[dict[str, Any]]:
         out = []
@@ -783,10 +832,17 @@ def _document(text: str, start: int) -> Iterator[tuple[int, Any, str | None]]:
 
 
 def verify_lines(
-    lines: Iterable[str], policy: ir.CheckedPolicy, bundle: Bundle, scope: Scope | None = None
+    lines: Iterable[str],
+    policy: ir.CheckedPolicy,
+    bundle: Bundle,
+    scope: Scope | None = None,
+    allow_expired: bool = False,
 ) -> VerifyReport:
-    """Verify a decisions file given as lines (``scope``: which records it should hold)."""
-    v = Verifier(policy, bundle, scope)
+    """Verify a decisions file given as lines (``scope``: which records it should hold).
+
+    A record as of a date after the policy's ``expires`` raises ``PolicyExpired`` unless
+    ``allow_expired`` (then the record must say it was allowed)."""
+    v = Verifier(policy, bundle, scope, allow_expired)
     for n, rec, error in read_records(lines):
         if error is not None:
             code, _, msg = error.partition(": ")
@@ -800,10 +856,14 @@ def verify_lines(
 
 
 def verify_records(
-    records: Iterable[dict[str, Any]], policy: ir.CheckedPolicy, bundle: Bundle, scope: Scope | None = None
+    records: Iterable[dict[str, Any]],
+    policy: ir.CheckedPolicy,
+    bundle: Bundle,
+    scope: Scope | None = None,
+    allow_expired: bool = False,
 ) -> VerifyReport:
     """Verify records given as data (by default each on its own: ``Scope(complete=False)``)."""
-    v = Verifier(policy, bundle, scope or Scope(complete=False))
+    v = Verifier(policy, bundle, scope or Scope(complete=False), allow_expired)
     for n, rec in enumerate(records, start=1):
         v.check(n, rec)
     return v.finish()

@@ -136,6 +136,7 @@ class Compare:
     op: str  # = != < <= > >=
     right: Value
     span: Span = _span()
+    age: AgeLimit | None = None  # `, max age D[, stale may refuse]` after the comparison
 
 
 @dataclass(frozen=True)
@@ -155,14 +156,19 @@ class Quantified:
     right: Value | None  # None when op == "in"
     members: tuple[Ident, ...] = ()
     span: Span = _span()
+    age: AgeLimit | None = None  # `, max age D[, stale may refuse]` (each expanded comparison)
 
 
 @dataclass(frozen=True)
 class ArrangementCond:
+    """``leads|receives arrangement ...``; with ``held``, the grace condition
+    ``held CREDENTIAL at start of arrangement led ...`` (verb ``leads``)."""
+
     verb: TLiteral["leads", "receives"]
     form: Ident | None
     within: DurationLit | Ref | None
     span: Span = _span()
+    held: Ident | None = None
 
 
 Cond = And | Or | Not | Bare | Compare | InList | Quantified | ArrangementCond
@@ -262,10 +268,21 @@ class AttributeDecl:
 
 
 @dataclass(frozen=True)
+class AgeLimit:
+    """``max age D`` (a duration or a duration param) and whether stale evidence may still refuse."""
+
+    max_age: DurationLit | Ref
+    stale_refuses: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class MeasureDecl:
     name: Ident
     type: TypeExpr
     span: Span = _span()
+    age: AgeLimit | None = None  # the indented `max age D` / `stale may refuse` clauses
+    stale_only: Span | None = None  # `stale may refuse` without `max age` (an error)
 
 
 @dataclass(frozen=True)

@@ -129,15 +129,24 @@ def format_cond(c: ast.Cond) -> str:
     if isinstance(c, ast.Bare):
         return format_value(c.value)
     if isinstance(c, ast.Compare):
-        return f"{format_value(c.left)} {c.op} {format_value(c.right)}"
+        return f"{format_value(c.left)} {c.op} {format_value(c.right)}{_age_suffix(c.age)}"
     if isinstance(c, ast.InList):
         return f"{format_value(c.value)} in {_members(c.members)}"
     if isinstance(c, ast.Quantified):
         values = ", ".join(format_value(v) for v in c.values)
         if c.op == "in" or c.right is None:
             return f"{c.quant} of {values} in {_members(c.members)}"
-        return f"{c.quant} of {values} {c.op} {format_value(c.right)}"
+        return f"{c.quant} of {values} {c.op} {format_value(c.right)}{_age_suffix(c.age)}"
+    if c.held is not None:
+        return f"held {c.held.name} at start of arrangement led{_arr_options(c.form, c.within)}"
     return f"{c.verb} arrangement{_arr_options(c.form, c.within)}"
+
+
+def _age_suffix(age: ast.AgeLimit | None) -> str:
+    """A comparison's own evidence age: ``, max age D[, stale may refuse]``."""
+    if age is None:
+        return ""
+    return f", max age {format_value(age.max_age)}" + (", stale may refuse" if age.stale_refuses else "")
 
 
 def _operand(item: ast.Cond, parent: ast.And | ast.Or) -> str:
@@ -227,6 +236,11 @@ def _clauses(d: ast.Decl) -> list[tuple[ClauseKey, list[str]]]:
             out.append(("effective", [f"{INDENT}effective {d.effective.text}"]))
         if d.expires is not None:
             out.append(("expires", [f"{INDENT}expires {d.expires.text}"]))
+    elif isinstance(d, ast.MeasureDecl):
+        if d.age is not None:
+            out.append(("max", [f"{INDENT}max age {format_value(d.age.max_age)}"]))
+        if (d.age is not None and d.age.stale_refuses) or d.stale_only is not None:
+            out.append(("stale", [f"{INDENT}stale may refuse"]))
     elif isinstance(d, ast.ParamDecl):
         for i, step in enumerate(d.steps):
             out.append((i, [f"{INDENT}from {step.date.text} = {_param_value(step.value)}"]))
@@ -336,6 +350,14 @@ def _slot_keys(d: ast.Decl, slots: list[tuple[int, int]], lines: list[str]) -> l
         for first, _last in slots:
             word = re.match(r"[ \t\f]*([a-z]*)", lines[first])
             if word is None or word.group(1) not in ("version", "effective", "expires"):
+                return None
+            keys.append(word.group(1))
+        return keys
+    if isinstance(d, ast.MeasureDecl):
+        keys = []
+        for first, _last in slots:
+            word = re.match(r"[ \t\f]*([a-z]*)", lines[first])
+            if word is None or word.group(1) not in ("max", "stale"):
                 return None
             keys.append(word.group(1))
         return keys

@@ -431,7 +431,28 @@ class _ToAst(Transformer[Token, Any]):
 
     @v_args(meta=True)
     def measure_decl(self, meta: Any, c: list[Any]) -> ast.MeasureDecl:
-        return ast.MeasureDecl(self._ident(c[1]), self._nodes(c)[0], span=self._sp(meta))
+        nodes = self._nodes(c)
+        clauses = [n for n in nodes[1:] if isinstance(n, tuple)]
+        ages = [n[1] for n in clauses if n[0] == "age"]
+        stale = [n[1] for n in clauses if n[0] == "stale"]
+        age = None
+        if ages:
+            age = ast.AgeLimit(ages[-1][0], bool(stale), span=ages[-1][1])
+        only = stale[-1] if stale and not ages else None
+        return ast.MeasureDecl(self._ident(c[1]), nodes[0], span=self._sp(meta), age=age, stale_only=only)
+
+    @v_args(meta=True)
+    def max_age_clause(self, meta: Any, c: list[Any]) -> tuple[str, Any]:
+        return ("age", (self._nodes(c)[0], self._sp(meta)))
+
+    @v_args(meta=True)
+    def stale_clause(self, meta: Any, c: list[Any]) -> tuple[str, Any]:
+        return ("stale", self._sp(meta))
+
+    @v_args(meta=True)
+    def age_limit(self, meta: Any, c: list[Any]) -> ast.AgeLimit:
+        refuses = any(isinstance(t, Token) and t.type == "STALE" for t in c)
+        return ast.AgeLimit(self._nodes(c)[0], refuses, span=self._sp(meta))
 
     @v_args(meta=True)
     def status_decl(self, meta: Any, c: list[Any]) -> ast.StatusDecl:
@@ -561,6 +582,17 @@ class _ToAst(Transformer[Token, Any]):
         return ast.Compare(left, op, right, span=self._sp(meta))
 
     @v_args(meta=True)
+    def compare_aged(self, meta: Any, c: list[Any]) -> ast.Compare:
+        left, op, right, age = self._nodes(c)
+        return ast.Compare(left, op, right, span=self._sp(meta), age=age)
+
+    @v_args(meta=True)
+    def quantified_aged(self, meta: Any, c: list[Any]) -> ast.Quantified:
+        nodes = self._nodes(c)
+        quant, values, op, right, age = nodes[0], nodes[1:-3], nodes[-3], nodes[-2], nodes[-1]
+        return ast.Quantified(quant, tuple(values), op, right, span=self._sp(meta), age=age)
+
+    @v_args(meta=True)
     def in_list(self, meta: Any, c: list[Any]) -> ast.InList:
         value = self._nodes(c)[0]
         members = tuple(self._ident(t) for t in self._toks(c, "NAME"))
@@ -611,6 +643,11 @@ class _ToAst(Transformer[Token, Any]):
         verb = c[0]
         form, within = c[-1]
         return ast.ArrangementCond(verb, form, within, span=self._sp(meta))
+
+    @v_args(meta=True)
+    def held_cond(self, meta: Any, c: list[Any]) -> ast.ArrangementCond:
+        form, within = c[-1]
+        return ast.ArrangementCond("leads", form, within, span=self._sp(meta), held=self._ident(c[1]))
 
     @v_args(meta=True)
     def arrangement_count(self, meta: Any, c: list[Any]) -> ast.ArrangementCount:

@@ -261,7 +261,11 @@ def check(ev: Evaluation, e: Expectation) -> CheckResult:
 
 
 def run_tests(
-    tests: list[PolicyTest], coverage: bool = True, backend: str = "pydatalog", stop_on_failure: bool = False
+    tests: list[PolicyTest],
+    coverage: bool = True,
+    backend: str = "pydatalog",
+    stop_on_failure: bool = False,
+    allow_expired: bool = False,
 ) -> SuiteResult:
     """Run every case of every test; coverage (per policy) over the providers the cases name.
 
@@ -293,6 +297,7 @@ def run_tests(
         inputs = inputs_of[members[0][0]]
         cases = [tests[ti].cases[ci] for ti, ci in members]
         pairs = any(c.pairs() for c in cases)
+        inputs.allow_expired = allow_expired
         t0 = time.perf_counter()
         ev = evaluate_inputs(inputs, date, pairs=pairs, backend=backend)
         for ti, ci in members:

@@ -29,7 +29,7 @@ OUTCOME_WORDS: dict[str, Outcome] = {
 TEST_KEYS = ("name", "policy", "as_of", "data", "cases", "note")
 CASE_KEYS = ("name", "provider", "as_of", "expect", "note")
 FIXTURES = ("nhs",)
-TABLES = ("providers", "observations", "statuses", "arrangements")  # as credential.data.load.TABLES
+TABLES = ("providers", "observations", "statuses", "arrangements", "coverage")  # as credential.data.load.TABLES
 SubjectKind = Literal["credential", "criterion", "form", "pair"]
 
 
