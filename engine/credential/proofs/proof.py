@@ -737,6 +737,11 @@ class _ModelSource:
     def leaf_truth(self, cond: ir.Cond, args: Args, pair_form: str | None) -> Truth:
         return self.builder.truth(cond, args, pair_form)
 
+    def node_truth(self, node: ir.Cond | ir.Rule, args: Args, pair_form: str | None) -> Truth:
+        if isinstance(node, ir.Rule):
+            return self.builder.rule_truth(node, args[0])
+        return self.builder.truth(node, args, pair_form)
+
     def value(self, v: ir.Value, code: str) -> Any:
         if isinstance(v, ir.VConst):
             return v.value
