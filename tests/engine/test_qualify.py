@@ -228,3 +228,23 @@ def test_to_qualify_on_the_whole_nhs_bundle() -> None:
     well_led = [i for i in items if i["change"] == "cqc_well_led"]
     assert len(well_led) == 1 and well_led[0]["threshold"] == "good" and well_led[0]["target"] == "good"
     assert well_led[0]["covers"][0]["text"] == "cqc_well_led > inadequate"
+
+
+@pytest.mark.parametrize("name", ["dalton_2014", "spec_example"])
+def test_shared_answers_are_the_answers_computed_alone(tmp_path: Path, name: str) -> None:
+    """Providers with the same leaf truths share an answer (the builder's cache): it must be, item
+    for item, what the search gives for each provider on its own."""
+    policy = POLICIES[name]
+    write_bundle(generate_bundle(150, 11, spec=policy.bundle_spec()), tmp_path / "b", "csv")
+    ev = evaluate_inputs(load_inputs(policy, tmp_path / "b"), dt.date(2024, 6, 30))
+    shared, alone = ProofBuilder(ev), ProofBuilder(ev, templates=False)
+    refusals = [
+        (subject, code)
+        for code in sorted(ev.inputs.bundle.provider_names())
+        for subject, c, p in ev.subjects()
+        if ev.outcome(c, p, (code,)) is Outcome.REFUSED
+    ]
+    assert len(refusals) > 500
+    for subject, code in refusals:
+        assert shared.to_qualify(subject, (code,)) == alone.to_qualify(subject, (code,)), (subject, code)
+    assert shared._qualifier._shapes and not alone._qualifier._shapes

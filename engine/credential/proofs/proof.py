@@ -105,7 +105,7 @@ class ProofBuilder:
         self._index: dict[str, DerivedIndex] = {}
         self._pair_models: dict[tuple[str, ...], Any] = {}
         self._rows = RowIndex(ev.inputs.bundle)
-        self._qualifier = Qualifier(_ModelSource(self))
+        self._qualifier = Qualifier(_ModelSource(self), share=templates)
         self._answers: dict[tuple[str, Args], Answer] = {}
         self._missing_memo: dict[tuple[str, str, str], frozenset[str]] = {}
         self._preds: dict[tuple[int, str | None], NodePreds] = {}

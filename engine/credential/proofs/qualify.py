@@ -344,8 +344,9 @@ REASON_NOT_FOUND = "no set of changes of measures, statuses or arrangements that
 class Qualifier:
     """The counterfactual search of one evaluation (memoised per provider; ``forget`` between blocks)."""
 
-    def __init__(self, src: Source):
+    def __init__(self, src: Source, share: bool = True):
         self.src = src
+        self.share = share  # share answers and tree truths between providers (see _shape_key)
         self.policy = src.policy
         self._q_memo: dict[tuple[int, Args, str | None, bool, bool], list[Ref] | None] = {}
         self._p_memo: dict[tuple[int, Args, str | None, bool], bool] = {}
@@ -476,7 +477,7 @@ class Qualifier:
         return t
 
     def grants(self, subject: str, args: Args, over: Overrides) -> bool:
-        leaves = self._simple_leaves(subject) if len(args) == 1 else None
+        leaves = self._simple_leaves(subject) if len(args) == 1 and self.share else None
         if leaves is not None:
             return self._grants_simple(subject, args, over, leaves)
         memo: dict[Any, Truth] = {}
@@ -641,7 +642,7 @@ class Qualifier:
         return hit
 
     def _shape_key(self, subject: str, args: Args, changes: list[Change]) -> tuple[Any, ...] | None:
-        leaves = self._simple_leaves(subject)
+        leaves = self._simple_leaves(subject) if self.share else None
         if leaves is None or len(args) != 1:
             return None
         truths = self._base_truths(subject, args, leaves)
