@@ -122,3 +122,15 @@ def test_empty_and_truncated_files_fail_with_4(tmp_path: Path) -> None:
     code, stdout, _ = invoke("verify", str(out), *CHECK)
     assert code == 4
     assert "[verify.truncated]" in stdout and "[verify.missing-record]" in stdout
+
+
+def test_pairs_can_be_required(tmp_path: Path) -> None:
+    out = evaluated(tmp_path, "--format", "jsonl", "--pairs")
+    lines = out.read_text().splitlines(keepends=True)
+    without = tmp_path / "no_pairs.jsonl"
+    without.write_text("".join(line for line in lines if '"subject": "pair:' not in line))
+    assert len(without.read_text().splitlines()) < len(lines)
+    assert invoke("verify", str(without), *CHECK)[0] == 0  # a run without --pairs writes exactly this
+    code, stdout, _ = invoke("verify", str(without), *CHECK, "--pairs")
+    assert code == 4
+    assert "pair:" in stdout and "[verify.missing-record]" in stdout

@@ -115,7 +115,8 @@ REFERENCE = load_policy(Path(__file__).resolve().parents[2] / "policies" / "dalt
 @given(seed=st.integers(0, 10_000), reference=st.booleans())
 def test_proof_text_is_what_encoding_the_tree_writes(tmp_path_factory: Any, seed: int, reference: bool) -> None:
     """``proof_json`` assembles a proof from pieces encoded apart and from templates other providers
-    built; the text must be the tree's encoding, and what building it directly gives."""
+    built (and to_qualify from answers other providers share); the text must be the tree's
+    encoding, and what building it directly (nothing shared) gives."""
     from credential.jsontext import dumps
     from credential.proofs.proof import ProofBuilder
 

@@ -228,3 +228,106 @@ def test_to_qualify_on_the_whole_nhs_bundle() -> None:
     well_led = [i for i in items if i["change"] == "cqc_well_led"]
     assert len(well_led) == 1 and well_led[0]["threshold"] == "good" and well_led[0]["target"] == "good"
     assert well_led[0]["covers"][0]["text"] == "cqc_well_led > inadequate"
+
+
+@pytest.mark.parametrize("name", ["dalton_2014", "spec_example"])
+def test_shared_answers_are_the_answers_computed_alone(tmp_path: Path, name: str) -> None:
+    """Providers with the same leaf truths share an answer (the builder's cache): it must be, item
+    for item, what the search gives for each provider on its own."""
+    policy = POLICIES[name]
+    write_bundle(generate_bundle(150, 11, spec=policy.bundle_spec()), tmp_path / "b", "csv")
+    ev = evaluate_inputs(load_inputs(policy, tmp_path / "b"), dt.date(2024, 6, 30))
+    shared, alone = ProofBuilder(ev), ProofBuilder(ev, templates=False)
+    refusals = [
+        (subject, code)
+        for code in sorted(ev.inputs.bundle.provider_names())
+        for subject, c, p in ev.subjects()
+        if ev.outcome(c, p, (code,)) is Outcome.REFUSED
+    ]
+    assert len(refusals) > 500
+    for subject, code in refusals:
+        assert shared.to_qualify(subject, (code,)) == alone.to_qualify(subject, (code,)), (subject, code)
+    assert shared._qualifier._shapes and not alone._qualifier._shapes
+
+
+def _reads(policy: ir.CheckedPolicy) -> dict[str, set[str]]:
+    """How the policy reads each measure: 'latest' and/or window functions."""
+    out: dict[str, set[str]] = {}
+    for leaf in leaves(policy).values():
+        if isinstance(leaf, ir.CStatus):
+            continue
+        for v in operands(leaf):
+            if isinstance(v, ir.VLatest):
+                out.setdefault(v.measure, set()).add("latest")
+            elif isinstance(v, ir.VWindow):
+                out.setdefault(v.measure, set()).add(f"{v.func}:{v.months}")
+    return out
+
+
+@pytest.mark.slow
+def test_changing_the_data_as_to_qualify_says_grants_on_the_nhs_bundle(tmp_path: Path) -> None:
+    """The counterfactual in the data, through the whole engine: for every NHS refusal whose changes
+    are all measure values (latest values and window aggregates), add an observation dated the
+    as-of day with the target (for a window, in place of the window's observations) and evaluate
+    again: the decision is granted; leave the first change out and it is not."""
+    import pandas as pd
+
+    from credential.engine import run
+
+    policy = POLICIES["dalton_2014"]
+    reads = _reads(policy)
+    # each measure is read one way, so changing its rows changes exactly the value the item names
+    assert all(len(ways) == 1 for ways in reads.values()), reads
+    as_of = dt.date(2026, 12, 4)
+    src = resources.bundled_data_path()
+    ev = evaluate_inputs(load_inputs(policy, src), as_of)
+    builder = ProofBuilder(ev)
+    tables = {
+        name: pd.read_csv(src / f"{name}.csv", dtype=str, keep_default_na=False)
+        for name in ("providers", "observations", "statuses", "arrangements")
+    }
+    by_subject: dict[str, list[tuple[str, list[dict[str, Any]]]]] = {}
+    for code in sorted(ev.inputs.bundle.provider_names()):
+        for subject, c, p in ev.subjects():
+            if ev.outcome(c, p, (code,)) is not Outcome.REFUSED:
+                continue
+            items = builder.to_qualify(subject, (code,))
+            if items and all(it["change"].split(" ")[0] in reads or " over " in it["change"] for it in items):
+                by_subject.setdefault(subject, []).append((code, items))
+    assert sum(len(v) for v in by_subject.values()) > 1000
+
+    def with_changes(cases: list[tuple[str, list[dict[str, Any]]]], skip_first: bool) -> Path:
+        obs = tables["observations"]
+        drop = pd.Series(False, index=obs.index)
+        added = []
+        for code, items in cases:
+            for it in items[1:] if skip_first else items:
+                words = it["change"].split(" ")
+                measure = words[1] if " over " in it["change"] else words[0]
+                if " over " in it["change"]:  # "mean ae_4h over 3 years": the window holds the target alone
+                    months = int(next(iter(reads[measure])).split(":")[1])
+                    lo = pd.Timestamp(as_of) - pd.DateOffset(months=months)
+                    ends = pd.to_datetime(obs["period_end"])
+                    drop |= (obs["code"] == code) & (obs["measure"] == measure) & (ends > lo)
+                added.append(
+                    {"code": code, "measure": measure, "period_end": as_of.isoformat(), "value": str(it["target"])}
+                )
+        out = tmp_path / ("skip" if skip_first else "all")
+        out.mkdir(exist_ok=True)
+        new_obs = pd.concat([obs[~drop], pd.DataFrame(added, columns=obs.columns)], ignore_index=True).fillna("")
+        for name, frame in {**tables, "observations": new_obs}.items():
+            frame.to_csv(out / f"{name}.csv", index=False)
+        return out
+
+    for subject, cases in sorted(by_subject.items()):
+        for skip_first in (False, True):
+            result = run(policy, with_changes(cases, skip_first), [as_of])
+            f = result.frame
+            rows = f[f["subject"] == subject]
+            outcomes = dict(zip(rows["provider"], rows["outcome"], strict=True))
+            for code, items in cases:
+                got = str(outcomes[code])
+                if skip_first:
+                    assert got != "granted", (subject, code, items[0])
+                else:
+                    assert got == "granted", (subject, code, items)

@@ -31,6 +31,12 @@ MAX_MISSING_SHOWN = 20  # missing records listed one by one; the rest are counte
 @ALLOW_EXPIRED_OPTION
 @click.option("--provider", default=None, help="the file holds the records of this provider only (explain CODE)")
 @click.option("--subject", default=None, help="the file holds the records of this subject only (explain CODE SUBJECT)")
+@click.option(
+    "--pairs",
+    is_flag=True,
+    default=None,
+    help="the file must hold the pair records (evaluate --pairs); by default, as the file shows",
+)
 @run_guarded
 def command(
     decisions: str,
@@ -40,13 +46,15 @@ def command(
     allow_expired: bool,
     provider: str | None,
     subject: str | None,
+    pairs: bool | None,
 ) -> None:
     """Re-derive every decision record and every node of its proof from the policy and the data alone.
 
     Works without the Datalog engine.  Reads what `evaluate` writes as JSON lines or JSON (with
     or without --explain) and what `explain --format json` writes.  The file must hold exactly
-    the records `evaluate` writes for its as-of dates (pairs if it has any), in its order; with
-    --provider / --subject, those of one provider or subject.  Exit 4 if anything does not hold.
+    the records `evaluate` writes for its as-of dates (pairs if it has any, or with --pairs), in its
+    order; with --provider / --subject, those of one provider or subject.  Exit 4 if anything does
+    not hold, 2 for a file it does not read (CSV, the table view).
 
     \b
     Example:
@@ -60,7 +68,7 @@ def command(
     inputs = load_inputs(policy or default_policy(), data or default_data(), on_invalid)  # type: ignore[arg-type]
     if subject is not None and ":" not in subject:
         subject = f"credential:{subject}"
-    scope = Scope(complete=True, provider=provider, subject=subject)
+    scope = Scope(complete=True, provider=provider, subject=subject, pairs=pairs or None)
     try:
         with open(decisions, encoding="utf-8", newline="") as fh:
             report = verify_lines(fh, inputs.policy, inputs.bundle, scope, allow_expired=allow_expired)

@@ -129,7 +129,7 @@ class ProofBuilder:
         self._covered: dict[str, bool] = {}
         self._pair_models: dict[tuple[str, ...], Any] = {}
         self._rows = RowIndex(ev.inputs.bundle)
-        self._qualifier = Qualifier(_ModelSource(self))
+        self._qualifier = Qualifier(_ModelSource(self), share=templates)
         self._answers: dict[tuple[str, Args], Answer] = {}
         self._missing_memo: dict[tuple[str, str, str], frozenset[str]] = {}
         self._preds: dict[tuple[int, str | None], NodePreds] = {}
@@ -810,6 +810,11 @@ class _ModelSource:
 
     def leaf_truth(self, cond: ir.Cond, args: Args, pair_form: str | None) -> Truth:
         return self.builder.truth(cond, args, pair_form)
+
+    def node_truth(self, node: ir.Cond | ir.Rule, args: Args, pair_form: str | None) -> Truth:
+        if isinstance(node, ir.Rule):
+            return self.builder.rule_truth(node, args[0])
+        return self.builder.truth(node, args, pair_form)
 
     def value(self, v: ir.Value, code: str) -> Any:
         if isinstance(v, ir.VConst):

@@ -63,6 +63,10 @@ class Source(Protocol):
 
     def leaf_truth(self, cond: ir.Cond, args: Args, pair_form: str | None) -> Truth: ...
 
+    def node_truth(self, node: ir.Cond | ir.Rule, args: Args, pair_form: str | None) -> Truth:
+        """The truth of any node (a rule for ``args[0]``) as the data give it."""
+        ...
+
     def value(self, v: ir.Value, code: str) -> Any:
         """A value for one provider (None when missing); constants and params too."""
         ...
@@ -344,17 +348,25 @@ REASON_NOT_FOUND = "no set of changes of measures, statuses or arrangements that
 class Qualifier:
     """The counterfactual search of one evaluation (memoised per provider; ``forget`` between blocks)."""
 
-    def __init__(self, src: Source):
+    def __init__(self, src: Source, share: bool = True):
         self.src = src
+        self.share = share  # share answers and tree truths between providers (see _shape_key)
         self.policy = src.policy
         self._q_memo: dict[tuple[int, Args, str | None, bool, bool], list[Ref] | None] = {}
         self._p_memo: dict[tuple[int, Args, str | None, bool], bool] = {}
-        self._keep: list[Any] = []
+        self._keep: dict[int, Any] = {}  # the policy objects whose ids key the memos
+        self._reads_memo: dict[int, frozenset[tuple[Any, str | None]]] = {}
+        self._shapes: dict[tuple[Any, ...], Answer] = {}
+        self._subject_leaves: dict[str, list[ir.Cond] | None] = {}
+        self._leaf_pos: dict[str, dict[int, int]] = {}
+        self._by_template: dict[str, dict[Any, list[int]]] = {}
+        self._tree_truth: dict[tuple[Any, ...], bool] = {}
+        self._base: dict[tuple[str, Args], tuple[Truth, ...]] = {}  # per provider (forgotten between blocks)
 
     def forget(self) -> None:
         self._q_memo.clear()
         self._p_memo.clear()
-        self._keep.clear()
+        self._base.clear()
 
     # -- the subject as a tree
     def _root(self, subject: str, args: Args) -> list[tuple[ir.Cond | ir.Rule, Args, str | None]]:
@@ -409,6 +421,37 @@ class Qualifier:
         a = self._val(cond.value, args, over)
         return Truth.UNKNOWN if a is None else tv(a is True or a == 1)
 
+    def _reads(self, node: ir.Cond | ir.Rule) -> frozenset[tuple[Any, str | None]]:
+        """The changeable values a node's subtree reads, as (value id without provider, whose)."""
+        hit = self._reads_memo.get(id(node))
+        if hit is not None:
+            return hit
+        out: set[tuple[Any, str | None]] = set()
+        if isinstance(node, ir.Rule):
+            for part in (node.requires, node.unless):
+                if part is not None:
+                    out |= self._reads(part)
+        elif isinstance(node, ir.CRef):
+            out = {(tpl, node.who) for tpl, _ in self._reads(self.policy.rule(node.name))}
+        elif isinstance(node, ir.CAnd | ir.COr):
+            for item in node.items:
+                out |= self._reads(item)
+        elif isinstance(node, ir.CNot):
+            out = set(self._reads(node.item))
+        elif isinstance(node, ir.CStatus):
+            out = {(("status", node.name), node.who)}
+        else:
+            for v in operands(node):
+                vid = value_id(v, "")
+                if vid is not None:
+                    out.add((vid[:-1], getattr(v, "who", None)))
+        frozen = self._reads_memo[id(node)] = frozenset(out)
+        self._keep[id(node)] = node
+        return frozen
+
+    def _touched(self, node: ir.Cond | ir.Rule, args: Args, over: Overrides) -> bool:
+        return any((*tpl, code_of(who, args)) in over for tpl, who in self._reads(node))
+
     def truth(
         self, cond: ir.Cond | ir.Rule, args: Args, pf: str | None, over: Overrides, memo: dict[Any, Truth]
     ) -> Truth:
@@ -417,7 +460,9 @@ class Qualifier:
         if hit is not None:
             return hit
         t: Truth
-        if isinstance(cond, ir.Rule):
+        if not over or not self._touched(cond, args, over):
+            t = self.src.node_truth(cond, args, pf)  # no change below: as the data give it
+        elif isinstance(cond, ir.Rule):
             parts = [self.truth(cond.requires, args, None, over, memo)]
             if cond.unless is not None:
                 parts.append(self.truth(cond.unless, args, None, over, memo))
@@ -436,6 +481,9 @@ class Qualifier:
         return t
 
     def grants(self, subject: str, args: Args, over: Overrides) -> bool:
+        leaves = self._simple_leaves(subject) if len(args) == 1 and self.share else None
+        if leaves is not None:
+            return self._grants_simple(subject, args, over, leaves)
         memo: dict[Any, Truth] = {}
         return all(self.truth(c, a, pf, over, memo) is Truth.TRUE for c, a, pf in self._root(subject, args))
 
@@ -445,7 +493,7 @@ class Qualifier:
         hit = self._p_memo.get(key)
         if hit is not None:
             return hit
-        self._keep.append(cond)
+        self._keep[id(cond)] = cond
         out: bool
         if isinstance(cond, ir.Rule):
             parts = [cond.requires] + ([cond.unless] if cond.unless is not None else [])
@@ -495,7 +543,7 @@ class Qualifier:
             else:
                 out = [(cond, args, pf, want, t)]
         if not over:
-            self._keep.append(cond)
+            self._keep[id(cond)] = cond
             self._q_memo[key] = out
         return out
 
@@ -523,15 +571,23 @@ class Qualifier:
             return Answer([], blocking, REASON_UNKNOWN if unknown else REASON_FIXED)
         changes: list[Change] = []
         over: Overrides = {}
-        for _ in range(4):
+        key: tuple[Any, ...] | None = None
+        for round_ in range(4):
             found = _concat([self.search(c, a, pf, True, False, over) for c, a, pf in parts])
             if found is None or not self._add(changes, dedupe(found)):
                 return Answer([], [], REASON_NOT_FOUND)
+            if round_ == 0:
+                key = self._shape_key(subject, args, changes)
+                hit = self._shapes.get(key) if key is not None else None
+                if hit is not None:
+                    return _rebind(hit, args[0])
+            elif round_ == 1:
+                key = None  # a later round's targets may depend on the provider's values: not shared
             over = {c.vid: c.target for c in changes}
             if self.grants(subject, args, over):
                 break
         else:
-            return Answer([], [], REASON_NOT_FOUND)
+            return self._remember(key, Answer([], [], REASON_NOT_FOUND))
         # minimal: no change can be left out
         dropped = True
         while dropped:
@@ -543,7 +599,115 @@ class Qualifier:
                     over = rest
                     dropped = True
                     break
-        return Answer(changes, [], None)
+        return self._remember(key, Answer(changes, [], None))
+
+    # -- answers shared between providers: a single-provider subject whose changeable leaves each
+    # compare one changeable value with constants or params gives the same answer to every provider
+    # whose leaves have the same truths and whose first changes have the same targets (everything
+    # the re-evaluations read is then the same); the answer is kept with its provider code replaced.
+    def _grants_simple(self, subject: str, args: Args, over: Overrides, leaves: list[ir.Cond]) -> bool:
+        """``grants`` from the leaves' truths: the data's, with those of the changed values re-read;
+        the tree's truth for a vector of leaf truths is computed once per subject and vector."""
+        truths = list(self._base_truths(subject, args, leaves))
+        by_tpl = self._by_template[subject]
+        for vid in over:
+            for i in by_tpl.get(vid[:-1], ()):
+                truths[i] = self._leaf_cf(leaves[i], args, over)
+        key = (subject, tuple(truths))
+        hit = self._tree_truth.get(key)
+        if hit is None:
+            pos = self._leaf_pos[subject]
+            hit = self._tree_truth[key] = all(
+                self._pure(c, truths, pos) is Truth.TRUE for c, _, _ in self._root(subject, args)
+            )
+        return hit
+
+    def _pure(self, node: ir.Cond | ir.Rule, truths: list[Truth], pos: dict[int, int]) -> Truth:
+        if isinstance(node, ir.Rule):
+            parts = [self._pure(node.requires, truths, pos)]
+            if node.unless is not None:
+                parts.append(self._pure(node.unless, truths, pos))
+            return k_or(parts)
+        if isinstance(node, ir.CRef):
+            return self._pure(self.policy.rule(node.name), truths, pos)
+        if isinstance(node, ir.CAnd):
+            return k_and([self._pure(i, truths, pos) for i in node.items])
+        if isinstance(node, ir.COr):
+            return k_or([self._pure(i, truths, pos) for i in node.items])
+        if isinstance(node, ir.CNot):
+            return k_not(self._pure(node.item, truths, pos))
+        return truths[pos[id(node)]]
+
+    def _base_truths(self, subject: str, args: Args, leaves: list[ir.Cond]) -> tuple[Truth, ...]:
+        key = (subject, args)
+        hit = self._base.get(key)
+        if hit is None:
+            hit = self._base[key] = tuple(self.src.leaf_truth(c, args, None) for c in leaves)
+        return hit
+
+    def _shape_key(self, subject: str, args: Args, changes: list[Change]) -> tuple[Any, ...] | None:
+        leaves = self._simple_leaves(subject) if self.share else None
+        if leaves is None or len(args) != 1:
+            return None
+        truths = self._base_truths(subject, args, leaves)
+        first = tuple((c.vid[:-1], _hashable(c.target), tuple((id(n.cond), n.want) for n in c.needs)) for c in changes)
+        return (subject, truths, first)
+
+    def _remember(self, key: tuple[Any, ...] | None, answer: Answer) -> Answer:
+        if key is not None:
+            self._shapes[key] = answer
+        return answer
+
+    def _simple_leaves(self, subject: str) -> list[ir.Cond] | None:
+        if subject not in self._subject_leaves:
+            leaves = None if subject.startswith("pair:") else self._leaves_if_simple(subject)
+            self._subject_leaves[subject] = leaves
+            if leaves is not None:
+                self._leaf_pos[subject] = {id(c): i for i, c in enumerate(leaves)}
+                by_tpl: dict[Any, list[int]] = {}
+                for i, c in enumerate(leaves):
+                    for vid in leaf_values(c, ("",)):
+                        by_tpl.setdefault(vid[:-1], []).append(i)
+                self._by_template[subject] = by_tpl
+        return self._subject_leaves[subject]
+
+    def _leaves_if_simple(self, subject: str) -> list[ir.Cond] | None:
+        out: dict[int, ir.Cond] = {}
+        simple = True
+
+        def walk(node: ir.Cond | ir.Rule) -> None:
+            nonlocal simple
+            if isinstance(node, ir.Rule):
+                walk(node.requires)
+                if node.unless is not None:
+                    walk(node.unless)
+            elif isinstance(node, ir.CRef):
+                if node.who is not None:
+                    simple = False
+                walk(self.policy.rule(node.name))
+            elif isinstance(node, ir.CAnd | ir.COr):
+                for item in node.items:
+                    walk(item)
+            elif isinstance(node, ir.CNot):
+                walk(node.item)
+            else:
+                if id(node) not in out:
+                    out[id(node)] = node
+                    self._keep[id(node)] = node
+                ops = [] if isinstance(node, ir.CStatus) else operands(node)
+                changeable = [v for v in ops if value_id(v, "") is not None]
+                if any(getattr(v, "who", None) is not None for v in ops) or getattr(node, "who", None) is not None:
+                    simple = False
+                if changeable and not all(
+                    value_id(v, "") is not None or isinstance(v, ir.VConst | ir.VParam) for v in ops
+                ):
+                    simple = False
+                if len(changeable) > 1:
+                    simple = False
+
+        for part, _, _ in self._root(subject, ("", "")[:1]):
+            walk(part)
+        return list(out.values()) if simple else None
 
     def _add(self, changes: list[Change], refs: list[Ref]) -> bool:
         """Merge the needs of ``refs`` into ``changes`` (one per value) and solve each target."""
@@ -594,6 +758,7 @@ class Qualifier:
             "provider": c.vid[-1],
             "change": f"status {c.vid[1]}" if c.value is None else describe_value(c.value),
         }
+        stale = None
         if isinstance(cond, ir.CCompare):
             left = self.src.value(cond.left, code_of(getattr(cond.left, "who", None), n.args))
             right = self.src.value(cond.right, code_of(getattr(cond.right, "who", None), n.args))
@@ -620,7 +785,7 @@ class Qualifier:
                 out["needs"] = f"{cond.text}: {'needs one' if n.want else 'needs none'}"
             else:
                 out["needs"] = f"{cond.text}: {'needs to hold' if n.want else 'needs not to hold'}"
-        if current is None:
+        if current is None and stale is None:  # stale evidence is shown as such above
             out["needs"] += " (value missing)"
         out["target"] = json_value(c.target)
         out["gap"] = gap
@@ -686,6 +851,24 @@ def _group_key(ref: Ref) -> Any:
     cond, args, _, _, _ = ref
     vids = leaf_values(cond, args)
     return vids[0] if vids else ("fixed", cond.text, cond.span.line, cond.span.column, args)
+
+
+def _hashable(x: Any) -> Any:
+    try:
+        hash(x)
+    except TypeError:
+        return repr(x)
+    return (type(x).__name__, x)
+
+
+def _rebind(answer: Answer, code: str) -> Answer:
+    """A shared answer for another provider (single-provider subjects: the code is the last part of a value id)."""
+    changes = []
+    for c in answer.changes:
+        needs = [Need(n.cond, (code,), n.pair_form, n.want, n.op, n.bound, n.type) for n in c.needs]
+        binding = next((needs[i] for i, n in enumerate(c.needs) if n is c.binding), None)
+        changes.append(Change((*c.vid[:-1], code), c.value, needs, c.target, binding))
+    return Answer(changes, [], answer.reason)
 
 
 def _concat(options: list[list[Ref] | None]) -> list[Ref] | None:

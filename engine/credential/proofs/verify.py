@@ -117,6 +117,11 @@ class _RecomputeSource:
     def leaf_truth(self, cond: ir.Cond, args: tuple[str, ...], pair_form: str | None) -> Truth:
         return self.rc.truth(cond, args)
 
+    def node_truth(self, node: ir.Cond | ir.Rule, args: tuple[str, ...], pair_form: str | None) -> Truth:
+        if isinstance(node, ir.Rule):
+            return self.rc.rule_truth(node, args[0])
+        return self.rc.truth(node, args)
+
     def value(self, v: ir.Value, code: str) -> Any:
         return self.rc.value(v, code)[0]
 
