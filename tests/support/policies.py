@@ -597,6 +597,8 @@ class _Free:
             return ast.OneOfType(self.members())
         if kind == 6:
             return ast.NamedType(self.name())
+        if kind == 0 and d(BOOLS):
+            return ast.PrimType("number", self.name())  # `number in UNIT`
         return ast.PrimType(PRIM_KINDS[kind])
 
     def param_value(self) -> ast.Literal | ast.Ref:
@@ -811,6 +813,8 @@ class _Tokens:
 
     def type_expr(self, t: ast.TypeExpr) -> list[str]:
         if isinstance(t, ast.PrimType):
+            if t.unit is not None:
+                return [t.kind, "in", t.unit.name]
             return ["yes", "/", "no"] if t.kind == "yes/no" else [t.kind]
         if isinstance(t, ast.OneOfType):
             return ["one", "of", *self.members(t.members)[1:-1]]

@@ -36,6 +36,7 @@ class CheckContext:
     attributes: dict[str, ValueType] = field(default_factory=dict)
     measures: dict[str, ValueType] = field(default_factory=dict)
     params: dict[str, ir.Param] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)  # attribute or measure -> its declared unit
     rules: dict[str, ir.Rule] = field(default_factory=dict)
     forms: dict[str, ir.Form] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)  # names referenced anywhere

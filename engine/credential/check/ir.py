@@ -279,6 +279,8 @@ class CheckedPolicy:
     credentials: dict[str, Rule]
     forms: dict[str, Form]
     files: tuple[SourceFile, ...] = field(compare=False, repr=False)
+    units: dict[str, str] = field(default_factory=dict)
+    """The unit of each attribute or measure that has one: `percent`, or a number's `in UNIT`."""
     path: str = field(default="", compare=False)
 
     def bundle_spec(self) -> BundleSpec:

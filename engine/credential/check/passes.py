@@ -16,7 +16,7 @@ from credential.check.resolve import Resolver, Scope, literal, norm_text, parse_
 from credential.diagnostics import Diagnostic, sort_diagnostics
 from credential.span import SourceFile
 from credential.syntax import ast
-from credential.types import DURATION, EnumType, ScaleType, ValueType
+from credential.types import DURATION, EnumType, PercentType, ScaleType, ValueType
 
 Pass = Callable[[CheckContext], None]
 
@@ -125,6 +125,15 @@ def pass_dates(ctx: CheckContext) -> None:
                 last = cur if last is None or cur > last else last
 
 
+def declared_unit(texpr: ast.TypeExpr, t: ValueType) -> str | None:
+    """The unit a declaration gives its values: `percent` for percents, the `in UNIT` of a number."""
+    if isinstance(t, PercentType):
+        return "percent"
+    if isinstance(texpr, ast.PrimType) and texpr.unit is not None:
+        return texpr.unit.name
+    return None
+
+
 def pass_types(ctx: CheckContext) -> None:
     """Scales, then the types of attributes and measures."""
     for d in ctx.decls():
@@ -145,6 +154,9 @@ def pass_types(ctx: CheckContext) -> None:
             if t is None:
                 continue
             (ctx.attributes if isinstance(d, ast.AttributeDecl) else ctx.measures)[d.name.name] = t
+            unit = declared_unit(d.type, t)
+            if unit is not None:
+                ctx.units[d.name.name] = unit
 
 
 def _param_value(ctx: CheckContext, v: ast.Literal | ast.Ref) -> ir.VConst | None:
@@ -518,6 +530,7 @@ def check_files(
         criteria={n: r for n, r in ctx.rules.items() if r.kind == "criterion"},
         credentials={n: r for n, r in ctx.rules.items() if r.kind == "credential"},
         forms=dict(ctx.forms),
+        units=dict(ctx.units),
         files=tuple(sources),
         path=path,
     )

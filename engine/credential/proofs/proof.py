@@ -31,7 +31,7 @@ from credential.compile import NodePreds
 from credential.compile import names as pn
 from credential.decisions import Outcome, Truth
 from credential.jsontext import dumps, jstr
-from credential.proofs.values import DerivedIndex, RowIndex, describe_value, json_value, show
+from credential.proofs.values import DerivedIndex, RowIndex, cond_unit, describe_value, json_value, show
 from credential.types import DateType, NumberType, PercentType, ScaleType
 
 if TYPE_CHECKING:
@@ -613,6 +613,7 @@ class ProofBuilder:
                 threshold = dumps(_threshold(right))
         text = (
             f'{{"kind": {head[0]}, "outcome": "{whole.value}", {fixed}, "op": {head[1]}, '
+            f"{self._unit_json(cond)}"
             f'"value": {dumps(left["value"])}'
         )
         if "provider" in left:
@@ -626,6 +627,13 @@ class ProofBuilder:
             )
             text += f', "missing": {dumps(missing)}'
         return text + ', "children": []}'
+
+    def _unit_json(self, cond: ir.Cond) -> str:
+        """``"unit": U, `` for a comparison in a unit (a percent, a number declared `in UNIT`), else empty."""
+        piece: str = self._fixed_of(
+            "unit", cond, lambda: "" if (u := cond_unit(self.policy, cond)) is None else f'"unit": {jstr(u)}, '
+        )
+        return piece
 
     def _leaf_fixed(self, cond: ir.Cond) -> tuple[tuple[str, str], str | None]:
         """A leaf's kind and op as JSON text, and its threshold's unless a provider's value sets it."""
@@ -788,10 +796,13 @@ class ProofBuilder:
             (_, left), (_, right) = self.operands(cond, args)
             item["value"] = left["value"]
             item["threshold"] = right["value"]
+            unit = cond_unit(self.policy, cond)
+            if unit is not None:
+                item["unit"] = unit
             verb = "needs" if want else "needs not"
             item["needs"] = (
-                f"{left['text']} is {show(left['raw'], cond.left.type)}; "
-                f"{verb} {cond.op} {show(right['raw'], cond.type)}"
+                f"{left['text']} is {show(left['raw'], cond.left.type, unit)}; "
+                f"{verb} {cond.op} {show(right['raw'], cond.type, unit)}"
             )
             gap = _gap(left["raw"], right["raw"], cond)
         elif isinstance(cond, ir.CStatus):

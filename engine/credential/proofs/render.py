@@ -55,7 +55,8 @@ def _line(node: dict[str, Any]) -> str:
         state = "active" if val is True else "not active" if val is False else "unknown"
         return f"{mark} {node['text']}: {state}"
     text = node["text"]
-    value = _value_text(node.get("value"))
+    unit = node.get("unit")
+    value = _value_text(node.get("value"), None, unit)
     thr = node.get("threshold", {})
     if kind == "arrangement":
         return f"{mark} {text}: {value} active"
@@ -64,9 +65,9 @@ def _line(node: dict[str, Any]) -> str:
     tdesc = ""
     if thr.get("param"):
         since = f", since {thr['since']}" if thr.get("since") else ""
-        tdesc = f" ({thr['param']} = {_value_text(thr.get('value'))}{since})"
+        tdesc = f" ({thr['param']} = {_value_text(thr.get('value'), None, unit)}{since})"
     who = f" [{node['provider']}]" if node.get("provider") and node.get("pair_context") else ""
-    return f"{mark} {text}: {value}{who} {node.get('op', '')} {_value_text(thr.get('value'))}{tdesc}"
+    return f"{mark} {text}: {value}{who} {node.get('op', '')} {_value_text(thr.get('value'), None, unit)}{tdesc}"
 
 
 def render_text(record: dict[str, Any], width: int = 100) -> str:

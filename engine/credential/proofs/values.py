@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import pandas as pd
@@ -50,12 +51,33 @@ def json_value(value: Any, t: ValueType | None = None) -> Any:
     return value
 
 
-def show(value: Any, t: ValueType | None = None) -> str:
-    """A value as a person reads it: percents as fractions (the data's own form)."""
+def show_percent(value: float) -> str:
+    """A fraction as a percent: exactly ×100, rounded half-even to at most 4 decimals, trailing
+    zeros dropped (0.943463 is `94.3463%`, 0.78 is `78%`, 0.7811354 is `78.1135%`)."""
+    shifted = Decimal(repr(float(value))) * 100
+    q = shifted.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN).normalize()
+    text = format(q, "f")
+    return ("0" if text in ("-0", "") else text) + "%"
+
+
+def unit_words(unit: str) -> str:
+    """A declared unit as text (`percentage_points` reads `percentage points`)."""
+    return unit.replace("_", " ")
+
+
+def show(value: Any, t: ValueType | None = None, unit: str | None = None) -> str:
+    """A value as a person reads it: a percent as a percent (see :func:`show_percent`), a number
+    with its declared unit (`12 days`), levels and members by name, dates ISO."""
     if value is None:
         return "missing"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if (isinstance(t, PercentType) or unit == "percent") and isinstance(value, int | float):
+        if isinstance(value, float) and math.isnan(value):
+            return "missing"
+        return show_percent(value)
+    if isinstance(value, int | float) and unit:
+        return f"{value:.6g} {unit_words(unit)}"
     if isinstance(value, float):
         return f"{value:.6g}"
     if isinstance(value, dt.date):
@@ -63,6 +85,27 @@ def show(value: Any, t: ValueType | None = None) -> str:
     if isinstance(t, DateType) and isinstance(value, str):
         return value
     return str(value)
+
+
+def value_unit(policy: ir.CheckedPolicy, v: ir.Value) -> str | None:
+    """The unit of a value: `percent` for a percent, a number's declared unit, None otherwise
+    (a count of observations or arrangements, a level, a date, text, yes/no)."""
+    if isinstance(v.type, PercentType):
+        return "percent"
+    if not isinstance(v.type, NumberType):
+        return None
+    if isinstance(v, ir.VLatest) or (isinstance(v, ir.VWindow) and v.func != "count"):
+        return policy.units.get(v.measure)
+    if isinstance(v, ir.VAttr):
+        return policy.units.get(v.name)
+    return None
+
+
+def cond_unit(policy: ir.CheckedPolicy, cond: ir.Cond) -> str | None:
+    """The unit both sides of a comparison are in (the first side's that has one)."""
+    if not isinstance(cond, ir.CCompare):
+        return None
+    return value_unit(policy, cond.left) or value_unit(policy, cond.right)
 
 
 def describe_value(v: ir.Value) -> str:

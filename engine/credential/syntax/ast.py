@@ -174,6 +174,7 @@ Cond = And | Or | Not | Bare | Compare | InList | Quantified | ArrangementCond
 @dataclass(frozen=True)
 class PrimType:
     kind: TLiteral["number", "percent", "text", "date", "yes/no"]
+    unit: Ident | None = None  # `number in days`: the unit a number is counted in
     span: Span = _span()
 
 

@@ -171,7 +171,7 @@ def condition_lines(prefix: str, c: ast.Cond) -> list[str]:
 
 def format_type(t: ast.TypeExpr) -> str:
     if isinstance(t, ast.PrimType):
-        return t.kind
+        return t.kind + (f" in {t.unit.name}" if t.unit is not None else "")
     if isinstance(t, ast.OneOfType):
         return "one of " + ", ".join(m.name for m in t.members)
     return t.name.name

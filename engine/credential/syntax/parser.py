@@ -375,6 +375,10 @@ class _ToAst(Transformer[Token, Any]):
         return ast.PrimType("number", span=self._sp(meta))
 
     @v_args(meta=True)
+    def number_unit_type(self, meta: Any, c: list[Any]) -> ast.PrimType:
+        return ast.PrimType("number", self._ident(self._toks(c, "NAME")[0]), span=self._sp(meta))
+
+    @v_args(meta=True)
     def percent_type(self, meta: Any, c: list[Any]) -> ast.PrimType:
         return ast.PrimType("percent", span=self._sp(meta))
 

@@ -216,7 +216,9 @@ def _leaf(n: dict[str, Any], negated: bool) -> str:
     elif "in" in n.get("threshold", {}):
         out = f"{text}: {_value(value)}"
     else:
-        out = f"{text}: {_value(value)} {n.get('op', '')} {_value(n.get('threshold', {}).get('value'))}"
+        unit = n.get("unit")
+        threshold = n.get("threshold", {}).get("value")
+        out = f"{text}: {_value(value, None, unit)} {n.get('op', '')} {_value(threshold, None, unit)}"
     return ("not " if negated else "") + out
 
 
