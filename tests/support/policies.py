@@ -297,7 +297,10 @@ class _Env:
         return ast.Ref(_ident(name), pick(self.draw, WHOS) if pair else None)
 
     def aggregate(self, func: str, name: str) -> ast.Aggregate:
-        return ast.Aggregate(func, _ident(name), str(self.draw(_ints(1, 8))), pick(self.draw, UNITS))
+        minimum = None
+        if func == "pooled" and self.draw(BOOLS):
+            minimum = ast.NumberLit(str(self.draw(_ints(0, 50))))
+        return ast.Aggregate(func, _ident(name), str(self.draw(_ints(1, 8))), pick(self.draw, UNITS), minimum)
 
     def provider_values(self, t: VType, pair: bool) -> list[Callable[[], ast.Value]]:
         """Builders of values of type ``t`` read from a provider's data."""
@@ -316,6 +319,8 @@ class _Env:
                 funcs.append("mean")
             if mt == t and t.ordered:
                 funcs += ["min", "max"]
+            if mt == t and t == PERCENT:
+                funcs.append("pooled")
             out += [functools.partial(self.aggregate, func, name) for func in funcs]
         if t == NUMBER:
             out.append(lambda: ast.ArrangementCount(pick(d, ["led", "received"]), *self.arr_options()))
@@ -563,8 +568,11 @@ class _Free:
         if kind == "literal":
             return self.literal()
         if kind == "aggregate":
-            func = pick(d, ["mean", "min", "max", "count"])
-            return ast.Aggregate(func, self.name(), d(number_texts()), pick(d, UNITS))
+            func = pick(d, ["mean", "min", "max", "count", "pooled"])
+            minimum: ast.NumberLit | ast.Ref | None = None
+            if func == "pooled" and d(BOOLS):
+                minimum = ast.NumberLit(d(number_texts())) if d(BOOLS) else ast.Ref(self.name())
+            return ast.Aggregate(func, self.name(), d(number_texts()), pick(d, UNITS), minimum)
         return ast.ArrangementCount(pick(d, ["led", "received"]), *self.arr_options())
 
     def members(self) -> tuple[ast.Ident, ...]:
@@ -739,7 +747,8 @@ class _Tokens:
         if isinstance(v, ast.Ref):
             return [v.who, ".", v.name.name] if v.who else [v.name.name]
         if isinstance(v, ast.Aggregate):
-            return [v.func, v.measure.name, "over", v.amount, v.unit]
+            minimum = ["(", "minimum", *self.value(v.minimum), ")"] if v.minimum is not None else []
+            return [v.func, v.measure.name, "over", v.amount, v.unit, *minimum]
         if isinstance(v, ast.ArrangementCount):
             return ["count", "arrangements", v.role, *self.arr_options(v.form, v.within)]
         return self.literal(v)

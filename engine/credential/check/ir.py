@@ -64,13 +64,18 @@ class VLatest:
 
 @dataclass(frozen=True)
 class VWindow:
-    """``mean|min|max|count M over N units``: observations in (as_of - months, as_of]."""
+    """``mean|min|max|count|pooled M over N units``: observations in (as_of - months, as_of].
 
-    func: Literal["mean", "min", "max", "count"]
+    ``pooled`` is the rate sum(numerator) / sum(denominator) of the window's rows; ``minimum``
+    (a number, or a number param) is the smallest sum of denominators it is known from.
+    """
+
+    func: Literal["mean", "min", "max", "count", "pooled"]
     measure: str
     months: int
     type: ValueType
     who: Who = None
+    minimum: float | VParam | None = None
     span: Span = _meta()
     text: str = _text()
 

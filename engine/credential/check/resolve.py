@@ -315,8 +315,24 @@ class Resolver:
         dur = duration_of(ctx, ast.DurationLit(v.amount, v.unit, span=v.span))
         if dur is None:
             return None
+        minimum: float | ir.VParam | None = None
+        if v.func == "pooled":
+            if not isinstance(mtype, PercentType):
+                ctx.error(
+                    "check.type-mismatch",
+                    f"`pooled` needs a percent measure (a rate with numerators and denominators); `{name}` is {mtype}",
+                    v.span,
+                    help="use `mean` for a number measure",
+                )
+                return None
+            if v.minimum is not None:
+                minimum = self.pool_minimum(v.minimum)
+                if minimum is None:
+                    return None
         if v.func == "count":
             t: ValueType = NUMBER
+        elif v.func == "pooled":
+            t = mtype
         elif v.func == "mean":
             if not is_numeric(mtype):
                 ctx.error(
@@ -333,7 +349,39 @@ class Resolver:
                 return None
             t = mtype
         func: Any = v.func
-        return ir.VWindow(func, name, dur.months, t, None, span=v.span, text=text)
+        return ir.VWindow(func, name, dur.months, t, None, minimum, span=v.span, text=text)
+
+    def pool_minimum(self, m: ast.NumberLit | ast.Ref) -> float | ir.VParam | None:
+        """A pooled window's minimum: a non-negative number, or a number param."""
+        ctx = self.ctx
+        if isinstance(m, ast.NumberLit):
+            value = float(m.text)
+            if value < 0:
+                ctx.error(
+                    "check.bad-number",
+                    f"a minimum count cannot be negative, not `{m.text}`",
+                    m.span,
+                    help="the minimum is the smallest sum of denominators, e.g. `(minimum 20)`",
+                )
+                return None
+            return value
+        name = m.name.name
+        p = ctx.params.get(name)
+        if ctx.kind_of(name) != "param":
+            ctx.unknown(m.name, "number param", [n for n, q in ctx.params.items() if q.type == NUMBER])
+            return None
+        ctx.used.add(name)
+        if p is None:
+            return None
+        if p.type != NUMBER or any(float(v) < 0 for v in (p.default, *(s for _, s in p.steps))):
+            ctx.error(
+                "check.type-mismatch",
+                f"`minimum` needs a non-negative number; param `{name}` is {p.type}",
+                m.span,
+                help=f"declare it as e.g. `param {name} = 20`",
+            )
+            return None
+        return ir.VParam(name, NUMBER, span=m.span, text=name)
 
     def form_name(self, ident: ast.Ident | None) -> str | None:
         if ident is None:

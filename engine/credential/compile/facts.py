@@ -69,6 +69,11 @@ def request_for(value: ir.ProviderValue, params: dict[str, tuple[Any, dt.date | 
     if isinstance(value, ir.VLatest):
         return asof.LatestMeasure(value.measure)
     if isinstance(value, ir.VWindow):
+        if value.func == "pooled":
+            minimum = value.minimum
+            if isinstance(minimum, ir.VParam):
+                minimum = float(params[minimum.name][0])
+            return asof.WindowAggregate("pooled", value.measure, value.months, minimum)
         return asof.WindowAggregate(value.func, value.measure, value.months)
     return asof.ArrangementCount(value.role, value.form, _months(value.within, params))
 

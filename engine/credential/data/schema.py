@@ -34,6 +34,7 @@ from credential.data.parse import (
     parse_date,
     parse_number,
 )
+from credential.data.rates import RATE_COLUMNS
 from credential.types import (
     BoolType,
     BundleSpec,
@@ -661,4 +662,6 @@ def expected_columns(table: str, spec: BundleSpec) -> tuple[str, ...]:
             *REQUIRED_COLUMNS["providers"],
             *sorted(a for a in spec.attributes if a not in ("code", "name")),
         )
+    if table == "observations":
+        return (*REQUIRED_COLUMNS[table], *RATE_COLUMNS)
     return REQUIRED_COLUMNS[table]

@@ -39,6 +39,7 @@ from credential.data.parse import (
     python_values,
     typed_column,
 )
+from credential.data.rates import rate_diagnostics, typed_counts
 from credential.data.schema import TableSchema, bundle_schemas, expected_columns, suggest
 from credential.diagnostics import Diagnostic, Severity, sort_diagnostics
 from credential.types import BundleSpec, ValueType
@@ -345,6 +346,7 @@ def _typed_observations(t: RawTable, spec: BundleSpec) -> pd.DataFrame:
         "measure": _str_col(_col(f, "measure")).reset_index(drop=True),
         "period_end": parse_date(_col(f, "period_end")).reset_index(drop=True),
         "value": pd.Series(_typed_values(_col(f, "value"), _col(f, "measure"), spec), dtype=object),
+        **typed_counts(f),
     }
     data.update(_provenance(f.index, t.file))
     return pd.DataFrame(data, copy=False)
@@ -510,6 +512,8 @@ def _validate(raw: RawBundle, spec: BundleSpec, on_invalid: OnInvalid) -> Valida
         diags.extend(_structure(table))
         diags.extend(_run_schema(table, schemas[name]))
         diags.extend(_extra_columns(table, spec))
+        if name == "observations":
+            diags.extend(rate_diagnostics(table, spec))
     if "observations" in raw.tables:
         diags.extend(_undeclared(raw.tables["observations"], "measure", set(spec.measures), "measure"))
     if "statuses" in raw.tables:

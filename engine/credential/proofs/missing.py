@@ -17,7 +17,7 @@ import numpy as np
 from credential.check import ir
 from credential.compile import NodePreds
 from credential.compile import names as pn
-from credential.proofs.values import describe_value
+from credential.proofs.values import describe_value, missing_text
 
 if TYPE_CHECKING:
     from credential.engine import Evaluation
@@ -137,8 +137,23 @@ class ColumnarMissing:
                 if isinstance(v, ir.VConst | ir.VParam):
                     continue
                 absent = ~self.member(pn.value_pred(pn.value_key(v)))
-                _union(out, {describe_value(v): absent}, unknown)
+                _union(out, self._labels(v, absent), unknown)
         return out
+
+    def _labels(self, v: ir.Value, absent: np.ndarray) -> Labels:
+        """The labels of ``v`` where it is absent: one, or for a pooled rate with a minimum one per
+        denominator sum below it (see :func:`credential.proofs.values.missing_text`)."""
+        base = describe_value(v)
+        if not (isinstance(v, ir.VWindow) and v.func == "pooled" and v.minimum is not None):
+            return {base: absent}
+        derived = self.ev.facts.derived[pn.value_pred(pn.value_key(v))]
+        minimum = derived.request.minimum
+        sums = derived.values["denominator"].to_numpy(dtype=float, na_value=np.nan)
+        short = absent & ~np.isnan(sums) & (sums < minimum)
+        out: Labels = {base: absent & ~short}
+        for total in np.unique(sums[short]):
+            out[missing_text(v, float(total), minimum)] = short & (sums == total)
+        return {label: mask for label, mask in out.items() if mask.any()}
 
     def subject(self, subject: str) -> Labels:
         kind, _, rest = subject.partition(":")

@@ -621,7 +621,11 @@ class ProofBuilder:
         text += f', "threshold": {threshold}, "evidence": {self.evidence(rows)}'
         if whole is Truth.UNKNOWN:
             missing = sorted(
-                self._missing_label(describe_value(v), o.get("provider", args[0]), args)
+                self._missing_label(
+                    self._derived_index(v).missing_text(v, o.get("provider", args[0])),
+                    o.get("provider", args[0]),
+                    args,
+                )
                 for v, o in operands
                 if o.get("raw") is None and not isinstance(v, ir.VConst | ir.VParam)
             )
@@ -711,7 +715,7 @@ class ProofBuilder:
                 continue
             code = self.code_of(getattr(v, "who", None), args)
             if self.lookup(v, code)[0] is None:
-                labels.add(self._missing_label(describe_value(v), code, args))
+                labels.add(self._missing_label(self._derived_index(v).missing_text(v, code), code, args))
         return frozenset(labels)
 
     @staticmethod

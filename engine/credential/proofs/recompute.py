@@ -19,7 +19,7 @@ import pandas as pd
 from credential.check import ir
 from credential.data.bundle import Bundle
 from credential.decisions import Truth
-from credential.proofs.values import is_missing
+from credential.proofs.values import is_missing, missing_text
 from credential.types import Duration, ScaleType
 
 Rows = set[tuple[str, int]]
@@ -187,6 +187,8 @@ class Recompute:
             return None, ev | {(str(q["file"]), int(q["row"])) for q in hits}
         if v.func == "count":
             return float(len(rows)), ev
+        if v.func == "pooled":
+            return self._pooled(v, rows)[0], ev
         vals = [r["value"] for r in rows]
         if not vals or any(is_missing(x) for x in vals):
             return None, ev
@@ -199,6 +201,38 @@ class Recompute:
         if v.func == "mean":
             return math.fsum(nums) / len(nums), ev
         return (min(nums) if v.func == "min" else max(nums)), ev
+
+    def minimum(self, v: ir.VWindow) -> float | None:
+        if isinstance(v.minimum, ir.VParam):
+            return float(self.param(v.minimum.name)[0])
+        return v.minimum
+
+    def _pooled(self, v: ir.VWindow, rows: list[dict[str, Any]]) -> tuple[float | None, float | None]:
+        """(sum of numerators / sum of denominators, sum of denominators) of a window's rows:
+        the rate None when a row lacks a count, the sum is 0 or below the minimum; the sum None
+        when a row lacks a count."""
+        if not rows or any(is_missing(r.get("numerator")) or is_missing(r.get("denominator")) for r in rows):
+            return None, None
+        numerators = math.fsum(float(r["numerator"]) for r in rows)
+        denominators = math.fsum(float(r["denominator"]) for r in rows)
+        minimum = self.minimum(v)
+        if denominators <= 0 or (minimum is not None and denominators < minimum):
+            return None, denominators
+        return numerators / denominators, denominators
+
+    def missing_text(self, v: ir.Value, code: str) -> str:
+        """How a missing value is named (a pooled rate below its minimum with its count)."""
+        if not (isinstance(v, ir.VWindow) and v.func == "pooled"):
+            return missing_text(v, None, None)
+        start = minus_months(self.as_of, v.months)
+        rows = [
+            r
+            for r in self.obs.get((code, v.measure), [])
+            if start < _date(r["period_end"]) <= self.as_of  # type: ignore[operator]
+        ]
+        if self._q_obs_hits(code, v.measure, start, self.as_of, strict_lo=True):
+            return missing_text(v, None, None)
+        return missing_text(v, self._pooled(v, rows)[1], self.minimum(v))
 
     def status(self, name: str, code: str) -> tuple[bool | None, Rows]:
         rows = self.statuses.get((code, name), [])

@@ -125,11 +125,33 @@ def describe_value(v: ir.Value) -> str:
     return v.text or str(v.value)
 
 
+def missing_text(v: ir.Value, denominator: float | None, minimum: float | None) -> str:
+    """How a missing value is named: in the policy's words, and for a pooled rate whose
+    denominators sum to less than its minimum, with that sum and the minimum."""
+    base = describe_value(v)
+    if (
+        isinstance(v, ir.VWindow)
+        and v.func == "pooled"
+        and minimum is not None
+        and denominator is not None
+        and denominator < minimum
+    ):
+        return f"{base}: {denominator:g} counted, fewer than the minimum {minimum:g}"
+    return base
+
+
 class DerivedIndex:
     """Per-provider (value, evidence) of one derived value (an ``asof.Derived``), indexed once."""
 
     def __init__(self, derived: Any):
         self.values: dict[str, Any] = derived.to_dict()
+        self.minimum: float | None = getattr(derived.request, "minimum", None)
+        self.denominators: dict[str, float] = {}
+        if "denominator" in derived.values.columns:
+            frame = derived.values[derived.values["denominator"].notna()]
+            self.denominators = dict(
+                zip(frame["code"].astype(str).tolist(), frame["denominator"].astype(float).tolist(), strict=True)
+            )
         ev = derived.evidence
         self.evidence: dict[str, list[tuple[str, int]]] = {}
         for code, file, row in zip(
@@ -141,6 +163,10 @@ class DerivedIndex:
         if code not in self.values:
             return None, []
         return self.values[code], self.evidence.get(code, [])
+
+    def missing_text(self, v: ir.Value, code: str) -> str:
+        """The label of ``v`` missing for ``code`` (see :func:`missing_text`)."""
+        return missing_text(v, self.denominators.get(code), self.minimum)
 
 
 class RowIndex:

@@ -20,7 +20,7 @@ from credential.check import ir
 from credential.data.bundle import Bundle
 from credential.decisions import Outcome, Truth
 from credential.proofs.recompute import Recompute, leaf_key
-from credential.proofs.values import RowIndex, describe_value, json_value
+from credential.proofs.values import RowIndex, json_value
 
 OUTCOME = {Truth.TRUE: "granted", Truth.FALSE: "refused", Truth.UNKNOWN: "undetermined"}
 
@@ -175,7 +175,8 @@ class _Checker:
                     continue
                 code = rc.code_of(getattr(v, "who", None), args)
                 if rc.value(v, code)[0] is None:
-                    out.add(f"{code}: {describe_value(v)}" if pair else describe_value(v))
+                    label = rc.missing_text(v, code)
+                    out.add(f"{code}: {label}" if pair else label)
 
     @staticmethod
     def _operands(cond: ir.Cond) -> list[ir.Value]:

@@ -83,10 +83,11 @@ class Ref:
 
 @dataclass(frozen=True)
 class Aggregate:
-    func: str  # mean, min, max, count
+    func: str  # mean, min, max, count, pooled
     measure: Ident
     amount: str
     unit: str
+    minimum: NumberLit | Ref | None = None  # `pooled M over N units (minimum K)`
     span: Span = _span()
 
 

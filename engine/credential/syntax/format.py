@@ -107,7 +107,8 @@ def format_value(v: ast.Value) -> str:
     if isinstance(v, ast.Ref):
         return f"{v.who}.{v.name.name}" if v.who else v.name.name
     if isinstance(v, ast.Aggregate):
-        return f"{v.func} {v.measure.name} over {v.amount} {v.unit}"
+        minimum = f" (minimum {format_value(v.minimum)})" if v.minimum is not None else ""
+        return f"{v.func} {v.measure.name} over {v.amount} {v.unit}{minimum}"
     if isinstance(v, ast.ArrangementCount):
         return f"count arrangements {v.role}{_arr_options(v.form, v.within)}"
     return format_literal(v)

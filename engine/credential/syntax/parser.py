@@ -558,6 +558,20 @@ class _ToAst(Transformer[Token, Any]):
         return ast.Aggregate(func, self._ident(names[0]), str(number), unit, span=self._sp(meta))
 
     @v_args(meta=True)
+    def pooled(self, meta: Any, c: list[Any]) -> ast.Aggregate:
+        names = self._toks(c, "NAME")
+        number = self._toks(c, "NUMBER")[0]
+        unit = next(x for x in c if isinstance(x, str) and not isinstance(x, Token))
+        minimum = next((x for x in c if isinstance(x, ast.NumberLit | ast.Ref)), None)
+        return ast.Aggregate("pooled", self._ident(names[0]), str(number), unit, minimum, span=self._sp(meta))
+
+    def pool_minimum(self, c: list[Any]) -> ast.NumberLit | ast.Ref:
+        tok: Token = c[2]
+        if tok.type == "NUMBER":
+            return ast.NumberLit(str(tok), span=self._tsp(tok))
+        return ast.Ref(self._ident(tok), span=self._tsp(tok))
+
+    @v_args(meta=True)
     def ref(self, meta: Any, c: list[Any]) -> ast.Ref:
         who = None
         if isinstance(c[0], Token) and c[0].type in ("LEAD", "RECIPIENT"):
