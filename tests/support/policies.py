@@ -580,9 +580,11 @@ class _Free:
 
     def atom(self) -> ast.Cond:
         d = self.draw
-        kind = pick(d, ["bare", "compare", "in", "quantified", "arrangement"])
+        kind = pick(d, ["bare", "compare", "in", "quantified", "arrangement", "judged"])
         if kind == "bare":
             return ast.Bare(self.value())
+        if kind == "judged":
+            return ast.JudgedBy(self.members())
         if kind == "compare":
             return ast.Compare(self.value(), pick(d, CMP_OPS), self.value())
         if kind == "in":
@@ -614,7 +616,9 @@ class _Free:
 
     def clause(self) -> ast.Clause:
         d = self.draw
-        kind = pick(d, ["cites", "requires", "requires", "requires", "unless", "change"])
+        kind = pick(d, ["cites", "requires", "requires", "requires", "unless", "change", "applies"])
+        if kind == "applies":
+            return ast.AppliesTo(self.name(), self.members())
         if kind == "cites":
             return ast.Cites(self.name(), ast.StringLit(d(string_values())))
         if kind == "change":
@@ -818,6 +822,11 @@ class _Tokens:
             if c.op == "in" or c.right is None:
                 return [*head, "in", *self.members(c.members)]
             return [*head, c.op, *self.value(c.right)]
+        if isinstance(c, ast.JudgedBy):
+            names: list[str] = []
+            for i, n in enumerate(c.criteria):
+                names += [",", n.name] if i else [n.name]
+            return ["judged", "by", *names]
         return [c.verb, "arrangement", *self.arr_options(c.form, c.within)]
 
     def type_expr(self, t: ast.TypeExpr) -> list[str]:
@@ -868,6 +877,8 @@ class _Tokens:
             return ["change", c.level.name]
         if isinstance(c, ast.Unless):
             return ["unless", *self.cond(c.cond)]
+        if isinstance(c, ast.AppliesTo):
+            return ["applies", "to", c.attribute.name, "in", *self.members(c.members)]
         words = ["requires"] if c.role is None else [c.role, "requires"]
         return [*words, *self.cond(c.cond)]
 

@@ -37,6 +37,7 @@ class CheckContext:
     measures: dict[str, ValueType] = field(default_factory=dict)
     params: dict[str, ir.Param] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)  # attribute or measure -> its declared unit
+    scopes: dict[str, ir.CIn] = field(default_factory=dict)  # criterion -> its `applies to` condition
     rules: dict[str, ir.Rule] = field(default_factory=dict)
     forms: dict[str, ir.Form] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)  # names referenced anywhere

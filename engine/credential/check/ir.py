@@ -205,7 +205,19 @@ class CArr:
     text: str = _text()
 
 
-Cond = CAnd | COr | CNot | CRef | CStatus | CBool | CCompare | CIn | CArr
+@dataclass(frozen=True)
+class CJudged:
+    """``judged by a, b``: certainly true where some listed criterion's scope (``applies to``)
+    certainly holds, unknown everywhere else: a provider no listed criterion judges cannot be
+    decided on them (never false)."""
+
+    criteria: tuple[str, ...]
+    scopes: tuple[CIn, ...]
+    span: Span = _meta()
+    text: str = _text()
+
+
+Cond = CAnd | COr | CNot | CRef | CStatus | CBool | CCompare | CIn | CArr | CJudged
 
 
 # ---- declarations ------------------------------------------------------------
@@ -246,6 +258,9 @@ class Rule:
     requires: Cond
     unless: Cond | None
     cites: tuple[Citation, ...]
+    scope: CIn | None = None
+    """``applies to A in (...)``: the providers the rule judges; for any other it holds, as
+    *not applicable* (Kleene: ``not scope or (requires unless ...)``)."""
     span: Span = _meta()
 
 

@@ -453,6 +453,8 @@ class Resolver:
             if len(got) == 1:
                 return got[0]
             return ir.CAnd(got, span=c.span, text=text) if c.quant == "all" else ir.COr(got, span=c.span, text=text)
+        if isinstance(c, ast.JudgedBy):
+            return self.judged_by(c, scope, text)
         # arrangement condition
         if scope.pair:
             self.ctx.error(
@@ -468,6 +470,48 @@ class Resolver:
             return None
         role: Any = "lead" if c.verb == "leads" else "recipient"
         return ir.CArr(role, form, within, None, span=c.span, text=text)
+
+    def judged_by(self, c: ast.JudgedBy, scope: Scope, text: str) -> ir.Cond | None:
+        """``judged by a, b``: every name a criterion with an ``applies to`` scope."""
+        ctx = self.ctx
+        if scope.pair:
+            ctx.error(
+                "check.pair-unqualified",
+                "`judged by` in `pair requires` must name a provider",
+                c.span,
+                help="state it in the lead's or recipient's own requirement",
+            )
+            return None
+        scopes: list[ir.CIn] = []
+        ok = True
+        for ident in c.criteria:
+            kind = ctx.kind_of(ident.name)
+            if kind != "criterion":
+                ok = False
+                if kind is None:
+                    ctx.unknown(ident, "criterion", [n for n, s in ctx.symbols.items() if s.kind == "criterion"])
+                else:
+                    ctx.error(
+                        "check.type-mismatch",
+                        f"`judged by` lists criteria; `{ident.name}` is a {kind}",
+                        ident.span,
+                    )
+                continue
+            ctx.used.add(ident.name)
+            found = ctx.scopes.get(ident.name)
+            if found is None:
+                ok = False
+                ctx.error(
+                    "check.missing-clause",
+                    f"criterion `{ident.name}` has no `applies to` clause, so it judges every provider",
+                    ident.span,
+                    help="give it a scope, e.g. `applies to sector in (acute)`, or leave it out of `judged by`",
+                )
+                continue
+            scopes.append(found)
+        if not ok:
+            return None
+        return ir.CJudged(tuple(i.name for i in c.criteria), tuple(scopes), span=c.span, text=text)
 
     def bare(self, c: ast.Bare, scope: Scope, text: str) -> ir.Cond | None:
         ctx = self.ctx

@@ -13,11 +13,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from credential.check import ir
 from credential.compile import NodePreds
 from credential.compile import names as pn
-from credential.proofs.values import describe_value, missing_text
+from credential.decisions import Truth
+from credential.proofs.values import describe_value, judged_labels, missing_text
 
 if TYPE_CHECKING:
     from credential.engine import Evaluation
@@ -68,7 +70,7 @@ class ColumnarMissing:
                 return
             seen.add(r.name)
             out.append(pn.rule_preds(r.kind, r.name))
-            for part in (r.requires, r.unless):
+            for part in (r.requires, r.unless, r.scope):
                 if part is not None:
                     cond(part)
 
@@ -82,6 +84,9 @@ class ColumnarMissing:
                     cond(item)
             elif isinstance(c, ir.CNot):
                 cond(c.item)
+            elif isinstance(c, ir.CJudged):
+                for s in c.scopes:
+                    cond(s)
             elif not isinstance(c, ir.CStatus):
                 from credential.proofs.proof import ProofBuilder
 
@@ -111,7 +116,7 @@ class ColumnarMissing:
             unknown = self.unknown(NodePreds(c, p))
             out: Labels = {}
             if unknown.any():
-                for part in (rule.requires, rule.unless):
+                for part in (rule.requires, rule.unless, rule.scope):
                     if part is not None:
                         _union(out, self.cond(part), unknown)
             self._rules[rule.name] = out
@@ -130,6 +135,8 @@ class ColumnarMissing:
                 _union(out, self.cond(item), unknown)
         elif isinstance(cond, ir.CStatus):
             out[f"status {cond.name}"] = unknown
+        elif isinstance(cond, ir.CJudged):
+            _union(out, self._judged(cond, unknown), unknown)
         else:
             from credential.proofs.proof import ProofBuilder
 
@@ -154,6 +161,33 @@ class ColumnarMissing:
         for total in np.unique(sums[short]):
             out[missing_text(v, float(total), minimum)] = short & (sums == total)
         return {label: mask for label, mask in out.items() if mask.any()}
+
+    def _judged(self, cond: ir.CJudged, unknown: np.ndarray) -> Labels:
+        """``judged by`` where unknown: its missing attributes, or its labels per attribute values
+        (:func:`credential.proofs.values.judged_labels`, one call per distinct combination)."""
+        truths, values = [], []
+        for s in cond.scopes:
+            truths.append(self.unknown(self.ev.compiled.preds_of(s, None)))
+            derived = self.ev.facts.derived[pn.value_pred(pn.value_key(s.value))]  # type: ignore[arg-type]
+            values.append(derived.values["value"].astype(object).to_numpy())
+        rows = np.flatnonzero(unknown)
+        out: Labels = {}
+        if not len(rows):
+            return out
+        keys = pd.DataFrame(
+            {
+                **{f"t{j}": t[rows] for j, t in enumerate(truths)},
+                **{f"v{j}": pd.Series(v[rows], dtype=object).astype(str) for j, v in enumerate(values)},
+            }
+        )
+        for _, group in keys.groupby(list(keys.columns), sort=False, dropna=False):  # each combination once
+            first = int(group.index[0])
+            ts = [Truth.UNKNOWN if t[rows[first]] else Truth.FALSE for t in truths]
+            vs = [None if v[rows[first]] is pd.NA else v[rows[first]] for v in values]
+            for label in judged_labels(cond, ts, vs):
+                mask = out.setdefault(label, np.zeros(len(unknown), dtype=bool))
+                mask[rows[group.index.to_numpy()]] = True
+        return out
 
     def subject(self, subject: str) -> Labels:
         kind, _, rest = subject.partition(":")

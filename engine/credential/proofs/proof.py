@@ -31,7 +31,15 @@ from credential.compile import NodePreds
 from credential.compile import names as pn
 from credential.decisions import Outcome, Truth
 from credential.jsontext import dumps, jstr
-from credential.proofs.values import DerivedIndex, RowIndex, cond_unit, describe_value, json_value, show
+from credential.proofs.values import (
+    DerivedIndex,
+    RowIndex,
+    cond_unit,
+    describe_value,
+    judged_labels,
+    json_value,
+    show,
+)
 from credential.types import DateType, NumberType, PercentType, ScaleType
 
 if TYPE_CHECKING:
@@ -483,6 +491,36 @@ class ProofBuilder:
         return hit
 
     def _rule_children_json(self, rule: ir.Rule, code: str, whole: Truth) -> str:
+        if rule.scope is None:
+            return self._body_children_json(rule, code, whole)
+        args = (code,)
+        applies = self.truth(rule.scope, args, None)
+        scope = self._fixed_of(
+            "scope",
+            rule,
+            lambda: (
+                f'"text": {dumps("applies to " + rule.scope.text)}, '
+                f'"source": {dumps(source_of(rule.scope.span))}, "cites": []'
+            ),
+        )
+        leaf = self.cond_json(rule.scope, args, None)
+        node = f'{{"kind": "scope", "outcome": "{applies.value}", {scope}, "children": [{leaf}]}}'
+        if applies is Truth.FALSE:  # not applicable: the rule holds without its requirement
+            return f"[{node}]"
+        body = self._body_children_json(rule, code, self._body_truth(rule, args))
+        return f"[{node}, {body[1:-1]}]"
+
+    def _body_truth(self, rule: ir.Rule, args: Args) -> Truth:
+        """The truth of a rule's requirement with its waiver, whatever its scope."""
+        req = self.truth(rule.requires, args, None)
+        if rule.unless is None:
+            return req
+        wav = self.truth(rule.unless, args, None)
+        if Truth.TRUE in (req, wav):
+            return Truth.TRUE
+        return Truth.UNKNOWN if Truth.UNKNOWN in (req, wav) else Truth.FALSE
+
+    def _body_children_json(self, rule: ir.Rule, code: str, whole: Truth) -> str:
         args = (code,)
         if rule.unless is None:
             return "[" + self.cond_json(rule.requires, args, None) + "]"
@@ -588,7 +626,27 @@ class ProofBuilder:
             if whole is Truth.UNKNOWN:
                 text += f', "missing": {dumps([self._missing_label(f"status {cond.name}", code, args)])}'
             return text + ', "children": []}'
+        if isinstance(cond, ir.CJudged):
+            return self._judged_json(cond, args[0], whole, fixed)
         return self.leaf_json(cond, args, whole, fixed)
+
+    def _judged_json(self, cond: ir.CJudged, code: str, whole: Truth, fixed: str) -> str:
+        """``judged by``: which listed criteria apply to the provider, and what is missing if none."""
+        truths = [self.truth(s, (code,), None) for s in cond.scopes]
+        applies = [name for name, t in zip(cond.criteria, truths, strict=True) if t is Truth.TRUE]
+        values = {s.value.text: json_value(self.lookup(s.value, code)[0]) for s in cond.scopes}  # type: ignore[arg-type]
+        text = (
+            f'{{"kind": "judged", "outcome": "{whole.value}", {fixed}, "applies": {dumps(applies)}, '
+            f'"value": {dumps(values)}'
+        )
+        if whole is Truth.UNKNOWN:
+            text += f', "missing": {dumps(sorted(self._judged_missing(cond, code)))}'
+        return text + ', "children": []}'
+
+    def _judged_missing(self, cond: ir.CJudged, code: str) -> set[str]:
+        truths = [self.truth(s, (code,), None) for s in cond.scopes]
+        values = [self.lookup(s.value, code)[0] for s in cond.scopes]  # type: ignore[arg-type]
+        return set(judged_labels(cond, truths, values))
 
     def _item_json(self, ref: _Ref) -> str:
         """A ``to_qualify`` item as JSON text (encoded once a block, however many proofs list it)."""
@@ -690,7 +748,7 @@ class ProofBuilder:
         if key not in self._missing_memo:
             out: set[str] = set()
             if self.rule_truth(rule, code) is Truth.UNKNOWN:
-                for part in (rule.requires, rule.unless):
+                for part in (rule.requires, rule.unless, rule.scope):
                     if part is not None:
                         out |= self._missing_cond(part, (code,), None)
             self._missing_memo[key] = frozenset(out)
@@ -709,6 +767,8 @@ class ProofBuilder:
             return frozenset(out)
         if isinstance(cond, ir.CStatus):
             return frozenset({self._missing_label(f"status {cond.name}", self.code_of(cond.who, args), args)})
+        if isinstance(cond, ir.CJudged):
+            return frozenset(self._judged_missing(cond, args[0]))
         labels = set()
         for v in self._operands(cond):
             if isinstance(v, ir.VConst | ir.VParam):
@@ -766,6 +826,12 @@ class ProofBuilder:
         return self._q_rules[key]
 
     def _q_rule_uncached(self, rule: ir.Rule, code: str, want: bool) -> list[_Ref] | None:
+        if rule.scope is not None:
+            t = self.rule_truth(rule, code)
+            if (want and t is Truth.TRUE) or (not want and t is Truth.FALSE):
+                return []  # holds (perhaps as not applicable), or fails, as wanted
+            if not want:
+                return None  # a scope is a fixed fact: nothing changeable makes it apply
         options = [self._q(rule.requires, (code,), None, want)]
         if rule.unless is not None:
             options.append(self._q(rule.unless, (code,), None, want))

@@ -333,6 +333,9 @@ class Recompute:
         over = self.overrides.get((leaf_key(cond), self.leaf_provider(cond, args)))
         if over is not None:
             return Truth.TRUE if over else Truth.FALSE
+        if isinstance(cond, ir.CJudged):  # true where a listed scope holds, else unknown (never false)
+            applies = [self.truth(s, args) for s in cond.scopes]
+            return Truth.TRUE if Truth.TRUE in applies else Truth.UNKNOWN
         if isinstance(cond, ir.CStatus):
             v, _ = self.status(cond.name, self.code_of(cond.who, args))
             return Truth.UNKNOWN if v is None else (Truth.TRUE if v else Truth.FALSE)
@@ -375,6 +378,8 @@ class Recompute:
         parts = [self.truth(rule.requires, (code,))]
         if rule.unless is not None:
             parts.append(self.truth(rule.unless, (code,)))
+        if rule.scope is not None:  # not applicable where the scope does not hold
+            parts.append(k_not(self.truth(rule.scope, (code,))))
         return k_or(parts)
 
     def role_truth(self, form: ir.Form, role: str, code: str) -> Truth:

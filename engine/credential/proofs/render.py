@@ -37,13 +37,31 @@ def _evidence_text(ev: list[dict[str, Any]], limit: int = 3) -> str:
     return ", ".join(parts) + more
 
 
+def _not_applicable(node: dict[str, Any]) -> str | None:
+    """The provider's value when a rule node does not apply to it (its scope is false), else None."""
+    kids = node.get("children") or []
+    if kids and kids[0].get("kind") == "scope" and kids[0].get("outcome") == "false":
+        leaf = (kids[0].get("children") or [{}])[0]
+        return _value_text(leaf.get("value"))
+    return None
+
+
 def _line(node: dict[str, Any]) -> str:
     kind = node["kind"]
     mark = MARK.get(node["outcome"], "?")
     if kind in ("criterion", "credential"):
         title = f" — {node['title']}" if node.get("title") else ""
         who = f" [{node['provider']}]" if node.get("provider_shown") else ""
+        scope = _not_applicable(node)
+        if scope is not None:
+            return f"– {node['name']}{who}{title}: not applicable to {scope}"
         return f"{mark} {node['name']}{who}{title}"
+    if kind == "scope":
+        leaf = (node.get("children") or [{}])[0]
+        return f"{mark} {node['text']}: {_value_text(leaf.get('value'))}"
+    if kind == "judged":
+        applies = node.get("applies") or []
+        return f"{mark} {node['text']}: " + (", ".join(applies) + " applies" if applies else "none applies")
     if kind == "role":
         return f"{mark} {node['name']} {node['role']} [{node['provider']}]"
     if kind == "unless":
@@ -93,6 +111,8 @@ def render_text(record: dict[str, Any], width: int = 100) -> str:
             extra = "missing: " + ", ".join(node["missing"])
         pad = max(2, width - len(text) - len(extra)) if extra else 0
         lines.append(text + (" " * pad + extra if extra else ""))
+        if node.get("kind") == "scope" or _not_applicable(node) is not None:
+            return  # the scope's condition is on its line; a rule that does not apply shows no more
         for child in node.get("children", []):
             walk(child, depth + 1)
 

@@ -108,6 +108,16 @@ def cond_unit(policy: ir.CheckedPolicy, cond: ir.Cond) -> str | None:
     return value_unit(policy, cond.left) or value_unit(policy, cond.right)
 
 
+def judged_labels(cond: ir.CJudged, truths: list[Any], values: list[Any]) -> list[str]:
+    """The missing labels of an undetermined ``judged by``: each scope attribute that is missing,
+    or, when none is, that no listed criterion applies to the provider's values."""
+    unknown = [describe_value(s.value) for s, t in zip(cond.scopes, truths, strict=True) if t.value == "unknown"]
+    if unknown:
+        return sorted(set(unknown))
+    shown = sorted({f"{describe_value(s.value)} {show(v)}" for s, v in zip(cond.scopes, values, strict=True)})
+    return [f"{cond.text}: none applies to {', '.join(shown)}"]
+
+
 def describe_value(v: ir.Value) -> str:
     """What a value is, in the policy's words (for `missing` lists and gaps)."""
     if v.text and not isinstance(v, ir.VConst):

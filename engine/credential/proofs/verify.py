@@ -19,8 +19,8 @@ from typing import Any
 from credential.check import ir
 from credential.data.bundle import Bundle
 from credential.decisions import Outcome, Truth
-from credential.proofs.recompute import Recompute, leaf_key
-from credential.proofs.values import RowIndex, json_value
+from credential.proofs.recompute import Recompute, k_or, leaf_key
+from credential.proofs.values import RowIndex, judged_labels, json_value
 
 OUTCOME = {Truth.TRUE: "granted", Truth.FALSE: "refused", Truth.UNKNOWN: "undetermined"}
 
@@ -151,7 +151,7 @@ class _Checker:
     def _missing_rule(self, rc: Recompute, rule: ir.Rule, code: str, out: set[str]) -> None:
         if rc.rule_truth(rule, code) is not Truth.UNKNOWN:
             return
-        for part in [rule.requires, rule.unless]:
+        for part in [rule.requires, rule.unless, rule.scope]:
             if part is not None:
                 self._missing(rc, part, (code,), out)
 
@@ -166,6 +166,10 @@ class _Checker:
             self._missing(rc, cond.item, args, out)
         elif isinstance(cond, ir.CRef):
             self._missing_rule(rc, self.policy.rule(cond.name), rc.code_of(cond.who, args), out)
+        elif isinstance(cond, ir.CJudged):
+            code = args[0]
+            truths = [rc.truth(s, args) for s in cond.scopes]
+            out.update(judged_labels(cond, truths, [rc.value(s.value, code)[0] for s in cond.scopes]))
         elif isinstance(cond, ir.CStatus):
             code = rc.code_of(cond.who, args)
             out.add(f"{code}: status {cond.name}" if pair else f"status {cond.name}")
@@ -248,6 +252,26 @@ class _Checker:
         if node.get("name") != rule.name or node.get("provider") != code:
             errs.append(f"{path}: names {node.get('name')} of {node.get('provider')}, expected {rule.name} of {code}")
         children = node.get("children") or []
+        if rule.scope is not None:
+            if not children or not isinstance(children[0], dict):
+                return [*errs, f"{path}: expected a `scope` node"]
+            applies = rc.truth(rule.scope, (code,))
+            errs += self._node_common(
+                children[0], "scope", f"applies to {rule.scope.text}", rule.scope.span, applies.value, f"{path}/scope"
+            )
+            kids = children[0].get("children") or []
+            if len(kids) != 1:
+                return [*errs, f"{path}/scope: expected one child (the scope's condition)"]
+            errs += self.cond_node(rc, rule.scope, (code,), kids[0], f"{path}/scope")
+            if applies is Truth.FALSE:
+                return (
+                    errs if len(children) == 1 else [*errs, f"{path}: a rule that does not apply shows only its scope"]
+                )
+            children = children[1:]
+            body = [rc.truth(rule.requires, (code,))]
+            if rule.unless is not None:
+                body.append(rc.truth(rule.unless, (code,)))
+            t = k_or(body)
         if rule.unless is None:
             if len(children) != 1:
                 return [*errs, f"{path}: expected one child (the requirement)"]
@@ -348,6 +372,21 @@ class _Checker:
                 return [*errs, f"{path}: shows {len(kids)} parts, the rule calls for {len(chosen)}"]
             for i, kid in zip(chosen, kids, strict=True):
                 errs += self.cond_node(rc, items[i], args, kid, f"{path}/{kind}[{i}]")
+            return errs
+        if isinstance(cond, ir.CJudged):
+            errs = self._node_common(node, "judged", cond.text, cond.span, t.value, path)
+            code = args[0]
+            applies = [n for n, s in zip(cond.criteria, cond.scopes, strict=True) if rc.truth(s, args) is Truth.TRUE]
+            if node.get("applies") != applies:
+                errs.append(f"{path}: applies {node.get('applies')!r}, the data give {applies!r}")
+            values = {s.value.text: json_value(rc.value(s.value, code)[0]) for s in cond.scopes}
+            if node.get("value") != values:
+                errs.append(f"{path}: values {node.get('value')!r}, the data give {values!r}")
+            if t is Truth.UNKNOWN:
+                labels: set[str] = set()
+                self._missing(rc, cond, args, labels)
+                if sorted(node.get("missing") or []) != sorted(labels):
+                    errs.append(f"{path}: missing {node.get('missing')}, expected {sorted(labels)}")
             return errs
         if isinstance(cond, ir.CStatus):
             errs = self._node_common(node, "status", cond.text, cond.span, t.value, path)

@@ -166,7 +166,15 @@ class ArrangementCond:
     span: Span = _span()
 
 
-Cond = And | Or | Not | Bare | Compare | InList | Quantified | ArrangementCond
+@dataclass(frozen=True)
+class JudgedBy:
+    """``judged by a, b``: some listed criterion applies to the provider (its `applies to` scope)."""
+
+    criteria: tuple[Ident, ...]
+    span: Span = _span()
+
+
+Cond = And | Or | Not | Bare | Compare | InList | Quantified | ArrangementCond | JudgedBy
 
 
 # ---- types -------------------------------------------------------------------
@@ -225,7 +233,16 @@ class Change:
     span: Span = _span()
 
 
-Clause = Cites | Requires | Unless | Change
+@dataclass(frozen=True)
+class AppliesTo:
+    """``applies to ATTRIBUTE in (a, b)``: the providers a criterion judges (others: not applicable)."""
+
+    attribute: Ident
+    members: tuple[Ident, ...]
+    span: Span = _span()
+
+
+Clause = Cites | Requires | Unless | Change | AppliesTo
 
 
 # ---- declarations ------------------------------------------------------------

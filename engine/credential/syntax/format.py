@@ -138,6 +138,8 @@ def format_cond(c: ast.Cond) -> str:
         if c.op == "in" or c.right is None:
             return f"{c.quant} of {values} in {_members(c.members)}"
         return f"{c.quant} of {values} {c.op} {format_value(c.right)}"
+    if isinstance(c, ast.JudgedBy):
+        return "judged by " + ", ".join(n.name for n in c.criteria)
     return f"{c.verb} arrangement{_arr_options(c.form, c.within)}"
 
 
@@ -244,6 +246,8 @@ def _clause_lines(c: ast.Clause) -> list[str]:
         return [f"{INDENT}change {c.level.name}"]
     if isinstance(c, ast.Unless):
         return condition_lines(f"{INDENT}unless ", c.cond)
+    if isinstance(c, ast.AppliesTo):
+        return [f"{INDENT}applies to {c.attribute.name} in {_members(c.members)}"]
     return condition_lines(f"{INDENT}{_ROLE_WORDS[c.role]} ", c.cond)
 
 

@@ -450,6 +450,15 @@ class _ToAst(Transformer[Token, Any]):
         return ast.Requires(self._nodes(c)[0], "pair", span=self._sp(meta))
 
     @v_args(meta=True)
+    def applies_clause(self, meta: Any, c: list[Any]) -> ast.AppliesTo:
+        names = self._toks(c, "NAME")
+        return ast.AppliesTo(self._ident(names[0]), tuple(self._ident(n) for n in names[1:]), span=self._sp(meta))
+
+    @v_args(meta=True)
+    def judged_by(self, meta: Any, c: list[Any]) -> ast.JudgedBy:
+        return ast.JudgedBy(tuple(self._ident(n) for n in self._toks(c, "NAME")), span=self._sp(meta))
+
+    @v_args(meta=True)
     def unless_clause(self, meta: Any, c: list[Any]) -> ast.Unless:
         return ast.Unless(self._nodes(c)[0], span=self._sp(meta))
 

@@ -89,6 +89,8 @@ def node_kind(c: ir.Cond) -> str:
         return "status"
     if isinstance(c, ir.CArr):
         return "arrangement"
+    if isinstance(c, ir.CJudged):
+        return "judged"
     return "comparison"
 
 
