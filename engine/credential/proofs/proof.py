@@ -36,8 +36,8 @@ from credential.proofs.values import (
     RowIndex,
     cond_unit,
     describe_value,
-    judged_labels,
     json_value,
+    judged_labels,
     show,
 )
 from credential.types import DateType, NumberType, PercentType, ScaleType

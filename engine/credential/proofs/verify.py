@@ -20,7 +20,7 @@ from credential.check import ir
 from credential.data.bundle import Bundle
 from credential.decisions import Outcome, Truth
 from credential.proofs.recompute import Recompute, k_or, leaf_key
-from credential.proofs.values import RowIndex, judged_labels, json_value
+from credential.proofs.values import RowIndex, json_value, judged_labels
 
 OUTCOME = {Truth.TRUE: "granted", Truth.FALSE: "refused", Truth.UNKNOWN: "undetermined"}
 
