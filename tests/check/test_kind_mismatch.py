@@ -16,7 +16,7 @@ from credential.diagnostics import render_all_text
 from credential.policy import load_checked
 from support.golden import assert_golden
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parent / "golden_kinds"  # not a case golden: docs/diagnostics.md shows those
 
 HEADER = """policy kinds "Every pair of kinds"
   version "1.0.0"

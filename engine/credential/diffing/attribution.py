@@ -140,6 +140,8 @@ class Side:
         out: list[tuple[ir.Cond, str | None]] = [(rule.requires, None)]
         if rule.unless is not None:
             out.append((rule.unless, None))
+        if rule.scope is not None:
+            out.append((rule.scope, None))
         return out
 
     def truth(self, node: Node, args: Args) -> str:
