@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from credential.proofs.values import show
+from credential.proofs.values import show, show_percent
 
 MARK = {
     "granted": "✓",
@@ -35,6 +35,15 @@ def _evidence_text(ev: list[dict[str, Any]], limit: int = 3) -> str:
         parts.append(f"{e['file']}:{e['row']}" + (f" ({when})" if when else ""))
     more = f" +{len(ev) - limit} more" if len(ev) > limit else ""
     return ", ".join(parts) + more
+
+
+def _gap_text(gap: Any, unit: str | None) -> str:
+    """A gap as a person reads it: a percent gap in percentage points, a number with its unit."""
+    if isinstance(gap, int | float) and not isinstance(gap, bool) and unit:
+        if unit == "percent":
+            return show_percent(gap)[:-1] + " percentage points"
+        return show(gap, None, unit)
+    return str(gap)
 
 
 def _not_applicable(node: dict[str, Any]) -> str | None:
@@ -121,7 +130,7 @@ def render_text(record: dict[str, Any], width: int = 100) -> str:
     if proof.get("to_qualify"):
         lines.append("  to qualify:")
         for item in proof["to_qualify"]:
-            gap = f" (gap {item['gap']})" if item.get("gap") not in (None, "") else ""
+            gap = f" (gap {_gap_text(item['gap'], item.get('unit'))})" if item.get("gap") not in (None, "") else ""
             who = f"{item['provider']}: " if item.get("provider") and "pair:" in record["subject"] else ""
             lines.append(f"    - {who}{item['needs']}{gap}    {_loc(item.get('source'))}")
     if record.get("missing"):
