@@ -830,7 +830,7 @@ class ProofBuilder:
             t = self.rule_truth(rule, code)
             if (want and t is Truth.TRUE) or (not want and t is Truth.FALSE):
                 return []  # holds (perhaps as not applicable), or fails, as wanted
-            if not want:
+            if not want and self.truth(rule.scope, (code,), None) is not Truth.TRUE:
                 return None  # a scope is a fixed fact: nothing changeable makes it apply
         options = [self._q(rule.requires, (code,), None, want)]
         if rule.unless is not None:
