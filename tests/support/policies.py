@@ -272,6 +272,7 @@ class _Env:
     sources: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)  # criteria and credentials declared so far
     forms: list[str] = field(default_factory=list)
+    scoped: list[str] = field(default_factory=list)  # criteria with an `applies to` scope
 
     # -- literals and values --
     def literal(self, t: VType) -> ast.Literal | ast.Ref:
@@ -368,9 +369,13 @@ class _Env:
             kinds += ["bare", "bare"]
         if not pair:
             kinds.append("arrangement")
+        if not pair and self.scoped:
+            kinds.append("judged")
         kind = pick(d, kinds)
         if kind == "bare":
             return pick(d, bare)()
+        if kind == "judged":
+            return ast.JudgedBy(tuple(_ident(pick(d, self.scoped)) for _ in range(d(_ints(1, 3)))))
         if kind == "arrangement":
             return ast.ArrangementCond(pick(d, ["leads", "receives"]), *self.arr_options())
         if kind == "in":
@@ -488,9 +493,14 @@ def well_typed_policies(draw: Draw) -> ast.PolicyFile:
         kind = pick(draw, RULE_KINDS)
         clauses: list[ast.Clause] = _cites(env)
         clauses += [ast.Requires(env.cond()) for _ in range(draw(_ints(1, 2)))]
+        name = names()
         if kind == "criterion":
             clauses += [ast.Unless(env.cond()) for _ in range(draw(_ints(0, 2)))]
-        name = names()
+            scopes = [(a, t) for a, t in env.attributes.items() if t.kind in ("enum", "scale")]
+            if scopes and draw(BOOLS):
+                attr, t = pick(draw, scopes)
+                clauses.append(ast.AppliesTo(_ident(attr), env.members(t)))
+                env.scoped.append(name)
         decls.append(ast.RuleDecl(kind, _ident(name), _title(draw), tuple(_shuffled(draw, clauses))))
         env.rules.append(name)
     for form in env.forms:
