@@ -134,6 +134,12 @@ def test_proofs_show_the_count_and_verify(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     res = runner.invoke(cli, ["verify", str(out), "--policy", args[1], "--data", args[3]])
     assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8")
+    assert '"counts": {"numerator": 225.0, "denominator": 300.0, "minimum": 20.0}' in text
+    tampered = tmp_path / "t.jsonl"
+    tampered.write_text(text.replace('"numerator": 225.0', '"numerator": 226.0', 1), encoding="utf-8")
+    res = runner.invoke(cli, ["verify", str(tampered), "--policy", args[1], "--data", args[3]])
+    assert res.exit_code == 4 and "counts" in res.output, res.output
     res = runner.invoke(cli, ["explain", "RB2", "credential:pooled_ok", *args])
     assert res.exit_code == 0
     assert_golden(GOLDEN / "pooled_explain_RB2.txt", res.stdout)

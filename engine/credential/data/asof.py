@@ -66,8 +66,8 @@ class WindowAggregate:
 
     ``pooled`` is sum(numerator) / sum(denominator) of the window's rows: missing when the window
     is empty, a row lacks its counts, the denominators sum to 0, or (with ``minimum``) they sum
-    to less than ``minimum``.  Its :class:`Derived` also has a ``denominator`` column: the sum of
-    denominators where every row has its counts (NA otherwise).
+    to less than ``minimum``.  Its :class:`Derived` also has ``numerator`` and ``denominator``
+    columns: the sums where every row has its counts (NA otherwise).
     """
 
     agg: Literal["mean", "min", "max", "count", "pooled"]
@@ -708,11 +708,12 @@ def _window(bundle: Bundle, req: WindowAggregate, as_of: dt.date) -> Derived:
     pid = obs.pid[sel]
     values = _no_values(n, t)
     denominators: np.ndarray | None = None
+    numerators: np.ndarray | None = None
     if req.agg == "count":
         values = np.bincount(pid, minlength=n).astype(float)
         out_t: ValueType | str = "count"
     elif req.agg == "pooled":
-        values, denominators = _pooled(obs, sel, pid, n, req.minimum)
+        values, numerators, denominators = _pooled(obs, sel, pid, n, req.minimum)
         out_t = t
     else:
         num = obs.num[sel]
@@ -741,24 +742,27 @@ def _window(bundle: Bundle, req: WindowAggregate, as_of: dt.date) -> Derived:
             pids_hit, wildcard = _spread(codes, q["code"], m)
             hit = np.flatnonzero(_hit_mask(n, pids_hit, wildcard))
             values[hit] = None
-            if denominators is not None:
+            if denominators is not None and numerators is not None:
                 denominators[hit] = np.nan
+                numerators[hit] = np.nan
             quarantined.append(_q_evidence(q, m, "code", codes, hit))
     result = _result(req, as_of, codes, values, out_t, lambda: [obs.evidence(bundle, sel), *quarantined])
-    if denominators is not None:
-        result.values["denominator"] = pd.array(denominators, dtype="Float64")  # NaN becomes NA
+    if denominators is not None and numerators is not None:
+        result.values["numerator"] = pd.array(numerators, dtype="Float64")  # NaN becomes NA
+        result.values["denominator"] = pd.array(denominators, dtype="Float64")
     return result
 
 
 def _pooled(
     obs: _Observations, sel: np.ndarray, pid: np.ndarray, n: int, minimum: float | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pooled rates and denominator sums per provider (NaN: not known) of the rows ``sel``."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pooled rates, numerator and denominator sums per provider (NaN: not known) of the rows ``sel``."""
     values = np.full(n, np.nan)
+    numerators = np.full(n, np.nan)
     denominators = np.full(n, np.nan)
     starts = np.flatnonzero(_groups(pid))
     if not len(starts):
-        return values, denominators
+        return values, numerators, denominators
     nu, de = obs.numer[sel], obs.denom[sel]
     incomplete = np.logical_or.reduceat(np.isnan(nu) | np.isnan(de), starts)
     # math.fsum-like accuracy is not needed: counts are whole numbers well below 2**53
@@ -766,12 +770,13 @@ def _pooled(
     sum_d = np.add.reduceat(np.nan_to_num(de), starts)
     pids = pid[starts]
     complete = ~incomplete
+    numerators[pids[complete]] = sum_n[complete]
     denominators[pids[complete]] = sum_d[complete]
     ok = complete & (sum_d > 0)
     if minimum is not None:
         ok &= sum_d >= minimum
     values[pids[ok]] = sum_n[ok] / sum_d[ok]
-    return values, denominators
+    return values, numerators, denominators
 
 
 def _status(bundle: Bundle, req: StatusActive, as_of: dt.date) -> Derived:

@@ -676,6 +676,9 @@ class ProofBuilder:
         )
         if "provider" in left:
             text += f', "provider": {jstr(left["provider"])}'
+        if isinstance(cond, ir.CCompare) and isinstance(cond.left, ir.VWindow) and cond.left.func == "pooled":
+            counts = self._derived_index(cond.left).counts(self.code_of(cond.left.who, args))
+            text += f', "counts": {dumps(counts)}'
         text += f', "threshold": {threshold}, "evidence": {self.evidence(rows)}'
         if whole is Truth.UNKNOWN:
             missing = sorted(

@@ -207,23 +207,22 @@ class Recompute:
             return float(self.param(v.minimum.name)[0])
         return v.minimum
 
-    def _pooled(self, v: ir.VWindow, rows: list[dict[str, Any]]) -> tuple[float | None, float | None]:
-        """(sum of numerators / sum of denominators, sum of denominators) of a window's rows:
-        the rate None when a row lacks a count, the sum is 0 or below the minimum; the sum None
-        when a row lacks a count."""
+    def _pooled(self, v: ir.VWindow, rows: list[dict[str, Any]]) -> tuple[float | None, float | None, float | None]:
+        """(sum of numerators / sum of denominators, the two sums) of a window's rows: the rate
+        None when a row lacks a count, the sum is 0 or below the minimum; the sums None when a
+        row lacks a count."""
         if not rows or any(is_missing(r.get("numerator")) or is_missing(r.get("denominator")) for r in rows):
-            return None, None
+            return None, None, None
         numerators = math.fsum(float(r["numerator"]) for r in rows)
         denominators = math.fsum(float(r["denominator"]) for r in rows)
         minimum = self.minimum(v)
         if denominators <= 0 or (minimum is not None and denominators < minimum):
-            return None, denominators
-        return numerators / denominators, denominators
+            return None, numerators, denominators
+        return numerators / denominators, numerators, denominators
 
-    def missing_text(self, v: ir.Value, code: str) -> str:
-        """How a missing value is named (a pooled rate below its minimum with its count)."""
-        if not (isinstance(v, ir.VWindow) and v.func == "pooled"):
-            return missing_text(v, None, None)
+    def pooled_counts(self, v: ir.VWindow, code: str) -> tuple[float | None, float | None]:
+        """A pooled window's (sum of numerators, sum of denominators) for ``code``; None when not
+        known (a row without counts, no rows, or a quarantined row that could be in it)."""
         start = minus_months(self.as_of, v.months)
         rows = [
             r
@@ -231,8 +230,15 @@ class Recompute:
             if start < _date(r["period_end"]) <= self.as_of  # type: ignore[operator]
         ]
         if self._q_obs_hits(code, v.measure, start, self.as_of, strict_lo=True):
+            return None, None
+        _, numerators, denominators = self._pooled(v, rows)
+        return numerators, denominators
+
+    def missing_text(self, v: ir.Value, code: str) -> str:
+        """How a missing value is named (a pooled rate below its minimum with its count)."""
+        if not (isinstance(v, ir.VWindow) and v.func == "pooled"):
             return missing_text(v, None, None)
-        return missing_text(v, self._pooled(v, rows)[1], self.minimum(v))
+        return missing_text(v, self.pooled_counts(v, code)[1], self.minimum(v))
 
     def status(self, name: str, code: str) -> tuple[bool | None, Rows]:
         rows = self.statuses.get((code, name), [])

@@ -84,6 +84,9 @@ def _line(node: dict[str, Any]) -> str:
     text = node["text"]
     unit = node.get("unit")
     value = _value_text(node.get("value"), None, unit)
+    counts = node.get("counts")
+    if counts:  # a pooled rate: the counts it rests on
+        value += f" ({counts['numerator']:g} of {counts['denominator']:g})"
     thr = node.get("threshold", {})
     if kind == "arrangement":
         return f"{mark} {text}: {value} active"

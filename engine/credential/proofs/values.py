@@ -157,11 +157,12 @@ class DerivedIndex:
         self.values: dict[str, Any] = derived.to_dict()
         self.minimum: float | None = getattr(derived.request, "minimum", None)
         self.denominators: dict[str, float] = {}
+        self.numerators: dict[str, float] = {}
         if "denominator" in derived.values.columns:
             frame = derived.values[derived.values["denominator"].notna()]
-            self.denominators = dict(
-                zip(frame["code"].astype(str).tolist(), frame["denominator"].astype(float).tolist(), strict=True)
-            )
+            codes = frame["code"].astype(str).tolist()
+            self.denominators = dict(zip(codes, frame["denominator"].astype(float).tolist(), strict=True))
+            self.numerators = dict(zip(codes, frame["numerator"].astype(float).tolist(), strict=True))
         ev = derived.evidence
         self.evidence: dict[str, list[tuple[str, int]]] = {}
         for code, file, row in zip(
@@ -173,6 +174,12 @@ class DerivedIndex:
         if code not in self.values:
             return None, []
         return self.values[code], self.evidence.get(code, [])
+
+    def counts(self, code: str) -> dict[str, Any] | None:
+        """A pooled rate's counts for ``code`` as a proof shows them (None when not known)."""
+        if code not in self.denominators:
+            return None
+        return {"numerator": self.numerators[code], "denominator": self.denominators[code], "minimum": self.minimum}
 
     def missing_text(self, v: ir.Value, code: str) -> str:
         """The label of ``v`` missing for ``code`` (see :func:`missing_text`)."""

@@ -419,6 +419,11 @@ class _Checker:
                     errs.append(f"{path}: threshold param or its effective date is wrong")
         elif isinstance(cond, ir.CIn) and thr.get("in") != list(cond.members):
             errs.append(f"{path}: members differ from the policy's")
+        if isinstance(cond, ir.CCompare) and isinstance(cond.left, ir.VWindow) and cond.left.func == "pooled":
+            num, den = rc.pooled_counts(cond.left, rc.code_of(cond.left.who, args))
+            want = None if den is None else {"numerator": num, "denominator": den, "minimum": rc.minimum(cond.left)}
+            if node.get("counts") != want:
+                errs.append(f"{path}: counts {node.get('counts')!r}, the data give {want!r}")
         errs += self.evidence(node.get("evidence"), rows, path)
         if t is Truth.UNKNOWN:
             out: set[str] = set()
