@@ -27,6 +27,24 @@ class Severity(str, Enum):
 
 
 @dataclass(frozen=True)
+class Label:
+    """A secondary span of a diagnostic and what it is (shown under its text)."""
+
+    span: Span
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.span
+        return {
+            "text": self.text,
+            "line": s.line,
+            "column": s.column,
+            "end_line": s.end_line,
+            "end_column": s.end_column,
+        }
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     """A problem found in policy text, data or a program.
 
@@ -44,6 +62,8 @@ class Diagnostic:
     row: int | None = None
     column: str | None = None
     value: str | None = None
+    labels: tuple[Label, ...] = ()
+    """Secondary spans with a word each (e.g. each side of a comparison with its kind)."""
 
     @property
     def is_error(self) -> bool:
@@ -85,12 +105,16 @@ class Diagnostic:
                 out["column_name"] = self.column
             if self.value is not None:
                 out["value"] = self.value
+        if self.labels:
+            out["labels"] = [label.to_json() for label in self.labels]
         out["help"] = self.help
         return out
 
 
-def error(code: str, message: str, span: Span | None = None, help: str | None = None) -> Diagnostic:
-    return Diagnostic(code, Severity.ERROR, message, span, help)
+def error(
+    code: str, message: str, span: Span | None = None, help: str | None = None, labels: tuple[Label, ...] = ()
+) -> Diagnostic:
+    return Diagnostic(code, Severity.ERROR, message, span, help, labels=labels)
 
 
 def warning(code: str, message: str, span: Span | None = None, help: str | None = None) -> Diagnostic:
@@ -114,7 +138,31 @@ def has_errors(diags: Iterable[Diagnostic]) -> bool:
     return any(d.is_error for d in diags)
 
 
-def _snippet(span: Span) -> list[str]:
+def _underline(span: Span, line_no: int, text: str) -> tuple[int, int]:
+    """The column and width of ``span``'s caret on line ``line_no`` (whose text is ``text``)."""
+    col = span.column if span.line == line_no else 1
+    width = max(1, span.end_column - col) if span.end_line == line_no else max(1, len(text) - col + 1)
+    return col, width
+
+
+def _label_lines(span: Span, labels: Sequence[Label], pad: str) -> list[str]:
+    """Caret lines under the primary snippet for the labels on its line; a label on another line
+    gets its own snippet."""
+    out: list[str] = []
+    text = span.source.line_text(span.line)
+    for label in labels:
+        if label.span.line == span.line and len(text) <= 200:
+            col, width = _underline(label.span, span.line, text)
+            out.append(f"{pad} | {' ' * (col - 1)}{'-' * width} {label.text}")
+        else:
+            snippet = _snippet(label.span)
+            out.extend(snippet[1:-1])
+            last = snippet[-1]
+            out.append(last.replace("^", "-") + f" {label.text}")
+    return out
+
+
+def _snippet(span: Span, labels: Sequence[Label] = ()) -> list[str]:
     line_no = span.line
     text = span.source.line_text(line_no)
     # Tabs would misalign the caret; show them as single spaces.  Control characters are
@@ -138,13 +186,14 @@ def _snippet(span: Span) -> list[str]:
         f"{pad} |",
         f"{gutter} | {shown}",
         f"{pad} | {' ' * (col - 1)}{'^' * width}",
+        *_label_lines(span, labels, pad),
     ]
 
 
 def render_text(diag: Diagnostic) -> str:
     lines = [terminal_text(diag.headline())]
     if diag.span is not None and diag.span.source.text:
-        lines.extend(_snippet(diag.span))
+        lines.extend(_snippet(diag.span, diag.labels))
     if diag.help:
         lines.append(f"  = help: {terminal_text(diag.help)}")
     return "\n".join(lines)

@@ -93,8 +93,18 @@ def test_valid_bundle(tmp_path: Path) -> None:
     assert str(b.providers["sector"].dtype) == "string"
     assert b.providers["foundation_trust"].tolist() == [True, False, True]
     assert b.providers["beds"].isna().tolist() == [False, True, False]
-    assert list(b.observations.columns) == ["code", "measure", "period_end", "value", "file", "row"]
+    assert list(b.observations.columns) == [
+        "code",
+        "measure",
+        "period_end",
+        "value",
+        "numerator",
+        "denominator",
+        "file",
+        "row",
+    ]
     assert b.observations["value"].tolist() == [0.9]
+    assert b.observations["numerator"].isna().all()  # no counts in this bundle
     assert list(b.statuses.columns) == ["code", "status", "start", "end", "file", "row"]
     assert list(b.arrangements.columns) == ["lead", "recipient", "form", "start", "end", "parties", "file", "row"]
     assert b.arrangements["end"].isna().all()

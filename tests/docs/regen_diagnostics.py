@@ -36,14 +36,18 @@ MEANING = {
     ),
     "check.unknown-name": "a name that is not declared, with a did-you-mean",
     "check.type-mismatch": (
-        "operands of different types, an operator the type does not allow, a value used as a condition"
+        "operands of different kinds (both named, each side labelled: a number, a percent, a date, text,"
+        " yes/no, a duration, a level of a scale, a member of a `one of`, a status, a criterion), an operator"
+        " the type does not allow, a value used as a condition, `pooled` of a measure that is not a percent,"
+        " `applies to` naming something other than an attribute"
     ),
     "check.bad-date": "a date that is not a calendar date, or a policy that expires before it takes effect",
     "check.param-dates": "a param's `from` dates not in increasing order",
-    "check.bad-number": "a duration that is not a whole positive number of units",
-    "check.bad-clause": "a clause that does not belong in that declaration",
+    "check.bad-number": "a duration that is not a whole positive number of units, a negative `minimum`",
+    "check.bad-clause": "a clause that does not belong in that declaration, a second `applies to`",
     "check.missing-clause": (
-        "a rule without `requires`, a form without `change`, `lead requires` or `recipient requires`"
+        "a rule without `requires`, a form without `change`, `lead requires` or `recipient requires`,"
+        " a criterion in `judged by` without `applies to`"
     ),
     "check.pair-only": "`lead.X` / `recipient.X` outside `pair requires`",
     "check.pair-unqualified": "a provider's value in `pair requires` without `lead.` or `recipient.`",
@@ -78,7 +82,7 @@ with an example line, is listed in [data-bundle.md](data-bundle.md). The codes a
 `data.bad-type`, `data.bad-date`, `data.bad-code`, `data.out-of-range`, `data.not-a-level`,
 `data.invalid`, `data.duplicate-provider`, `data.conflicting-observation`, `data.unknown-provider`,
 `data.self-arrangement`, `data.end-before-start`, `data.not-a-party`, and the warnings `data.undeclared-measure`,
-`data.undeclared-status`, `data.undeclared-form`, `data.extra-column`.
+`data.undeclared-status`, `data.undeclared-form`, `data.extra-column`, `data.rate-mismatch`.
 
 ## Output codes
 
@@ -119,7 +123,9 @@ def main() -> None:
         "with a caret under the offending span, and a `help:` line where a fix can be suggested; all",
         "problems in all files at once, sorted by position. `credential check --format json` gives the",
         "same as a JSON list (`code`, `severity`, `message`, `file`, `line`, `column`, `end_line`,",
-        "`end_column`, `help`). Codes are stable: tools may match on them.\n",
+        "`end_column`, `help`, and `labels` where a diagnostic marks more than one span). A label is a",
+        "secondary span with a word, shown under the caret as `---- percent`: a `check.type-mismatch`",
+        "labels each side of the comparison with its kind. Codes are stable: tools may match on them.\n",
         "Exit codes: `check` exits 0 when clean, 1 on any error (and on warnings with `--strict`).\n",
         "## Policy codes\n",
         "| code | meaning |",

@@ -272,6 +272,7 @@ class _Env:
     sources: list[str] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)  # criteria and credentials declared so far
     forms: list[str] = field(default_factory=list)
+    scoped: list[str] = field(default_factory=list)  # criteria with an `applies to` scope
 
     # -- literals and values --
     def literal(self, t: VType) -> ast.Literal | ast.Ref:
@@ -297,7 +298,10 @@ class _Env:
         return ast.Ref(_ident(name), pick(self.draw, WHOS) if pair else None)
 
     def aggregate(self, func: str, name: str) -> ast.Aggregate:
-        return ast.Aggregate(func, _ident(name), str(self.draw(_ints(1, 8))), pick(self.draw, UNITS))
+        minimum = None
+        if func == "pooled" and self.draw(BOOLS):
+            minimum = ast.NumberLit(str(self.draw(_ints(0, 50))))
+        return ast.Aggregate(func, _ident(name), str(self.draw(_ints(1, 8))), pick(self.draw, UNITS), minimum)
 
     def provider_values(self, t: VType, pair: bool) -> list[Callable[[], ast.Value]]:
         """Builders of values of type ``t`` read from a provider's data."""
@@ -316,6 +320,8 @@ class _Env:
                 funcs.append("mean")
             if mt == t and t.ordered:
                 funcs += ["min", "max"]
+            if mt == t and t == PERCENT:
+                funcs.append("pooled")
             out += [functools.partial(self.aggregate, func, name) for func in funcs]
         if t == NUMBER:
             out.append(lambda: ast.ArrangementCount(pick(d, ["led", "received"]), *self.arr_options()))
@@ -363,9 +369,13 @@ class _Env:
             kinds += ["bare", "bare"]
         if not pair:
             kinds.append("arrangement")
+        if not pair and self.scoped:
+            kinds.append("judged")
         kind = pick(d, kinds)
         if kind == "bare":
             return pick(d, bare)()
+        if kind == "judged":
+            return ast.JudgedBy(tuple(_ident(pick(d, self.scoped)) for _ in range(d(_ints(1, 3)))))
         if kind == "arrangement":
             return ast.ArrangementCond(pick(d, ["leads", "receives"]), *self.arr_options())
         if kind == "in":
@@ -483,9 +493,14 @@ def well_typed_policies(draw: Draw) -> ast.PolicyFile:
         kind = pick(draw, RULE_KINDS)
         clauses: list[ast.Clause] = _cites(env)
         clauses += [ast.Requires(env.cond()) for _ in range(draw(_ints(1, 2)))]
+        name = names()
         if kind == "criterion":
             clauses += [ast.Unless(env.cond()) for _ in range(draw(_ints(0, 2)))]
-        name = names()
+            scopes = [(a, t) for a, t in env.attributes.items() if t.kind in ("enum", "scale")]
+            if scopes and draw(BOOLS):
+                attr, t = pick(draw, scopes)
+                clauses.append(ast.AppliesTo(_ident(attr), env.members(t)))
+                env.scoped.append(name)
         decls.append(ast.RuleDecl(kind, _ident(name), _title(draw), tuple(_shuffled(draw, clauses))))
         env.rules.append(name)
     for form in env.forms:
@@ -563,8 +578,11 @@ class _Free:
         if kind == "literal":
             return self.literal()
         if kind == "aggregate":
-            func = pick(d, ["mean", "min", "max", "count"])
-            return ast.Aggregate(func, self.name(), d(number_texts()), pick(d, UNITS))
+            func = pick(d, ["mean", "min", "max", "count", "pooled"])
+            minimum: ast.NumberLit | ast.Ref | None = None
+            if func == "pooled" and d(BOOLS):
+                minimum = ast.NumberLit(d(number_texts())) if d(BOOLS) else ast.Ref(self.name())
+            return ast.Aggregate(func, self.name(), d(number_texts()), pick(d, UNITS), minimum)
         return ast.ArrangementCount(pick(d, ["led", "received"]), *self.arr_options())
 
     def members(self) -> tuple[ast.Ident, ...]:
@@ -572,9 +590,11 @@ class _Free:
 
     def atom(self) -> ast.Cond:
         d = self.draw
-        kind = pick(d, ["bare", "compare", "in", "quantified", "arrangement"])
+        kind = pick(d, ["bare", "compare", "in", "quantified", "arrangement", "judged"])
         if kind == "bare":
             return ast.Bare(self.value())
+        if kind == "judged":
+            return ast.JudgedBy(self.members())
         if kind == "compare":
             return ast.Compare(self.value(), pick(d, CMP_OPS), self.value(), age=self.age())
         if kind == "in":
@@ -608,6 +628,8 @@ class _Free:
             return ast.OneOfType(self.members())
         if kind == 6:
             return ast.NamedType(self.name())
+        if kind == 0 and d(BOOLS):
+            return ast.PrimType("number", self.name())  # `number in UNIT`
         return ast.PrimType(PRIM_KINDS[kind])
 
     def param_value(self) -> ast.Literal | ast.Ref:
@@ -615,7 +637,9 @@ class _Free:
 
     def clause(self) -> ast.Clause:
         d = self.draw
-        kind = pick(d, ["cites", "requires", "requires", "requires", "unless", "change"])
+        kind = pick(d, ["cites", "requires", "requires", "requires", "unless", "change", "applies"])
+        if kind == "applies":
+            return ast.AppliesTo(self.name(), self.members())
         if kind == "cites":
             return ast.Cites(self.name(), ast.StringLit(d(string_values())))
         if kind == "change":
@@ -748,7 +772,8 @@ class _Tokens:
         if isinstance(v, ast.Ref):
             return [v.who, ".", v.name.name] if v.who else [v.name.name]
         if isinstance(v, ast.Aggregate):
-            return [v.func, v.measure.name, "over", v.amount, v.unit]
+            minimum = ["(", "minimum", *self.value(v.minimum), ")"] if v.minimum is not None else []
+            return [v.func, v.measure.name, "over", v.amount, v.unit, *minimum]
         if isinstance(v, ast.ArrangementCount):
             return ["count", "arrangements", v.role, *self.arr_options(v.form, v.within)]
         return self.literal(v)
@@ -818,6 +843,11 @@ class _Tokens:
             if c.op == "in" or c.right is None:
                 return [*head, "in", *self.members(c.members)]
             return [*head, c.op, *self.value(c.right), *self.age(c.age)]
+        if isinstance(c, ast.JudgedBy):
+            names: list[str] = []
+            for i, n in enumerate(c.criteria):
+                names += [",", n.name] if i else [n.name]
+            return ["judged", "by", *names]
         if c.held is not None:
             return ["held", c.held.name, "at", "start", "of", "arrangement", "led", *self.arr_options(c.form, c.within)]
         return [c.verb, "arrangement", *self.arr_options(c.form, c.within)]
@@ -830,6 +860,8 @@ class _Tokens:
 
     def type_expr(self, t: ast.TypeExpr) -> list[str]:
         if isinstance(t, ast.PrimType):
+            if t.unit is not None:
+                return [t.kind, "in", t.unit.name]
             return ["yes", "/", "no"] if t.kind == "yes/no" else [t.kind]
         if isinstance(t, ast.OneOfType):
             return ["one", "of", *self.members(t.members)[1:-1]]
@@ -879,6 +911,8 @@ class _Tokens:
             return ["change", c.level.name]
         if isinstance(c, ast.Unless):
             return ["unless", *self.cond(c.cond)]
+        if isinstance(c, ast.AppliesTo):
+            return ["applies", "to", c.attribute.name, "in", *self.members(c.members)]
         words = ["requires"] if c.role is None else [c.role, "requires"]
         return [*words, *self.cond(c.cond)]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from credential.check import ir
-from credential.diagnostics import Diagnostic, error, warning
+from credential.diagnostics import Diagnostic, Label, error, warning
 from credential.span import Span
 from credential.syntax import ast
 from credential.types import ValueType
@@ -36,13 +36,17 @@ class CheckContext:
     attributes: dict[str, ValueType] = field(default_factory=dict)
     measures: dict[str, ValueType] = field(default_factory=dict)
     params: dict[str, ir.Param] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)  # attribute or measure -> its declared unit
+    scopes: dict[str, ir.CIn] = field(default_factory=dict)  # criterion -> its `applies to` condition
     rules: dict[str, ir.Rule] = field(default_factory=dict)
     forms: dict[str, ir.Form] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)  # names referenced anywhere
     rule_deps: dict[str, set[str]] = field(default_factory=dict)  # criterion/credential -> rules it names
 
-    def error(self, code: str, message: str, span: Span | None, help: str | None = None) -> None:
-        self.diagnostics.append(error(code, message, span, help))
+    def error(
+        self, code: str, message: str, span: Span | None, help: str | None = None, labels: tuple[Label, ...] = ()
+    ) -> None:
+        self.diagnostics.append(error(code, message, span, help, labels))
 
     def warn(self, code: str, message: str, span: Span | None, help: str | None = None) -> None:
         self.diagnostics.append(warning(code, message, span, help))

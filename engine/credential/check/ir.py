@@ -71,13 +71,18 @@ class VLatest:
 
 @dataclass(frozen=True)
 class VWindow:
-    """``mean|min|max|count M over N units``: observations in (as_of - months, as_of]."""
+    """``mean|min|max|count|pooled M over N units``: observations in (as_of - months, as_of].
 
-    func: Literal["mean", "min", "max", "count"]
+    ``pooled`` is the rate sum(numerator) / sum(denominator) of the window's rows; ``minimum``
+    (a number, or a number param) is the smallest sum of denominators it is known from.
+    """
+
+    func: Literal["mean", "min", "max", "count", "pooled"]
     measure: str
     months: int
     type: ValueType
     who: Who = None
+    minimum: float | VParam | None = None
     span: Span = _meta()
     text: str = _text()
     max_age: Within | None = None  # the window's newest observation must be at most this old
@@ -213,7 +218,19 @@ class CArr:
     held: str | None = None
 
 
-Cond = CAnd | COr | CNot | CRef | CStatus | CBool | CCompare | CIn | CArr
+@dataclass(frozen=True)
+class CJudged:
+    """``judged by a, b``: certainly true where some listed criterion's scope (``applies to``)
+    certainly holds, unknown everywhere else: a provider no listed criterion judges cannot be
+    decided on them (never false)."""
+
+    criteria: tuple[str, ...]
+    scopes: tuple[CIn, ...]
+    span: Span = _meta()
+    text: str = _text()
+
+
+Cond = CAnd | COr | CNot | CRef | CStatus | CBool | CCompare | CIn | CArr | CJudged
 
 
 # ---- declarations ------------------------------------------------------------
@@ -254,6 +271,9 @@ class Rule:
     requires: Cond
     unless: Cond | None
     cites: tuple[Citation, ...]
+    scope: CIn | None = None
+    """``applies to A in (...)``: the providers the rule judges; for any other it holds, as
+    *not applicable* (Kleene: ``not scope or (requires unless ...)``)."""
     span: Span = _meta()
 
 
@@ -292,6 +312,8 @@ class CheckedPolicy:
     credentials: dict[str, Rule]
     forms: dict[str, Form]
     files: tuple[SourceFile, ...] = field(compare=False, repr=False)
+    units: dict[str, str] = field(default_factory=dict)
+    """The unit of each attribute or measure that has one: `percent`, or a number's `in UNIT`."""
     path: str = field(default="", compare=False)
 
     def bundle_spec(self) -> BundleSpec:

@@ -16,7 +16,7 @@ from credential.check.resolve import Resolver, Scope, literal, norm_text, parse_
 from credential.diagnostics import Diagnostic, sort_diagnostics
 from credential.span import SourceFile
 from credential.syntax import ast
-from credential.types import DURATION, EnumType, ScaleType, ValueType
+from credential.types import DURATION, EnumType, PercentType, ScaleType, ValueType
 
 Pass = Callable[[CheckContext], None]
 
@@ -125,6 +125,15 @@ def pass_dates(ctx: CheckContext) -> None:
                 last = cur if last is None or cur > last else last
 
 
+def declared_unit(texpr: ast.TypeExpr, t: ValueType) -> str | None:
+    """The unit a declaration gives its values: `percent` for percents, the `in UNIT` of a number."""
+    if isinstance(t, PercentType):
+        return "percent"
+    if isinstance(texpr, ast.PrimType) and texpr.unit is not None:
+        return texpr.unit.name
+    return None
+
+
 def pass_types(ctx: CheckContext) -> None:
     """Scales, then the types of attributes and measures."""
     for d in ctx.decls():
@@ -145,6 +154,9 @@ def pass_types(ctx: CheckContext) -> None:
             if t is None:
                 continue
             (ctx.attributes if isinstance(d, ast.AttributeDecl) else ctx.measures)[d.name.name] = t
+            unit = declared_unit(d.type, t)
+            if unit is not None:
+                ctx.units[d.name.name] = unit
 
 
 def _param_value(ctx: CheckContext, v: ast.Literal | ast.Ref) -> ir.VConst | None:
@@ -201,7 +213,7 @@ def pass_params(ctx: CheckContext) -> None:
 
 
 ALLOWED = {
-    "criterion": {"cites", "requires", "unless"},
+    "criterion": {"cites", "requires", "unless", "applies"},
     "credential": {"cites", "requires"},
     "form": {"cites", "change", "lead", "recipient", "pair"},
 }
@@ -214,11 +226,19 @@ def _clause_kind(c: ast.Clause) -> str:
         return "unless"
     if isinstance(c, ast.Change):
         return "change"
+    if isinstance(c, ast.AppliesTo):
+        return "applies"
     return c.role or "requires"
 
 
 def _clause_words(kind: str) -> str:
-    return {"lead": "lead requires", "recipient": "recipient requires", "pair": "pair requires"}.get(kind, kind)
+    words = {
+        "lead": "lead requires",
+        "recipient": "recipient requires",
+        "pair": "pair requires",
+        "applies": "applies to",
+    }
+    return words.get(kind, kind)
 
 
 def _join(conds: list[ir.Cond], spans: list[Any], kind: str) -> ir.Cond:
@@ -272,6 +292,8 @@ def pass_rules(ctx: CheckContext) -> None:
                 cites.append(ir.Citation(c.source.name, sym.decl.citation.value, c.locator.value, span=c.span))
             elif isinstance(c, ast.Change):
                 changes.append(c)
+            elif isinstance(c, ast.AppliesTo):
+                continue  # resolved by pass_scopes
             else:
                 scope = Scope(pair=(kind == "pair"))
                 cond = resolver.cond(c.cond, scope)
@@ -340,7 +362,47 @@ def pass_rules(ctx: CheckContext) -> None:
                     else ir.COr(tuple(ws), span=groups["unless"][0][1], text=" or ".join(w.text for w in ws))
                 )
             kind_lit: Any = d.kind
-            ctx.rules[name] = ir.Rule(kind_lit, name, title, joined["requires"], unless, tuple(cites), span=d.span)
+            ctx.rules[name] = ir.Rule(
+                kind_lit, name, title, joined["requires"], unless, tuple(cites), ctx.scopes.get(name), span=d.span
+            )
+
+
+def pass_scopes(ctx: CheckContext) -> None:
+    """Each criterion's ``applies to`` clause: a provider attribute of a `one of` (or scale) type
+    and some of its values, as the in-scope condition (at most one clause per criterion)."""
+    resolver = Resolver(ctx)
+    for d in ctx.decls():
+        if not isinstance(d, ast.RuleDecl) or d.kind != "criterion":
+            continue
+        clauses = [c for c in d.clauses if isinstance(c, ast.AppliesTo)]
+        for extra in clauses[1:]:
+            ctx.error(
+                "check.bad-clause",
+                "a criterion has one `applies to` clause",
+                extra.span,
+                help="list every value it applies to in one clause: `applies to sector in (a, b)`",
+            )
+        if not clauses:
+            continue
+        c = clauses[0]
+        attr = c.attribute
+        kind = ctx.kind_of(attr.name)
+        if kind != "attribute":
+            if kind is None:
+                ctx.unknown(attr, "attribute", list(ctx.attributes))
+            else:
+                ctx.error(
+                    "check.type-mismatch",
+                    f"`applies to` names a provider attribute; `{attr.name}` is a {kind}",
+                    attr.span,
+                    help="a scope is a fixed fact about the provider, such as its sector",
+                )
+            continue
+        members = ", ".join(m.name for m in c.members)
+        text = f"{attr.name} in ({members})"
+        scope = resolver.in_list(ast.Ref(attr, span=attr.span), c.members, Scope(), c, text)
+        if isinstance(scope, ir.CIn):
+            ctx.scopes[d.name.name] = scope
 
 
 def pass_cycles(ctx: CheckContext) -> None:
@@ -482,6 +544,7 @@ PASSES: tuple[tuple[str, Pass], ...] = (
     ("dates", pass_dates),
     ("types", pass_types),
     ("params", pass_params),
+    ("scopes", pass_scopes),
     ("rules", pass_rules),
     ("cycles", pass_cycles),
     ("risk-gradient", pass_risk_gradient),
@@ -519,6 +582,7 @@ def check_files(
         criteria={n: r for n, r in ctx.rules.items() if r.kind == "criterion"},
         credentials={n: r for n, r in ctx.rules.items() if r.kind == "credential"},
         forms=dict(ctx.forms),
+        units=dict(ctx.units),
         files=tuple(sources),
         path=path,
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 from credential.check import ir
 from credential.check.context import CheckContext
+from credential.diagnostics import Label
 from credential.syntax import ast
 from credential.types import (
     BOOL,
@@ -167,6 +168,28 @@ def _cond_names(ctx: CheckContext) -> list[str]:
     names = [n for n, s in ctx.symbols.items() if s.kind in ("criterion", "credential", "status")]
     names += [n for n, t in {**ctx.attributes, **ctx.measures}.items() if t == BOOL]
     return names
+
+
+def _level_kind(ctx: CheckContext, name: str) -> str | None:
+    """``level of scale S`` / ``member of one of ...`` when ``name`` is a level or member of a
+    declared type (the first, in declaration order); None when it is none."""
+    for t in [*ctx.types.values(), *ctx.attributes.values(), *ctx.measures.values()]:
+        if name in _levels(t):
+            return f"level of scale {t}" if isinstance(t, ScaleType) else f"member of {t}"
+    return None
+
+
+def _is_level_kind(kind: str) -> bool:
+    return kind.startswith(("level of ", "member of "))
+
+
+def _kind_words(v: ir.Value) -> str:
+    """A typed value's kind as a diagnostic names it: a constant level says whose level it is."""
+    if isinstance(v, ir.VConst) and isinstance(v.type, ScaleType):
+        return f"level of scale {v.type}"
+    if isinstance(v, ir.VConst) and isinstance(v.type, EnumType):
+        return f"member of {v.type}"
+    return str(v.type)
 
 
 def is_level_candidate(ctx: CheckContext, v: ast.Value) -> bool:
@@ -359,8 +382,24 @@ class Resolver:
         dur = duration_of(ctx, ast.DurationLit(v.amount, v.unit, span=v.span))
         if dur is None:
             return None
+        minimum: float | ir.VParam | None = None
+        if v.func == "pooled":
+            if not isinstance(mtype, PercentType):
+                ctx.error(
+                    "check.type-mismatch",
+                    f"`pooled` needs a percent measure (a rate with numerators and denominators); `{name}` is {mtype}",
+                    v.span,
+                    help="use `mean` for a number measure",
+                )
+                return None
+            if v.minimum is not None:
+                minimum = self.pool_minimum(v.minimum)
+                if minimum is None:
+                    return None
         if v.func == "count":
             t: ValueType = NUMBER
+        elif v.func == "pooled":
+            t = mtype
         elif v.func == "mean":
             if not is_numeric(mtype):
                 ctx.error(
@@ -378,7 +417,41 @@ class Resolver:
             t = mtype
         func: Any = v.func
         limit, refuses = self.measure_ages().get(name, (None, False))
-        return ir.VWindow(func, name, dur.months, t, None, span=v.span, text=text, max_age=limit, stale_refuses=refuses)
+        return ir.VWindow(
+            func, name, dur.months, t, None, minimum, span=v.span, text=text, max_age=limit, stale_refuses=refuses
+        )
+
+    def pool_minimum(self, m: ast.NumberLit | ast.Ref) -> float | ir.VParam | None:
+        """A pooled window's minimum: a non-negative number, or a number param."""
+        ctx = self.ctx
+        if isinstance(m, ast.NumberLit):
+            value = float(m.text)
+            if value < 0:
+                ctx.error(
+                    "check.bad-number",
+                    f"a minimum count cannot be negative, not `{m.text}`",
+                    m.span,
+                    help="the minimum is the smallest sum of denominators, e.g. `(minimum 20)`",
+                )
+                return None
+            return value
+        name = m.name.name
+        p = ctx.params.get(name)
+        if ctx.kind_of(name) != "param":
+            ctx.unknown(m.name, "number param", [n for n, q in ctx.params.items() if q.type == NUMBER])
+            return None
+        ctx.used.add(name)
+        if p is None:
+            return None
+        if p.type != NUMBER or any(float(v) < 0 for v in (p.default, *(s for _, s in p.steps))):
+            ctx.error(
+                "check.type-mismatch",
+                f"`minimum` needs a non-negative number; param `{name}` is {p.type}",
+                m.span,
+                help=f"declare it as e.g. `param {name} = 20`",
+            )
+            return None
+        return ir.VParam(name, NUMBER, span=m.span, text=name)
 
     def form_name(self, ident: ast.Ident | None) -> str | None:
         if ident is None:
@@ -452,6 +525,8 @@ class Resolver:
             if len(got) == 1:
                 return got[0]
             return ir.CAnd(got, span=c.span, text=text) if c.quant == "all" else ir.COr(got, span=c.span, text=text)
+        if isinstance(c, ast.JudgedBy):
+            return self.judged_by(c, scope, text)
         # arrangement condition
         if scope.pair:
             self.ctx.error(
@@ -494,6 +569,48 @@ class Resolver:
             )
             return None
         return ir.CArr("lead", form, within, None, span=c.span, text=text, held=name)
+
+    def judged_by(self, c: ast.JudgedBy, scope: Scope, text: str) -> ir.Cond | None:
+        """``judged by a, b``: every name a criterion with an ``applies to`` scope."""
+        ctx = self.ctx
+        if scope.pair:
+            ctx.error(
+                "check.pair-unqualified",
+                "`judged by` in `pair requires` must name a provider",
+                c.span,
+                help="state it in the lead's or recipient's own requirement",
+            )
+            return None
+        scopes: list[ir.CIn] = []
+        ok = True
+        for ident in c.criteria:
+            kind = ctx.kind_of(ident.name)
+            if kind != "criterion":
+                ok = False
+                if kind is None:
+                    ctx.unknown(ident, "criterion", [n for n, s in ctx.symbols.items() if s.kind == "criterion"])
+                else:
+                    ctx.error(
+                        "check.type-mismatch",
+                        f"`judged by` lists criteria; `{ident.name}` is a {kind}",
+                        ident.span,
+                    )
+                continue
+            ctx.used.add(ident.name)
+            found = ctx.scopes.get(ident.name)
+            if found is None:
+                ok = False
+                ctx.error(
+                    "check.missing-clause",
+                    f"criterion `{ident.name}` has no `applies to` clause, so it judges every provider",
+                    ident.span,
+                    help="give it a scope, e.g. `applies to sector in (acute)`, or leave it out of `judged by`",
+                )
+                continue
+            scopes.append(found)
+        if not ok:
+            return None
+        return ir.CJudged(tuple(i.name for i in c.criteria), tuple(scopes), span=c.span, text=text)
 
     def bare(self, c: ast.Bare, scope: Scope, text: str) -> ir.Cond | None:
         ctx = self.ctx
@@ -556,6 +673,79 @@ class Resolver:
         return None
 
     def compare(self, left: ast.Value, op: str, right: ast.Value, scope: Scope, node: Any, text: str) -> ir.Cond | None:
+        foreign = self._foreign_compare(left, right, scope, node)
+        if foreign is not None:
+            return None if foreign else self._compare_typed(left, op, right, scope, node, text)
+        return self._compare_typed(left, op, right, scope, node, text)
+
+    # ---- kinds of the two sides (check.type-mismatch, never an unknown name) ----
+    def _name_kind(self, v: ast.Value) -> str | None:
+        """What a name that is not a provider's value or param is, in words (None: a value, a
+        literal, or a name unknown everywhere)."""
+        if not isinstance(v, ast.Ref) or v.who is not None:
+            return None
+        ctx = self.ctx
+        sym = ctx.symbols.get(v.name.name)
+        if sym is not None:
+            return None if sym.kind in ("attribute", "measure", "param") else sym.kind
+        return _level_kind(ctx, v.name.name)
+
+    def _foreign_compare(self, left: ast.Value, right: ast.Value, scope: Scope, node: Any) -> bool | None:
+        """Report a comparison with a side that is no value of the other side's kind.
+
+        Returns None when neither side is such a name (the typed path decides), False when a
+        side is a level or member of the other side's own type (also the typed path), True when
+        a diagnostic was reported (or the other side had errors).
+        """
+        ctx = self.ctx
+        lk, rk = self._name_kind(left), self._name_kind(right)
+        if lk is None and rk is None:
+            return None
+        if lk is not None and rk is not None:
+            if lk == rk and isinstance(left, ast.Ref) and isinstance(right, ast.Ref) and _is_level_kind(lk):
+                ctx.error(
+                    "check.type-mismatch", "a comparison needs a provider's value on at least one side", node.span
+                )
+                return True
+            self._mismatch(left, lk, right, rk, node)
+            return True
+        named, other = (left, right) if lk is not None else (right, left)
+        kind = lk if lk is not None else rk
+        assert kind is not None and isinstance(named, ast.Ref)
+        if self._name_kind(other) is None and is_level_candidate(ctx, other):  # a name unknown everywhere
+            ctx.unknown(other.name, "name", [*_value_names(ctx), *_cond_names(ctx), *_all_levels(ctx)])  # type: ignore[union-attr]
+            return True
+        errors = len(ctx.diagnostics)
+        typed = self.value(other, scope)
+        if typed is None:
+            return True if len(ctx.diagnostics) > errors else None
+        if _is_level_kind(kind) and named.name.name in _levels(typed.type):
+            return False  # a level of the other side's scale: an ordinary comparison
+        other_kind = _kind_words(typed)
+        if named is left:
+            self._mismatch(left, kind, right, other_kind, node)
+        else:
+            self._mismatch(left, other_kind, right, kind, node)
+        return True
+
+    def _mismatch(self, left: ast.Value, lkind: str, right: ast.Value, rkind: str, node: Any) -> None:
+        ltext, rtext = norm_text(left.span.text), norm_text(right.span.text)
+        help_text = None
+        if {lkind, rkind} & {"status", "criterion", "credential"}:
+            help_text = (
+                "a status, criterion or credential is a condition: use it on its own, e.g. `not special_measures`"
+            )
+        self.ctx.error(
+            "check.type-mismatch",
+            f"cannot compare `{ltext}` ({lkind}) with `{rtext}` ({rkind})",
+            node.span,
+            help=help_text,
+            labels=(Label(left.span, lkind), Label(right.span, rkind)),
+        )
+
+    def _compare_typed(
+        self, left: ast.Value, op: str, right: ast.Value, scope: Scope, node: Any, text: str
+    ) -> ir.Cond | None:
         ctx = self.ctx
         if is_level_candidate(ctx, left) and not is_level_candidate(ctx, right):
             r = self.value(right, scope)
@@ -575,11 +765,13 @@ class Resolver:
                 help_text = "percents are written with `%`, e.g. `95%` (the value 0.95)"
             elif isinstance(lv.type, EnumType | ScaleType) and isinstance(r, ir.VConst) and r.type == TEXT:
                 help_text = "write members and levels without quotes"
+            lkind, rkind = _kind_words(lv), _kind_words(r)
             ctx.error(
                 "check.type-mismatch",
-                f"cannot compare `{lv.text}` ({lv.type}) with `{r.text}` ({r.type})",
+                f"cannot compare `{lv.text}` ({lkind}) with `{r.text}` ({rkind})",
                 node.span,
                 help=help_text,
+                labels=(Label(left.span, lkind), Label(right.span, rkind)),
             )
             return None
         if isinstance(lv, ir.VConst) and isinstance(r, ir.VConst):
@@ -620,7 +812,18 @@ class Resolver:
         levels = _levels(v.type)
         ok = True
         for m in members:
-            if m.name not in levels:
+            other_kind = _level_kind(ctx, m.name) if m.name not in levels else None
+            if other_kind is not None:
+                ok = False
+                kind = _kind_words(v) if not isinstance(v.type, ScaleType) else f"scale {v.type}"
+                ctx.error(
+                    "check.type-mismatch",
+                    f"`{m.name}` ({other_kind}) cannot be a value of `{v.text}` ({kind})",
+                    m.span,
+                    help=f"the values of `{v.text}` are: {', '.join(levels)}",
+                    labels=(Label(value.span, kind), Label(m.span, other_kind)),
+                )
+            elif m.name not in levels:
                 ok = False
                 ctx.error(
                     "check.unknown-name",

@@ -69,7 +69,13 @@ def request_for(value: ir.ProviderValue, params: dict[str, tuple[Any, dt.date | 
     if isinstance(value, ir.VLatest):
         return asof.LatestMeasure(value.measure, _months(value.max_age, params))
     if isinstance(value, ir.VWindow):
-        return asof.WindowAggregate(value.func, value.measure, value.months, _months(value.max_age, params))
+        age = _months(value.max_age, params)
+        if value.func == "pooled":
+            minimum = value.minimum
+            if isinstance(minimum, ir.VParam):
+                minimum = float(params[minimum.name][0])
+            return asof.WindowAggregate("pooled", value.measure, value.months, max_age_months=age, minimum=minimum)
+        return asof.WindowAggregate(value.func, value.measure, value.months, max_age_months=age)
     return asof.ArrangementCount(value.role, value.form, _months(value.within, params), value.held)
 
 

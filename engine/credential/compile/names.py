@@ -99,7 +99,10 @@ def value_key(v: ir.ProviderValue) -> ir.ProviderValue:
         return ir.VAttr(v.name, v.type)
     if isinstance(v, ir.VLatest):
         return ir.VLatest(v.measure, v.type, max_age=v.max_age, stale_refuses=v.stale_refuses)
-    return ir.VWindow(v.func, v.measure, v.months, v.type, max_age=v.max_age, stale_refuses=v.stale_refuses)
+    minimum = ir.VParam(v.minimum.name, v.minimum.type) if isinstance(v.minimum, ir.VParam) else v.minimum
+    return ir.VWindow(
+        v.func, v.measure, v.months, v.type, None, minimum, max_age=v.max_age, stale_refuses=v.stale_refuses
+    )
 
 
 def _age_slug(v: ir.VLatest | ir.VWindow) -> str:
@@ -116,7 +119,7 @@ def value_slug(v: ir.ProviderValue) -> str:
     if isinstance(v, ir.VLatest):
         return f"latest_{v.measure}{_age_slug(v)}"
     if isinstance(v, ir.VWindow):
-        return f"{v.func}_{v.measure}_{v.months}m{_age_slug(v)}"
+        return f"{v.func}_{v.measure}_{v.months}m" + _minimum_slug(v.minimum) + _age_slug(v)
     parts = ["arr", "led" if v.role == "lead" else "received"]
     if v.held:
         parts = ["held", v.held, *parts]
@@ -127,6 +130,17 @@ def value_slug(v: ir.ProviderValue) -> str:
     elif isinstance(v.within, ir.VParam):
         parts += ["within", v.within.name]
     return "_".join(parts)
+
+
+def _minimum_slug(minimum: float | ir.VParam | None) -> str:
+    """``_min20`` / ``_min_PARAM``: a pooled window's minimum in a predicate name (digits only:
+    a fractional minimum keeps its digits, ``_min12p5``)."""
+    if minimum is None:
+        return ""
+    if isinstance(minimum, ir.VParam):
+        return f"_min_{minimum.name}"
+    text = f"{minimum:g}".replace(".", "p").replace("+", "").replace("-", "m")
+    return f"_min{text}"
 
 
 def value_pred(v: ir.ProviderValue) -> str:

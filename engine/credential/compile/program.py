@@ -149,6 +149,8 @@ class _Compiler:
             children = [self.cond(i) for i in c.items]
         elif isinstance(c, ir.CNot):
             children = [self.cond(c.item)]
+        elif isinstance(c, ir.CJudged):
+            children = [self.cond(s) for s in c.scopes]
         cp, pp = self.fresh()
         preds = NodePreds(cp, pp, pair=bool(self.pair_form))
         self.node_preds[key] = preds
@@ -171,6 +173,10 @@ class _Compiler:
             subj = self.subject(c.who)
             self.emit(head_c, [self.dom_atom(), Atom(rc, (subj,))], c.span, what)
             self.emit(head_p, [self.dom_atom(), Atom(rp, (subj,))], c.span, what)
+        elif isinstance(c, ir.CJudged):  # certainly where a listed scope certainly holds, else unknown
+            for ch in children:
+                self.emit(head_c, [Atom(ch.certainly, vs)], c.span, what)
+            self.emit(head_p, [self.dom_atom()], c.span, what)
         elif isinstance(c, ir.CStatus):
             self.statuses.add(c.name)
             subj = self.subject(c.who)
@@ -223,6 +229,12 @@ class _Compiler:
             what = f"{rule.kind} {rule.name}" + (" (unless: waiver)" if i else "")
             self.emit(Atom(cp, (P,)), [Atom(part.certainly, (P,))], rule.span, what)
             self.emit(Atom(pp, (P,)), [Atom(part.possibly, (P,))], rule.span, what)
+        if rule.scope is not None:  # not applicable: holds where the scope certainly does not
+            scope = self.cond(rule.scope)
+            what = f"{rule.kind} {rule.name} (not applicable)"
+            dom = Atom(names.PROVIDER, (P,))
+            self.emit(Atom(cp, (P,)), [dom, Negation(Atom(scope.possibly, (P,)))], rule.scope.span, what)
+            self.emit(Atom(pp, (P,)), [dom, Negation(Atom(scope.certainly, (P,)))], rule.scope.span, what)
 
     def form(self, form: ir.Form) -> None:
         for role, cond, span in (

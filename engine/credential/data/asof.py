@@ -68,14 +68,21 @@ class LatestMeasure:
 
 @dataclass(frozen=True)
 class WindowAggregate:
-    """``mean|min|max|count`` of ``measure`` over the ``months`` ending on the as-of date."""
+    """``mean|min|max|count|pooled`` of ``measure`` over the ``months`` ending on the as-of date.
 
-    agg: Literal["mean", "min", "max", "count"]
+    ``pooled`` is sum(numerator) / sum(denominator) of the window's rows: missing when the window
+    is empty, a row lacks its counts, the denominators sum to 0, or (with ``minimum``) they sum
+    to less than ``minimum``.  Its :class:`Derived` also has ``numerator`` and ``denominator``
+    columns: the sums where every row has its counts (NA otherwise).
+    """
+
+    agg: Literal["mean", "min", "max", "count", "pooled"]
     measure: str
     months: int
     max_age_months: int | None = None
     """The window must hold an observation dated after ``subtract_months(as_of, max_age_months)``
     (its newest observation recent enough), else the aggregate is stale."""
+    minimum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -357,6 +364,9 @@ class _Observations:
     row: np.ndarray
     num: np.ndarray
     """float: the values for aggregation (a scale's levels as ranks), NaN when missing"""
+    numer: np.ndarray
+    denom: np.ndarray
+    """float: each row's numerator and denominator (NaN when not given)"""
 
     def values(self, bundle: Bundle, sel: np.ndarray, t: ValueType) -> np.ndarray:
         """The runtime values (object, None when missing) of the rows ``sel``, as they are (a
@@ -408,7 +418,11 @@ def _observations(bundle: Bundle, measure: str) -> _Observations:
         num = per_cell[cells.codes[idx]]
     else:
         num = _numeric(bundle.observations["value"].to_numpy(dtype=object)[idx], t)
-    out = _Observations(idx, pid, pe, row, num)
+    counts = [
+        bundle.observations[c].to_numpy(dtype=float)[idx] if c in bundle.observations else np.full(len(idx), np.nan)
+        for c in ("numerator", "denominator")
+    ]
+    out = _Observations(idx, pid, pe, row, num, counts[0], counts[1])
     bundle._cache[key] = out
     return out
 
@@ -752,8 +766,10 @@ def _window(bundle: Bundle, req: WindowAggregate, as_of: dt.date) -> Derived:
     codes = _codes(bundle)
     n = len(codes)
     t = _measure_type(bundle, req.measure)
-    if req.agg not in ("mean", "min", "max", "count"):
+    if req.agg not in ("mean", "min", "max", "count", "pooled"):
         raise ValueError(f"unknown aggregate {req.agg!r}")
+    if req.agg == "pooled" and not isinstance(t, PercentType):
+        raise ValueError(f"pooled {req.measure} ({t}) is not defined")
     if req.agg == "mean" and not isinstance(t, NumberType | PercentType):
         raise ValueError(f"mean of {req.measure} ({t}) is not defined")
     if req.agg in ("min", "max") and not isinstance(t, NumberType | PercentType | ScaleType):
@@ -764,9 +780,14 @@ def _window(bundle: Bundle, req: WindowAggregate, as_of: dt.date) -> Derived:
     sel = np.flatnonzero((obs.pe > start) & (obs.pe <= asof))  # sorted by (pid, pe, row)
     pid = obs.pid[sel]
     values = _no_values(n, t)
+    denominators: np.ndarray | None = None
+    numerators: np.ndarray | None = None
     if req.agg == "count":
         values = np.bincount(pid, minlength=n).astype(float)
         out_t: ValueType | str = "count"
+    elif req.agg == "pooled":
+        values, numerators, denominators = _pooled(obs, sel, pid, n, req.minimum)
+        out_t = t
     else:
         num = obs.num[sel]
         starts = np.flatnonzero(_groups(pid))
@@ -794,9 +815,41 @@ def _window(bundle: Bundle, req: WindowAggregate, as_of: dt.date) -> Derived:
             pids_hit, wildcard = _spread(codes, q["code"], m)
             hit = np.flatnonzero(_hit_mask(n, pids_hit, wildcard))
             values[hit] = None
+            if denominators is not None and numerators is not None:
+                denominators[hit] = np.nan
+                numerators[hit] = np.nan
             quarantined.append(_q_evidence(q, m, "code", codes, hit))
-    d = _result(req, as_of, codes, values, out_t, lambda: [obs.evidence(bundle, sel), *quarantined])
-    return _with_age(d, req.max_age_months, as_of, _newest(n, pid, obs.pe[sel]))
+    result = _result(req, as_of, codes, values, out_t, lambda: [obs.evidence(bundle, sel), *quarantined])
+    if denominators is not None and numerators is not None:
+        result.values["numerator"] = pd.array(numerators, dtype="Float64")  # NaN becomes NA
+        result.values["denominator"] = pd.array(denominators, dtype="Float64")
+    return _with_age(result, req.max_age_months, as_of, _newest(n, pid, obs.pe[sel]))
+
+
+def _pooled(
+    obs: _Observations, sel: np.ndarray, pid: np.ndarray, n: int, minimum: float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pooled rates, numerator and denominator sums per provider (NaN: not known) of the rows ``sel``."""
+    values = np.full(n, np.nan)
+    numerators = np.full(n, np.nan)
+    denominators = np.full(n, np.nan)
+    starts = np.flatnonzero(_groups(pid))
+    if not len(starts):
+        return values, numerators, denominators
+    nu, de = obs.numer[sel], obs.denom[sel]
+    incomplete = np.logical_or.reduceat(np.isnan(nu) | np.isnan(de), starts)
+    # math.fsum-like accuracy is not needed: counts are whole numbers well below 2**53
+    sum_n = np.add.reduceat(np.nan_to_num(nu), starts)
+    sum_d = np.add.reduceat(np.nan_to_num(de), starts)
+    pids = pid[starts]
+    complete = ~incomplete
+    numerators[pids[complete]] = sum_n[complete]
+    denominators[pids[complete]] = sum_d[complete]
+    ok = complete & (sum_d > 0)
+    if minimum is not None:
+        ok &= sum_d >= minimum
+    values[pids[ok]] = sum_n[ok] / sum_d[ok]
+    return values, numerators, denominators
 
 
 def _status(bundle: Bundle, req: StatusActive, as_of: dt.date) -> Derived:

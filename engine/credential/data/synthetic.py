@@ -191,6 +191,40 @@ def _measure_values(
     return np.array([f"synthetic {name}"] * n, dtype=object)
 
 
+def _denominators(rng: np.random.Generator, measure: str, n: int) -> np.ndarray:
+    """How many patients or attendances a month's rate counts: A&E thousands, cancer tens (a few
+    below 20, so minimum counts bite), other rates hundreds."""
+    if measure == "ae_4h":
+        return rng.integers(2_000, 25_000, size=n)
+    if measure.startswith("cancer"):
+        return np.maximum(1, rng.lognormal(3.8, 0.9, size=n).astype(np.int64))
+    return rng.integers(50, 2_000, size=n)
+
+
+def _rate_counts(rng: np.random.Generator, obs: dict[str, np.ndarray], spec: BundleSpec) -> dict[str, np.ndarray]:
+    """Numerators and denominators for the rows of percent measures (empty elsewhere and where the
+    value is empty); the value becomes numerator / denominator to 6 decimals, as sources derive it.
+    Drawn from their own generator, so every other table is what it was without counts."""
+    n = len(obs["value"])
+    numerators = np.full(n, None, dtype=object)
+    denominators = np.full(n, None, dtype=object)
+    values = np.array(obs["value"], dtype=object)
+    measures = np.asarray(obs["measure"], dtype=object)
+    for m, t in sorted(spec.measures.items()):
+        if not isinstance(t, PercentType):
+            continue
+        rows = np.flatnonzero((measures == m) & pd.notna(values))
+        if not len(rows):
+            continue
+        d = _denominators(rng, m, len(rows))
+        v = np.array([float(x) for x in values[rows]])
+        k = np.clip(np.round(v * d), 0, d).astype(np.int64)
+        numerators[rows] = k.astype(str)
+        denominators[rows] = d.astype(str)
+        values[rows] = _fmt(k / d, 6)
+    return {"value": values, "numerator": numerators, "denominator": denominators}
+
+
 def _str_frame(data: dict[str, np.ndarray], columns: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.array(list(data[c]) if len(data[c]) else [], dtype="str") for c in columns})
     return frame
@@ -273,7 +307,11 @@ def generate_bundle(
         }
     else:
         obs_data = {c: np.array([], dtype=object) for c in REQUIRED_COLUMNS["observations"]}
-    observations = _str_frame(obs_data, list(REQUIRED_COLUMNS["observations"]))
+    obs_columns = list(REQUIRED_COLUMNS["observations"])
+    if any(isinstance(t, PercentType) for t in spec.measures.values()):
+        obs_data.update(_rate_counts(np.random.default_rng([seed, 1]), obs_data, spec))
+        obs_columns += ["numerator", "denominator"]
+    observations = _str_frame(obs_data, obs_columns)
 
     # statuses: the weakest providers are likelier to be in special measures
     st_rows: dict[str, list[np.ndarray]] = {"code": [], "status": [], "start": [], "end": []}

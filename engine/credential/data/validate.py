@@ -40,6 +40,7 @@ from credential.data.parse import (
     python_values,
     typed_column,
 )
+from credential.data.rates import rate_diagnostics, typed_counts
 from credential.data.schema import TableSchema, bundle_schemas, expected_columns, suggest
 from credential.diagnostics import Diagnostic, Severity, sort_diagnostics
 from credential.escaping import clip
@@ -348,6 +349,7 @@ def _typed_observations(t: RawTable, spec: BundleSpec) -> pd.DataFrame:
         "measure": _str_col(_col(f, "measure")).reset_index(drop=True),
         "period_end": parse_date(_col(f, "period_end")).reset_index(drop=True),
         "value": pd.Series(_typed_values(_col(f, "value"), _col(f, "measure"), spec), dtype=object),
+        **typed_counts(f),
     }
     # Optional columns, only when the file has them: ``inherited`` (boolean, NA = not known) and
     # ``source_code`` (the codes the source used, separated by spaces).
@@ -521,6 +523,8 @@ def _validate(raw: RawBundle, spec: BundleSpec, on_invalid: OnInvalid) -> Valida
         diags.extend(_structure(table))
         diags.extend(_run_schema(table, schemas[name]))
         diags.extend(_extra_columns(table, spec))
+        if name == "observations":
+            diags.extend(rate_diagnostics(table, spec))
     if "observations" in raw.tables:
         diags.extend(_undeclared(raw.tables["observations"], "measure", set(spec.measures), "measure"))
     if "statuses" in raw.tables:

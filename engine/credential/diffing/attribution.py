@@ -83,6 +83,8 @@ def _value_decls(v: ir.Value) -> set[str]:
         out.add(f"attribute:{v.name}")
     elif isinstance(v, ir.VLatest | ir.VWindow):
         out.add(f"measure:{v.measure}")
+        if isinstance(v, ir.VWindow) and isinstance(v.minimum, ir.VParam):
+            out.add(f"param:{v.minimum.name}")
     elif isinstance(v, ir.VArrCount) and isinstance(v.within, ir.VParam):
         out.add(f"param:{v.within.name}")
     return out
@@ -101,6 +103,10 @@ def leaf_decls(leaf: ir.Cond) -> frozenset[str]:
         out.add(f"status:{leaf.name}")
     elif isinstance(leaf, ir.CArr) and isinstance(leaf.within, ir.VParam):
         out.add(f"param:{leaf.within.name}")
+    elif isinstance(leaf, ir.CJudged):
+        for scope in leaf.scopes:
+            out |= _value_decls(scope.value)
+        out |= {f"criterion:{name}" for name in leaf.criteria}
     return frozenset(out)
 
 
@@ -140,6 +146,8 @@ class Side:
         out: list[tuple[ir.Cond, str | None]] = [(rule.requires, None)]
         if rule.unless is not None:
             out.append((rule.unless, None))
+        if rule.scope is not None:
+            out.append((rule.scope, None))
         return out
 
     def truth(self, node: Node, args: Args) -> str:

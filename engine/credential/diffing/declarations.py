@@ -213,6 +213,9 @@ def _rule_changes(
         if o.unless != n.unless:
             details.append(_cond_change("unless", o.unless, n.unless))
             decisive = True
+        if o.scope != n.scope:
+            details.append(_cond_change("applies to", o.scope, n.scope))
+            decisive = True
         if o.title != n.title:
             details.append(f'title: "{o.title or ""}" → "{n.title or ""}"')
         details += _cites_changes(o.cites, n.cites)

@@ -170,6 +170,8 @@ def _clause_label(c: ast.Clause) -> str:
         return f"change {c.level.name}"
     if isinstance(c, ast.Unless):
         return "unless"
+    if isinstance(c, ast.AppliesTo):
+        return f"applies to {c.attribute.name}"
     return f"{c.role} requires" if c.role else "requires"
 
 

@@ -18,7 +18,8 @@ import pandas as pd
 from credential.check import ir
 from credential.compile import NodePreds
 from credential.compile import names as pn
-from credential.proofs.values import describe_value, stale_label
+from credential.decisions import Truth
+from credential.proofs.values import describe_value, judged_labels, missing_text, stale_label
 
 if TYPE_CHECKING:
     from credential.engine import Evaluation
@@ -69,7 +70,7 @@ class ColumnarMissing:
                 return
             seen.add(r.name)
             out.append(pn.rule_preds(r.kind, r.name))
-            for part in (r.requires, r.unless):
+            for part in (r.requires, r.unless, r.scope):
                 if part is not None:
                     cond(part)
 
@@ -83,6 +84,9 @@ class ColumnarMissing:
                     cond(item)
             elif isinstance(c, ir.CNot):
                 cond(c.item)
+            elif isinstance(c, ir.CJudged):
+                for s in c.scopes:
+                    cond(s)
             elif not isinstance(c, ir.CStatus):
                 from credential.proofs.proof import ProofBuilder
 
@@ -112,7 +116,7 @@ class ColumnarMissing:
             unknown = self.unknown(NodePreds(c, p))
             out: Labels = {}
             if unknown.any():
-                for part in (rule.requires, rule.unless):
+                for part in (rule.requires, rule.unless, rule.scope):
                     if part is not None:
                         _union(out, self.cond(part), unknown)
             self._rules[rule.name] = out
@@ -131,6 +135,8 @@ class ColumnarMissing:
                 _union(out, self.cond(item), unknown)
         elif isinstance(cond, ir.CStatus):
             out[f"status {cond.name}"] = unknown
+        elif isinstance(cond, ir.CJudged):
+            _union(out, self._judged(cond, unknown), unknown)
         else:
             from credential.proofs.proof import ProofBuilder
 
@@ -143,20 +149,56 @@ class ColumnarMissing:
         return out
 
     def _labels(self, v: ir.Value, pred: str, absent: np.ndarray) -> Labels:
-        """A missing value's label where it is absent; stale evidence is labelled with its date."""
+        """A missing value's labels where it is absent: stale evidence is labelled with its date and
+        limit, a pooled rate whose denominators sum to less than its minimum with that sum and the
+        minimum (see :func:`credential.proofs.values.missing_text`)."""
         text = describe_value(v)
-        if not isinstance(v, ir.VLatest | ir.VWindow) or v.max_age is None:
+        if not isinstance(v, ir.VLatest | ir.VWindow):
             return {text: absent}
         d = self.ev.facts.derived[pred]
-        if d.stale is None or d.evidence_date is None or not d.stale.any():
-            return {text: absent}
-        stale = absent & d.stale
-        out: Labels = {text: absent & ~stale}
-        dates = d.evidence_date
-        for day in np.unique(dates[stale]):
-            at = stale & ((dates == day) if not np.isnat(day) else np.isnat(dates))
-            date = None if np.isnat(day) else pd.Timestamp(day).date()
-            out[stale_label(text, date, int(d.request.max_age_months))] = at
+        out: Labels = {text: absent}
+        if v.max_age is not None and d.stale is not None and d.evidence_date is not None and d.stale.any():
+            stale = absent & d.stale
+            out[text] = absent & ~stale
+            dates = d.evidence_date
+            for day in np.unique(dates[stale]):
+                at = stale & ((dates == day) if not np.isnat(day) else np.isnat(dates))
+                date = None if np.isnat(day) else pd.Timestamp(day).date()
+                out[stale_label(text, date, int(d.request.max_age_months))] = at
+        if isinstance(v, ir.VWindow) and v.func == "pooled" and v.minimum is not None:
+            minimum = d.request.minimum
+            sums = d.values["denominator"].to_numpy(dtype=float, na_value=np.nan)
+            short = out[text] & ~np.isnan(sums) & (sums < minimum)
+            out[text] = out[text] & ~short
+            for total in np.unique(sums[short]):
+                out[missing_text(v, float(total), minimum)] = short & (sums == total)
+        return out
+
+    def _judged(self, cond: ir.CJudged, unknown: np.ndarray) -> Labels:
+        """``judged by`` where unknown: its missing attributes, or its labels per attribute values
+        (:func:`credential.proofs.values.judged_labels`, one call per distinct combination)."""
+        truths, values = [], []
+        for s in cond.scopes:
+            truths.append(self.unknown(self.ev.compiled.preds_of(s, None)))
+            derived = self.ev.facts.derived[pn.value_pred(pn.value_key(s.value))]  # type: ignore[arg-type]
+            values.append(derived.values["value"].astype(object).to_numpy())
+        rows = np.flatnonzero(unknown)
+        out: Labels = {}
+        if not len(rows):
+            return out
+        keys = pd.DataFrame(
+            {
+                **{f"t{j}": t[rows] for j, t in enumerate(truths)},
+                **{f"v{j}": pd.Series(v[rows], dtype=object).astype(str) for j, v in enumerate(values)},
+            }
+        )
+        for _, group in keys.groupby(list(keys.columns), sort=False, dropna=False):  # each combination once
+            first = int(group.index[0])
+            ts = [Truth.UNKNOWN if t[rows[first]] else Truth.FALSE for t in truths]
+            vs = [None if v[rows[first]] is pd.NA else v[rows[first]] for v in values]
+            for label in judged_labels(cond, ts, vs):
+                mask = out.setdefault(label, np.zeros(len(unknown), dtype=bool))
+                mask[rows[group.index.to_numpy()]] = True
         return out
 
     def subject(self, subject: str) -> Labels:

@@ -37,8 +37,10 @@ from credential.proofs.qualify import Answer, Qualifier
 from credential.proofs.values import (
     DerivedIndex,
     RowIndex,
+    cond_unit,
     describe_value,
     json_value,
+    judged_labels,
     stale_json,
     stale_label,
 )
@@ -538,6 +540,36 @@ class ProofBuilder:
         return hit
 
     def _rule_children_json(self, rule: ir.Rule, code: str, whole: Truth) -> str:
+        if rule.scope is None:
+            return self._body_children_json(rule, code, whole)
+        args = (code,)
+        applies = self.truth(rule.scope, args, None)
+        scope = self._fixed_of(
+            "scope",
+            rule,
+            lambda: (
+                f'"text": {dumps("applies to " + rule.scope.text)}, '
+                f'"source": {dumps(source_of(rule.scope.span))}, "cites": []'
+            ),
+        )
+        leaf = self.cond_json(rule.scope, args, None)
+        node = f'{{"kind": "scope", "outcome": "{applies.value}", {scope}, "children": [{leaf}]}}'
+        if applies is Truth.FALSE:  # not applicable: the rule holds without its requirement
+            return f"[{node}]"
+        body = self._body_children_json(rule, code, self._body_truth(rule, args))
+        return f"[{node}, {body[1:-1]}]"
+
+    def _body_truth(self, rule: ir.Rule, args: Args) -> Truth:
+        """The truth of a rule's requirement with its waiver, whatever its scope."""
+        req = self.truth(rule.requires, args, None)
+        if rule.unless is None:
+            return req
+        wav = self.truth(rule.unless, args, None)
+        if Truth.TRUE in (req, wav):
+            return Truth.TRUE
+        return Truth.UNKNOWN if Truth.UNKNOWN in (req, wav) else Truth.FALSE
+
+    def _body_children_json(self, rule: ir.Rule, code: str, whole: Truth) -> str:
         args = (code,)
         if rule.unless is None:
             return "[" + self.cond_json(rule.requires, args, None) + "]"
@@ -645,7 +677,27 @@ class ProofBuilder:
             if whole is Truth.UNKNOWN:
                 text += f', "missing": {dumps([self._missing_label(f"status {cond.name}", code, args)])}'
             return text + ', "children": []}'
+        if isinstance(cond, ir.CJudged):
+            return self._judged_json(cond, args[0], whole, fixed)
         return self.leaf_json(cond, args, whole, fixed)
+
+    def _judged_json(self, cond: ir.CJudged, code: str, whole: Truth, fixed: str) -> str:
+        """``judged by``: which listed criteria apply to the provider, and what is missing if none."""
+        truths = [self.truth(s, (code,), None) for s in cond.scopes]
+        applies = [name for name, t in zip(cond.criteria, truths, strict=True) if t is Truth.TRUE]
+        values = {s.value.text: json_value(self.lookup(s.value, code)[0]) for s in cond.scopes}  # type: ignore[arg-type]
+        text = (
+            f'{{"kind": "judged", "outcome": "{whole.value}", {fixed}, "applies": {dumps(applies)}, '
+            f'"value": {dumps(values)}'
+        )
+        if whole is Truth.UNKNOWN:
+            text += f', "missing": {dumps(sorted(self._judged_missing(cond, code)))}'
+        return text + ', "children": []}'
+
+    def _judged_missing(self, cond: ir.CJudged, code: str) -> set[str]:
+        truths = [self.truth(s, (code,), None) for s in cond.scopes]
+        values = [self.lookup(s.value, code)[0] for s in cond.scopes]  # type: ignore[arg-type]
+        return set(judged_labels(cond, truths, values))
 
     def _missing_label(self, text: str, code: str, args: Args) -> str:
         return f"{code}: {text}" if len(args) == 2 else text
@@ -662,10 +714,14 @@ class ProofBuilder:
                 threshold = dumps(_threshold(right))
         text = (
             f'{{"kind": {head[0]}, "outcome": "{whole.value}", {fixed}, "op": {head[1]}, '
+            f"{self._unit_json(cond)}"
             f'"value": {dumps(left["value"])}'
         )
         if "provider" in left:
             text += f', "provider": {jstr(left["provider"])}'
+        if isinstance(cond, ir.CCompare) and isinstance(cond.left, ir.VWindow) and cond.left.func == "pooled":
+            counts = self._derived_index(cond.left).counts(self.code_of(cond.left.who, args))
+            text += f', "counts": {dumps(counts)}'
         text += f', "threshold": {threshold}, "evidence": {self.evidence(rows)}'
         stale = {o["text"]: o["stale"] for _v, o in operands if "stale" in o}
         if stale:
@@ -676,12 +732,23 @@ class ProofBuilder:
             )
         if whole is Truth.UNKNOWN:
             missing = sorted(
-                self._missing_label(o.get("label") or describe_value(v), o.get("provider", args[0]), args)
+                self._missing_label(
+                    o.get("label") or self._derived_index(v).missing_text(v, o.get("provider", args[0])),
+                    o.get("provider", args[0]),
+                    args,
+                )
                 for v, o in operands
                 if o.get("raw") is None and not isinstance(v, ir.VConst | ir.VParam)
             )
             text += f', "missing": {dumps(missing)}'
         return text + ', "children": []}'
+
+    def _unit_json(self, cond: ir.Cond) -> str:
+        """``"unit": U, `` for a comparison in a unit (a percent, a number declared `in UNIT`), else empty."""
+        piece: str = self._fixed_of(
+            "unit", cond, lambda: "" if (u := cond_unit(self.policy, cond)) is None else f'"unit": {jstr(u)}, '
+        )
+        return piece
 
     def _leaf_fixed(self, cond: ir.Cond) -> tuple[tuple[str, str], str | None]:
         """A leaf's kind and op as JSON text, and its threshold's unless a provider's value sets it."""
@@ -734,7 +801,7 @@ class ProofBuilder:
         if key not in self._missing_memo:
             out: set[str] = set()
             if self.rule_truth(rule, code) is Truth.UNKNOWN:
-                for part in (rule.requires, rule.unless):
+                for part in (rule.requires, rule.unless, rule.scope):
                     if part is not None:
                         out |= self._missing_cond(part, (code,), None)
             self._missing_memo[key] = frozenset(out)
@@ -753,6 +820,8 @@ class ProofBuilder:
             return frozenset(out)
         if isinstance(cond, ir.CStatus):
             return frozenset({self._missing_label(f"status {cond.name}", self.code_of(cond.who, args), args)})
+        if isinstance(cond, ir.CJudged):
+            return frozenset(self._judged_missing(cond, args[0]))
         labels = set()
         for v in self._operands(cond):
             if isinstance(v, ir.VConst | ir.VParam):
@@ -760,7 +829,11 @@ class ProofBuilder:
             code = self.code_of(getattr(v, "who", None), args)
             if self.lookup(v, code)[0] is None:
                 stale = self.stale_of(v, code)
-                text = stale_label(describe_value(v), stale[1], stale[2]) if stale else describe_value(v)
+                text = (
+                    stale_label(describe_value(v), stale[1], stale[2])
+                    if stale
+                    else self._derived_index(v).missing_text(v, code)
+                )
                 labels.add(self._missing_label(text, code, args))
         return frozenset(labels)
 

@@ -39,7 +39,7 @@ import pandas as pd
 
 from credential.check import ir
 from credential.decisions import Truth
-from credential.proofs.values import describe_value, json_value, show, stale_json
+from credential.proofs.values import cond_unit, describe_value, json_value, show, stale_json
 from credential.types import (
     BoolType,
     DateType,
@@ -132,6 +132,8 @@ def operands(cond: ir.Cond) -> list[ir.Value]:
         return [cond.left, cond.right]
     if isinstance(cond, ir.CIn | ir.CBool):
         return [cond.value]
+    if isinstance(cond, ir.CJudged):
+        return []  # which criteria apply is a fixed fact (the provider's attributes)
     assert isinstance(cond, ir.CArr)
     return [arr_value(cond)]
 
@@ -467,6 +469,8 @@ class Qualifier:
             if cond.unless is not None:
                 parts.append(self.truth(cond.unless, args, None, over, memo))
             t = k_or(parts)
+            if cond.scope is not None:  # outside its scope (a fixed fact) a criterion holds
+                t = k_or([k_not(self.src.node_truth(cond.scope, args, None)), t])
         elif isinstance(cond, ir.CAnd):
             t = k_and([self.truth(i, args, pf, over, memo) for i in cond.items])
         elif isinstance(cond, ir.COr):
@@ -499,6 +503,9 @@ class Qualifier:
             parts = [cond.requires] + ([cond.unless] if cond.unless is not None else [])
             res = [self.possible(p, args, None, want) for p in parts]
             out = any(res) if want else all(res)
+            if cond.scope is not None:
+                scope = self.src.node_truth(cond.scope, args, None)
+                out = (scope is Truth.FALSE or out) if want else (scope is Truth.TRUE and out)
         elif isinstance(cond, ir.CRef):
             out = self.possible(self.policy.rule(cond.name), (code_of(cond.who, args),), None, want)
         elif isinstance(cond, ir.CNot):
@@ -523,10 +530,15 @@ class Qualifier:
             return self._q_memo[key]
         out: list[Ref] | None
         if isinstance(cond, ir.Rule):
+            scope = self.src.node_truth(cond.scope, args, None) if cond.scope is not None else Truth.TRUE
             options = [self.search(cond.requires, args, None, want, allow_fixed, over)]
             if cond.unless is not None:
                 options.append(self.search(cond.unless, args, None, want, allow_fixed, over))
             out = self._smallest(options, args) if want else _concat(options)
+            if want and scope is Truth.FALSE:
+                out = []  # not applicable: it holds as it is
+            elif not want and scope is not Truth.TRUE and not allow_fixed:
+                out = None  # a scope is a fixed fact: nothing changeable makes it apply
         elif isinstance(cond, ir.CRef):
             out = self.search(self.policy.rule(cond.name), (code_of(cond.who, args),), None, want, allow_fixed, over)
         elif isinstance(cond, ir.CNot):
@@ -678,6 +690,8 @@ class Qualifier:
         def walk(node: ir.Cond | ir.Rule) -> None:
             nonlocal simple
             if isinstance(node, ir.Rule):
+                if node.scope is not None:
+                    simple = False  # a scoped criterion: the general search handles its scope
                 walk(node.requires)
                 if node.unless is not None:
                     walk(node.unless)
@@ -764,14 +778,17 @@ class Qualifier:
             right = self.src.value(cond.right, code_of(getattr(cond.right, "who", None), n.args))
             out["value"] = json_value(left, cond.left.type)
             out["threshold"] = json_value(right, cond.right.type)
+            unit = cond_unit(self.policy, cond)
+            if unit is not None:
+                out["unit"] = unit
             verb = "needs" if n.want else "needs not"
-            shown = show(left, cond.left.type)
+            shown = show(left, cond.left.type, unit)
             lcode = code_of(getattr(cond.left, "who", None), n.args)
             stale = self.src.stale_of(cond.left, lcode) if left is None else None
             if stale is not None:  # evidence past its max age: newer evidence is what would count
                 sj = stale_json(stale[0], cond.left.type, stale[1], stale[2])
                 shown = f"stale ({sj['value']} of {sj['date'] or 'no date'}; max age {sj['max_age']})"
-            out["needs"] = f"{_operand_text(cond.left)} is {shown}; {verb} {cond.op} {show(right, cond.type)}"
+            out["needs"] = f"{_operand_text(cond.left)} is {shown}; {verb} {cond.op} {show(right, cond.type, unit)}"
             gap = _gap(left, right, cond)
         else:
             out["value"] = json_value(current)

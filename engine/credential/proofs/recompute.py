@@ -20,7 +20,7 @@ from credential.check import ir
 from credential.data.bundle import Bundle
 from credential.decisions import Truth
 from credential.proofs.qualify import value_id
-from credential.proofs.values import is_missing
+from credential.proofs.values import is_missing, missing_text
 from credential.types import Duration, ScaleType
 
 Rows = set[tuple[str, int]]
@@ -229,6 +229,8 @@ class Recompute:
             return None, ev | {(str(q["file"]), int(q["row"])) for q in hits}
         if v.func == "count":
             return float(len(rows)), ev
+        if v.func == "pooled":
+            return self._pooled(v, rows)[0], ev
         vals = [r["value"] for r in rows]
         if not vals or any(is_missing(x) for x in vals):
             return None, ev
@@ -241,6 +243,44 @@ class Recompute:
         if v.func == "mean":
             return math.fsum(nums) / len(nums), ev
         return (min(nums) if v.func == "min" else max(nums)), ev
+
+    def minimum(self, v: ir.VWindow) -> float | None:
+        if isinstance(v.minimum, ir.VParam):
+            return float(self.param(v.minimum.name)[0])
+        return v.minimum
+
+    def _pooled(self, v: ir.VWindow, rows: list[dict[str, Any]]) -> tuple[float | None, float | None, float | None]:
+        """(sum of numerators / sum of denominators, the two sums) of a window's rows: the rate
+        None when a row lacks a count, the sum is 0 or below the minimum; the sums None when a
+        row lacks a count."""
+        if not rows or any(is_missing(r.get("numerator")) or is_missing(r.get("denominator")) for r in rows):
+            return None, None, None
+        numerators = math.fsum(float(r["numerator"]) for r in rows)
+        denominators = math.fsum(float(r["denominator"]) for r in rows)
+        minimum = self.minimum(v)
+        if denominators <= 0 or (minimum is not None and denominators < minimum):
+            return None, numerators, denominators
+        return numerators / denominators, numerators, denominators
+
+    def pooled_counts(self, v: ir.VWindow, code: str) -> tuple[float | None, float | None]:
+        """A pooled window's (sum of numerators, sum of denominators) for ``code``; None when not
+        known (a row without counts, no rows, or a quarantined row that could be in it)."""
+        start = minus_months(self.as_of, v.months)
+        rows = [
+            r
+            for r in self.obs.get((code, v.measure), [])
+            if start < _date(r["period_end"]) <= self.as_of  # type: ignore[operator]
+        ]
+        if self._q_obs_hits(code, v.measure, start, self.as_of, strict_lo=True):
+            return None, None
+        _, numerators, denominators = self._pooled(v, rows)
+        return numerators, denominators
+
+    def missing_text(self, v: ir.Value, code: str) -> str:
+        """How a missing value is named (a pooled rate below its minimum with its count)."""
+        if not (isinstance(v, ir.VWindow) and v.func == "pooled"):
+            return missing_text(v, None, None)
+        return missing_text(v, self.pooled_counts(v, code)[1], self.minimum(v))
 
     def status(self, name: str, code: str) -> tuple[bool | None, Rows]:
         if ("status", name, code) in self.value_overrides:
@@ -425,6 +465,9 @@ class Recompute:
         over = self.overrides.get((leaf_key(cond), self.leaf_provider(cond, args)))
         if over is not None:
             return Truth.TRUE if over else Truth.FALSE
+        if isinstance(cond, ir.CJudged):  # true where a listed scope holds, else unknown (never false)
+            applies = [self.truth(s, args) for s in cond.scopes]
+            return Truth.TRUE if Truth.TRUE in applies else Truth.UNKNOWN
         if isinstance(cond, ir.CStatus):
             v, _ = self.status(cond.name, self.code_of(cond.who, args))
             return Truth.UNKNOWN if v is None else (Truth.TRUE if v else Truth.FALSE)
@@ -477,6 +520,8 @@ class Recompute:
         parts = [self.truth(rule.requires, (code,))]
         if rule.unless is not None:
             parts.append(self.truth(rule.unless, (code,)))
+        if rule.scope is not None:  # not applicable where the scope does not hold
+            parts.append(k_not(self.truth(rule.scope, (code,))))
         return k_or(parts)
 
     def role_truth(self, form: ir.Form, role: str, code: str) -> Truth:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from credential.escaping import terminal_text
-from credential.proofs.values import show
+from credential.proofs.values import show, show_percent
 
 MARK = {
     "granted": "✓",
@@ -38,13 +38,40 @@ def _evidence_text(ev: list[dict[str, Any]], limit: int = 3) -> str:
     return ", ".join(parts) + more
 
 
+def _gap_text(gap: Any, unit: str | None) -> str:
+    """A gap as a person reads it: a percent gap in percentage points, a number with its unit."""
+    if isinstance(gap, int | float) and not isinstance(gap, bool) and unit:
+        if unit == "percent":
+            return show_percent(gap)[:-1] + " percentage points"
+        return show(gap, None, unit)
+    return str(gap)
+
+
+def _not_applicable(node: dict[str, Any]) -> str | None:
+    """The provider's value when a rule node does not apply to it (its scope is false), else None."""
+    kids = node.get("children") or []
+    if kids and kids[0].get("kind") == "scope" and kids[0].get("outcome") == "false":
+        leaf = (kids[0].get("children") or [{}])[0]
+        return _value_text(leaf.get("value"))
+    return None
+
+
 def _line(node: dict[str, Any]) -> str:
     kind = node["kind"]
     mark = MARK.get(node["outcome"], "?")
     if kind in ("criterion", "credential"):
         title = f" — {node['title']}" if node.get("title") else ""
         who = f" [{node['provider']}]" if node.get("provider_shown") else ""
+        scope = _not_applicable(node)
+        if scope is not None:
+            return f"– {node['name']}{who}{title}: not applicable to {scope}"
         return f"{mark} {node['name']}{who}{title}"
+    if kind == "scope":
+        leaf = (node.get("children") or [{}])[0]
+        return f"{mark} {node['text']}: {_value_text(leaf.get('value'))}"
+    if kind == "judged":
+        applies = node.get("applies") or []
+        return f"{mark} {node['text']}: " + (", ".join(applies) + " applies" if applies else "none applies")
     if kind == "role":
         return f"{mark} {node['name']} {node['role']} [{node['provider']}]"
     if kind == "unless":
@@ -57,11 +84,16 @@ def _line(node: dict[str, Any]) -> str:
         note = f" ({node['note']})" if node.get("note") else ""
         return f"{mark} {node['text']}: {state}{note}"
     text = node["text"]
-    value = _value_text(node.get("value"))
+    unit = node.get("unit")
+    value = _value_text(node.get("value"), None, unit)
     stale = node.get("stale") or {}
     if len(stale) == 1 and node.get("value") is None and kind == "comparison":
         (s,) = stale.values()
-        value = f"stale {_value_text(s.get('value'))} ({s.get('date') or 'no date'}, max age {s.get('max_age')})"
+        shown = _value_text(s.get("value"), None, unit)
+        value = f"stale {shown} ({s.get('date') or 'no date'}, max age {s.get('max_age')})"
+    counts = node.get("counts")
+    if counts:  # a pooled rate: the counts it rests on
+        value += f" ({counts['numerator']:g} of {counts['denominator']:g})"
     thr = node.get("threshold", {})
     if kind == "arrangement" and node.get("grace"):
         g = node["grace"]
@@ -79,9 +111,9 @@ def _line(node: dict[str, Any]) -> str:
     tdesc = ""
     if thr.get("param"):
         since = f", since {thr['since']}" if thr.get("since") else ""
-        tdesc = f" ({thr['param']} = {_value_text(thr.get('value'))}{since})"
+        tdesc = f" ({thr['param']} = {_value_text(thr.get('value'), None, unit)}{since})"
     who = f" [{node['provider']}]" if node.get("provider") and node.get("pair_context") else ""
-    return f"{mark} {text}: {value}{who} {node.get('op', '')} {_value_text(thr.get('value'))}{tdesc}"
+    return f"{mark} {text}: {value}{who} {node.get('op', '')} {_value_text(thr.get('value'), None, unit)}{tdesc}"
 
 
 def render_text(record: dict[str, Any], width: int = 100) -> str:
@@ -107,6 +139,8 @@ def render_text(record: dict[str, Any], width: int = 100) -> str:
             extra = "missing: " + ", ".join(node["missing"])
         pad = max(2, width - len(text) - len(extra)) if extra else 0
         lines.append(text + (" " * pad + extra if extra else ""))
+        if node.get("kind") == "scope" or _not_applicable(node) is not None:
+            return  # the scope's condition is on its line; a rule that does not apply shows no more
         for child in node.get("children", []):
             walk(child, depth + 1)
 
@@ -116,7 +150,7 @@ def render_text(record: dict[str, Any], width: int = 100) -> str:
     if proof.get("to_qualify"):
         lines.append("  to qualify:")
         for item in proof["to_qualify"]:
-            gap = f" (gap {item['gap']})" if item.get("gap") not in (None, "") else ""
+            gap = f" (gap {_gap_text(item['gap'], item.get('unit'))})" if item.get("gap") not in (None, "") else ""
             who = f"{item['provider']}: " if item.get("provider") and pair else ""
             lines.append(f"    - {who}{item['needs']}{gap}    {_loc(item.get('source'))}")
     if proof.get("ineligible"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import pandas as pd
@@ -50,12 +51,33 @@ def json_value(value: Any, t: ValueType | None = None) -> Any:
     return value
 
 
-def show(value: Any, t: ValueType | None = None) -> str:
-    """A value as a person reads it: percents as fractions (the data's own form)."""
+def show_percent(value: float) -> str:
+    """A fraction as a percent: exactly ×100, rounded half-even to at most 4 decimals, trailing
+    zeros dropped (0.943463 is `94.3463%`, 0.78 is `78%`, 0.7811354 is `78.1135%`)."""
+    shifted = Decimal(repr(float(value))) * 100
+    q = shifted.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN).normalize()
+    text = format(q, "f")
+    return ("0" if text in ("-0", "") else text) + "%"
+
+
+def unit_words(unit: str) -> str:
+    """A declared unit as text (`percentage_points` reads `percentage points`)."""
+    return unit.replace("_", " ")
+
+
+def show(value: Any, t: ValueType | None = None, unit: str | None = None) -> str:
+    """A value as a person reads it: a percent as a percent (see :func:`show_percent`), a number
+    with its declared unit (`12 days`), levels and members by name, dates ISO."""
     if value is None:
         return "missing"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if (isinstance(t, PercentType) or unit == "percent") and isinstance(value, int | float):
+        if isinstance(value, float) and math.isnan(value):
+            return "missing"
+        return show_percent(value)
+    if isinstance(value, int | float) and unit:
+        return f"{value:.6g} {unit_words(unit)}"
     if isinstance(value, float):
         return f"{value:.6g}"
     if isinstance(value, dt.date):
@@ -63,6 +85,37 @@ def show(value: Any, t: ValueType | None = None) -> str:
     if isinstance(t, DateType) and isinstance(value, str):
         return value
     return str(value)
+
+
+def value_unit(policy: ir.CheckedPolicy, v: ir.Value) -> str | None:
+    """The unit of a value: `percent` for a percent, a number's declared unit, None otherwise
+    (a count of observations or arrangements, a level, a date, text, yes/no)."""
+    if isinstance(v.type, PercentType):
+        return "percent"
+    if not isinstance(v.type, NumberType):
+        return None
+    if isinstance(v, ir.VLatest) or (isinstance(v, ir.VWindow) and v.func != "count"):
+        return policy.units.get(v.measure)
+    if isinstance(v, ir.VAttr):
+        return policy.units.get(v.name)
+    return None
+
+
+def cond_unit(policy: ir.CheckedPolicy, cond: ir.Cond) -> str | None:
+    """The unit both sides of a comparison are in (the first side's that has one)."""
+    if not isinstance(cond, ir.CCompare):
+        return None
+    return value_unit(policy, cond.left) or value_unit(policy, cond.right)
+
+
+def judged_labels(cond: ir.CJudged, truths: list[Any], values: list[Any]) -> list[str]:
+    """The missing labels of an undetermined ``judged by``: each scope attribute that is missing,
+    or, when none is, that no listed criterion applies to the provider's values."""
+    unknown = [describe_value(s.value) for s, t in zip(cond.scopes, truths, strict=True) if t.value == "unknown"]
+    if unknown:
+        return sorted(set(unknown))
+    shown = sorted({f"{describe_value(s.value)} {show(v)}" for s, v in zip(cond.scopes, values, strict=True)})
+    return [f"{cond.text}: none applies to {', '.join(shown)}"]
 
 
 def describe_value(v: ir.Value) -> str:
@@ -107,11 +160,34 @@ def stale_json(value: Any, t: Any, date: Any, max_age_months: int) -> dict[str, 
     }
 
 
+def missing_text(v: ir.Value, denominator: float | None, minimum: float | None) -> str:
+    """How a missing value is named: in the policy's words, and for a pooled rate whose
+    denominators sum to less than its minimum, with that sum and the minimum."""
+    base = describe_value(v)
+    if (
+        isinstance(v, ir.VWindow)
+        and v.func == "pooled"
+        and minimum is not None
+        and denominator is not None
+        and denominator < minimum
+    ):
+        return f"{base}: {denominator:g} counted, fewer than the minimum {minimum:g}"
+    return base
+
+
 class DerivedIndex:
     """Per-provider (value, evidence) of one derived value (an ``asof.Derived``), indexed once."""
 
     def __init__(self, derived: Any):
         self.values: dict[str, Any] = derived.to_dict()
+        self.minimum: float | None = getattr(derived.request, "minimum", None)
+        self.denominators: dict[str, float] = {}
+        self.numerators: dict[str, float] = {}
+        if "denominator" in derived.values.columns:
+            frame = derived.values[derived.values["denominator"].notna()]
+            codes = frame["code"].astype(str).tolist()
+            self.denominators = dict(zip(codes, frame["denominator"].astype(float).tolist(), strict=True))
+            self.numerators = dict(zip(codes, frame["numerator"].astype(float).tolist(), strict=True))
         ev = derived.evidence
         self.evidence: dict[str, list[tuple[str, int]]] = {}
         for code, file, row in zip(
@@ -123,6 +199,16 @@ class DerivedIndex:
         if code not in self.values:
             return None, []
         return self.values[code], self.evidence.get(code, [])
+
+    def counts(self, code: str) -> dict[str, Any] | None:
+        """A pooled rate's counts for ``code`` as a proof shows them (None when not known)."""
+        if code not in self.denominators:
+            return None
+        return {"numerator": self.numerators[code], "denominator": self.denominators[code], "minimum": self.minimum}
+
+    def missing_text(self, v: ir.Value, code: str) -> str:
+        """The label of ``v`` missing for ``code`` (see :func:`missing_text`)."""
+        return missing_text(v, self.denominators.get(code), self.minimum)
 
 
 class RowIndex:

@@ -33,8 +33,16 @@ from credential.check import ir
 from credential.data.bundle import Bundle
 from credential.decisions import Truth
 from credential.proofs.qualify import Answer, Qualifier, operands
-from credential.proofs.recompute import Recompute
-from credential.proofs.values import RowIndex, describe_value, json_value, stale_json, stale_label
+from credential.proofs.recompute import Recompute, k_or
+from credential.proofs.values import (
+    RowIndex,
+    cond_unit,
+    describe_value,
+    json_value,
+    judged_labels,
+    stale_json,
+    stale_label,
+)
 
 OUTCOME = {Truth.TRUE: "granted", Truth.FALSE: "refused", Truth.UNKNOWN: "undetermined"}
 BACKENDS = ("pydatalog", "masks", "duckdb")
@@ -433,7 +441,7 @@ class Verifier:
     def _missing_rule(self, rc: Recompute, rule: ir.Rule, code: str, out: set[str]) -> None:
         if rc.rule_truth(rule, code) is not Truth.UNKNOWN:
             return
-        for part in [rule.requires, rule.unless]:
+        for part in [rule.requires, rule.unless, rule.scope]:
             if part is not None:
                 self._missing(rc, part, (code,), out)
 
@@ -448,6 +456,10 @@ class Verifier:
             self._missing(rc, cond.item, args, out)
         elif isinstance(cond, ir.CRef):
             self._missing_rule(rc, self.policy.rule(cond.name), rc.code_of(cond.who, args), out)
+        elif isinstance(cond, ir.CJudged):
+            code = args[0]
+            truths = [rc.truth(s, args) for s in cond.scopes]
+            out.update(judged_labels(cond, truths, [rc.value(s.value, code)[0] for s in cond.scopes]))
         elif isinstance(cond, ir.CStatus):
             code = rc.code_of(cond.who, args)
             out.add(f"{code}: status {cond.name}" if pair else f"status {cond.name}")
@@ -458,7 +470,7 @@ class Verifier:
                 code = rc.code_of(getattr(v, "who", None), args)
                 if rc.value(v, code)[0] is None:
                     stale = rc.stale_of(v, code)
-                    text = stale_label(describe_value(v), stale[1], stale[2]) if stale else describe_value(v)
+                    text = stale_label(describe_value(v), stale[1], stale[2]) if stale else rc.missing_text(v, code)
                     out.add(f"{code}: {text}" if pair else text)
 
     # ---- the expected proof -----------------------------------------------------------------
@@ -500,6 +512,26 @@ class Verifier:
             "cites": _cites(rule.cites),
         }
         args = (code,)
+        scope_node: dict[str, Any] | None = None
+        if rule.scope is not None:  # a scoped criterion: its scope first; outside it, nothing else
+            applies = rc.truth(rule.scope, args)
+            scope_node = {
+                "kind": "scope",
+                "outcome": applies.value,
+                "text": f"applies to {rule.scope.text}",
+                "source": _src(rule.scope.span),
+                "cites": [],
+                "children": [self.cond_node(rc, rule.scope, args)],
+            }
+            if applies is Truth.FALSE:
+                node["children"] = [scope_node]
+                if ref is not None:
+                    node["defined_at"] = _src(rule.span)
+                return node
+            body = [rc.truth(rule.requires, args)]
+            if rule.unless is not None:
+                body.append(rc.truth(rule.unless, args))
+            t = k_or(body)
         if rule.unless is None:
             node["children"] = [self.cond_node(rc, rule.requires, args)]
         else:
@@ -523,6 +555,8 @@ class Verifier:
                     "children": [self.cond_node(rc, parts[i], args) for i in chosen],
                 }
             ]
+        if scope_node is not None:
+            node["children"] = [scope_node, *node["children"]]
         if ref is not None:
             node["defined_at"] = _src(rule.span)
         return node
@@ -585,6 +619,25 @@ class Verifier:
                 "cites": [],
                 "children": [self.cond_node(rc, items[i], args) for i in chosen],
             }
+        if isinstance(cond, ir.CJudged):
+            code = args[0]
+            judged: dict[str, Any] = {
+                "kind": "judged",
+                "outcome": t.value,
+                "text": cond.text,
+                "source": _src(cond.span),
+                "cites": [],
+                "applies": [
+                    n for n, s in zip(cond.criteria, cond.scopes, strict=True) if rc.truth(s, args) is Truth.TRUE
+                ],
+                "value": {s.value.text: json_value(rc.value(s.value, code)[0]) for s in cond.scopes},
+            }
+            if t is Truth.UNKNOWN:
+                labels: set[str] = set()
+                self._missing(rc, cond, args, labels)
+                judged["missing"] = sorted(labels)
+            judged["children"] = []
+            return judged
         pair = len(args) == 2
         if isinstance(cond, ir.CStatus):
             code = rc.code_of(cond.who, args)
@@ -626,6 +679,9 @@ class Verifier:
             else (">=" if isinstance(cond, ir.CArr) else "="),
             "value": json_value(lv, left.type),
         }
+        unit = cond_unit(self.policy, cond)
+        if unit is not None:
+            node["unit"] = unit
         if pair:
             node["provider"] = lcode
         threshold: dict[str, Any]
@@ -673,6 +729,11 @@ class Verifier:
             node["stale"] = stale
         if isinstance(cond, ir.CArr) and cond.held is not None:
             node["grace"] = self.grace(rc, cond.held, lcode, rows)
+        if isinstance(cond, ir.CCompare) and isinstance(cond.left, ir.VWindow) and cond.left.func == "pooled":
+            num, den = rc.pooled_counts(cond.left, rc.code_of(cond.left.who, args))
+            node["counts"] = (
+                None if den is None else {"numerator": num, "denominator": den, "minimum": rc.minimum(cond.left)}
+            )
         if t is Truth.UNKNOWN:
             out: set[str] = set()
             self._missing(rc, cond, args, out)

@@ -83,10 +83,11 @@ class Ref:
 
 @dataclass(frozen=True)
 class Aggregate:
-    func: str  # mean, min, max, count
+    func: str  # mean, min, max, count, pooled
     measure: Ident
     amount: str
     unit: str
+    minimum: NumberLit | Ref | None = None  # `pooled M over N units (minimum K)`
     span: Span = _span()
 
 
@@ -171,7 +172,15 @@ class ArrangementCond:
     held: Ident | None = None
 
 
-Cond = And | Or | Not | Bare | Compare | InList | Quantified | ArrangementCond
+@dataclass(frozen=True)
+class JudgedBy:
+    """``judged by a, b``: some listed criterion applies to the provider (its `applies to` scope)."""
+
+    criteria: tuple[Ident, ...]
+    span: Span = _span()
+
+
+Cond = And | Or | Not | Bare | Compare | InList | Quantified | ArrangementCond | JudgedBy
 
 
 # ---- types -------------------------------------------------------------------
@@ -180,6 +189,7 @@ Cond = And | Or | Not | Bare | Compare | InList | Quantified | ArrangementCond
 @dataclass(frozen=True)
 class PrimType:
     kind: TLiteral["number", "percent", "text", "date", "yes/no"]
+    unit: Ident | None = None  # `number in days`: the unit a number is counted in
     span: Span = _span()
 
 
@@ -229,7 +239,16 @@ class Change:
     span: Span = _span()
 
 
-Clause = Cites | Requires | Unless | Change
+@dataclass(frozen=True)
+class AppliesTo:
+    """``applies to ATTRIBUTE in (a, b)``: the providers a criterion judges (others: not applicable)."""
+
+    attribute: Ident
+    members: tuple[Ident, ...]
+    span: Span = _span()
+
+
+Clause = Cites | Requires | Unless | Change | AppliesTo
 
 
 # ---- declarations ------------------------------------------------------------

@@ -107,7 +107,8 @@ def format_value(v: ast.Value) -> str:
     if isinstance(v, ast.Ref):
         return f"{v.who}.{v.name.name}" if v.who else v.name.name
     if isinstance(v, ast.Aggregate):
-        return f"{v.func} {v.measure.name} over {v.amount} {v.unit}"
+        minimum = f" (minimum {format_value(v.minimum)})" if v.minimum is not None else ""
+        return f"{v.func} {v.measure.name} over {v.amount} {v.unit}{minimum}"
     if isinstance(v, ast.ArrangementCount):
         return f"count arrangements {v.role}{_arr_options(v.form, v.within)}"
     return format_literal(v)
@@ -137,6 +138,8 @@ def format_cond(c: ast.Cond) -> str:
         if c.op == "in" or c.right is None:
             return f"{c.quant} of {values} in {_members(c.members)}"
         return f"{c.quant} of {values} {c.op} {format_value(c.right)}{_age_suffix(c.age)}"
+    if isinstance(c, ast.JudgedBy):
+        return "judged by " + ", ".join(n.name for n in c.criteria)
     if c.held is not None:
         return f"held {c.held.name} at start of arrangement led{_arr_options(c.form, c.within)}"
     return f"{c.verb} arrangement{_arr_options(c.form, c.within)}"
@@ -180,7 +183,7 @@ def condition_lines(prefix: str, c: ast.Cond) -> list[str]:
 
 def format_type(t: ast.TypeExpr) -> str:
     if isinstance(t, ast.PrimType):
-        return t.kind
+        return t.kind + (f" in {t.unit.name}" if t.unit is not None else "")
     if isinstance(t, ast.OneOfType):
         return "one of " + ", ".join(m.name for m in t.members)
     return t.name.name
@@ -257,6 +260,8 @@ def _clause_lines(c: ast.Clause) -> list[str]:
         return [f"{INDENT}change {c.level.name}"]
     if isinstance(c, ast.Unless):
         return condition_lines(f"{INDENT}unless ", c.cond)
+    if isinstance(c, ast.AppliesTo):
+        return [f"{INDENT}applies to {c.attribute.name} in {_members(c.members)}"]
     return condition_lines(f"{INDENT}{_ROLE_WORDS[c.role]} ", c.cond)
 
 

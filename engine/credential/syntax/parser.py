@@ -469,6 +469,10 @@ class _ToAst(Transformer[Token, Any]):
         return ast.PrimType("number", span=self._sp(meta))
 
     @v_args(meta=True)
+    def number_unit_type(self, meta: Any, c: list[Any]) -> ast.PrimType:
+        return ast.PrimType("number", self._ident(self._toks(c, "NAME")[0]), span=self._sp(meta))
+
+    @v_args(meta=True)
     def percent_type(self, meta: Any, c: list[Any]) -> ast.PrimType:
         return ast.PrimType("percent", span=self._sp(meta))
 
@@ -538,6 +542,15 @@ class _ToAst(Transformer[Token, Any]):
     @v_args(meta=True)
     def pair_clause(self, meta: Any, c: list[Any]) -> ast.Requires:
         return ast.Requires(self._nodes(c)[0], "pair", span=self._sp(meta))
+
+    @v_args(meta=True)
+    def applies_clause(self, meta: Any, c: list[Any]) -> ast.AppliesTo:
+        names = self._toks(c, "NAME")
+        return ast.AppliesTo(self._ident(names[0]), tuple(self._ident(n) for n in names[1:]), span=self._sp(meta))
+
+    @v_args(meta=True)
+    def judged_by(self, meta: Any, c: list[Any]) -> ast.JudgedBy:
+        return ast.JudgedBy(tuple(self._ident(n) for n in self._toks(c, "NAME")), span=self._sp(meta))
 
     @v_args(meta=True)
     def unless_clause(self, meta: Any, c: list[Any]) -> ast.Unless:
@@ -662,6 +675,20 @@ class _ToAst(Transformer[Token, Any]):
         number = self._toks(c, "NUMBER")[0]
         unit = c[-1]
         return ast.Aggregate(func, self._ident(names[0]), str(number), unit, span=self._sp(meta))
+
+    @v_args(meta=True)
+    def pooled(self, meta: Any, c: list[Any]) -> ast.Aggregate:
+        names = self._toks(c, "NAME")
+        number = self._toks(c, "NUMBER")[0]
+        unit = next(x for x in c if isinstance(x, str) and not isinstance(x, Token))
+        minimum = next((x for x in c if isinstance(x, ast.NumberLit | ast.Ref)), None)
+        return ast.Aggregate("pooled", self._ident(names[0]), str(number), unit, minimum, span=self._sp(meta))
+
+    def pool_minimum(self, c: list[Any]) -> ast.NumberLit | ast.Ref:
+        tok: Token = c[2]
+        if tok.type == "NUMBER":
+            return ast.NumberLit(str(tok), span=self._tsp(tok))
+        return ast.Ref(self._ident(tok), span=self._tsp(tok))
 
     @v_args(meta=True)
     def ref(self, meta: Any, c: list[Any]) -> ast.Ref:

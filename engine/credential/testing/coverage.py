@@ -59,6 +59,9 @@ class Part:
 
     @property
     def made_false(self) -> bool:
+        """Made false; for a ``judged by`` node, which is never false, made unknown (its other way)."""
+        if isinstance(self.cond, ir.CJudged):
+            return self.counts[Truth.UNKNOWN] > 0
         return self.counts[Truth.FALSE] > 0
 
     @property
@@ -89,6 +92,8 @@ def node_kind(c: ir.Cond) -> str:
         return "status"
     if isinstance(c, ir.CArr):
         return "arrangement"
+    if isinstance(c, ir.CJudged):
+        return "judged"
     return "comparison"
 
 
@@ -220,7 +225,9 @@ class PolicyCoverage:
         return 100.0 if not parts else 100.0 * covered / (2 * len(parts))
 
     def never(self, truth: Truth) -> list[Part]:
-        return [p for p in self.parts if p.counts[truth] == 0 and p.kind != "clause"]
+        """Parts never made ``truth`` (for false: never made false, or a ``judged by`` never unknown)."""
+        made = (lambda p: p.made_true) if truth is Truth.TRUE else (lambda p: p.made_false)
+        return [p for p in self.parts if not made(p) and p.kind != "clause"]
 
     def lines(self) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
         """(lines never exercised, lines partly exercised), by policy file."""

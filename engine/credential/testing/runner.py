@@ -22,7 +22,7 @@ from credential.proofs.values import show
 from credential.testing.coverage import PolicyCoverage
 from credential.testing.spec import CaseSpec, Expectation, PolicyTest, load_test_file
 
-LEAVES = ("comparison", "status", "arrangement")
+LEAVES = ("comparison", "status", "arrangement", "judged")
 FLIP = {"true": "false", "false": "true", "unknown": "unknown"}
 TRUTH_OF = {Outcome.GRANTED: "true", Outcome.REFUSED: "false", Outcome.UNDETERMINED: "unknown"}
 
@@ -215,10 +215,14 @@ def _leaf(n: dict[str, Any], negated: bool) -> str:
         out = f"{text}: " + ("active" if value is True else "not active" if value is False else "unknown")
     elif n["kind"] == "arrangement":
         out = f"{text}: {_value(value)} active"
+    elif n["kind"] == "judged":
+        out = f"{text}: " + (", ".join(n.get("applies") or []) + " applies" if n.get("applies") else "none applies")
     elif "in" in n.get("threshold", {}):
         out = f"{text}: {_value(value)}"
     else:
-        out = f"{text}: {_value(value)} {n.get('op', '')} {_value(n.get('threshold', {}).get('value'))}"
+        unit = n.get("unit")
+        threshold = n.get("threshold", {}).get("value")
+        out = f"{text}: {_value(value, None, unit)} {n.get('op', '')} {_value(threshold, None, unit)}"
     return ("not " if negated else "") + out
 
 
