@@ -813,6 +813,19 @@ class Qualifier:
 
     def ineligible_item(self, ref: Ref) -> dict[str, Any]:
         cond, args, _pf, want, t = ref
+        if isinstance(cond, ir.CJudged):  # no listed standard applies: a fixed fact of the provider
+            code = args[0]
+            values = [(s.value, self.src.value(s.value, code)) for s in cond.scopes]
+            shown = ", ".join(f"{_operand_text(v)} is {show(x, getattr(v, 'type', None))}" for v, x in values)
+            return {
+                "text": cond.text,
+                "source": _source(cond.span),
+                "must_be": want,
+                "provider": code,
+                "value": {_operand_text(v): json_value(x, getattr(v, "type", None)) for v, x in values},
+                "truth": t.value,
+                "needs": f"{shown}; needs one of {', '.join(cond.criteria)} to apply",
+            }
         vals = [(v, self.src.value(v, code_of(getattr(v, "who", None), args))) for v in operands(cond)]
         left, lv = vals[0]
         shown = show(lv, getattr(left, "type", None))
