@@ -69,7 +69,7 @@ def test_a_value_within_its_rounding_is_no_mismatch() -> None:
 def test_pooled_values_and_denominators() -> None:
     _, result = _bundle("pooled_bundle")
     assert result.bundle is not None
-    req = asof.WindowAggregate("pooled", "cancer_62d", 3, 20.0)
+    req = asof.WindowAggregate("pooled", "cancer_62d", 3, minimum=20.0)
     d = asof.derive(result.bundle, [req], AS_OF)[req]
     got = {c: (v, n) for c, v, n in zip(d.values["code"], d.values["value"], d.values["denominator"], strict=True)}
     assert got["RA1"] == (pytest.approx(0.75), 300.0)
@@ -164,7 +164,7 @@ def test_pooled_agrees_with_the_independent_recomputation(
     with tempfile.TemporaryDirectory() as tmp:
         result = validate_bundle(load_bundle(write_bundle(tables, Path(tmp), "csv")), policy.bundle_spec())
     assert result.ok and result.bundle is not None, [d.headline() for d in result.diagnostics[:3]]
-    req = asof.WindowAggregate("pooled", "cancer_62d", months, minimum)
+    req = asof.WindowAggregate("pooled", "cancer_62d", months, minimum=minimum)
     derived = asof.derive(result.bundle, [req], day)[req]
     v = ir.VWindow("pooled", "cancer_62d", months, PERCENT, None, minimum)
     rc = Recompute(policy, result.bundle, day)

@@ -33,7 +33,8 @@ DECLARATIONS = (
 CLAUSES: dict[str, tuple[str, ...]] = {
     "policy": ("version", "effective", "expires"),
     "param": ("from",),
-    "criterion": ("cites", "requires", "unless"),
+    "criterion": ("cites", "applies to", "requires", "unless"),
+    "measure": ("max age", "stale may refuse"),
     "credential": ("cites", "requires"),
     "form": ("change", "lead requires", "recipient requires", "pair requires", "cites"),
 }
@@ -52,6 +53,13 @@ CONDITION_WORDS = (
     "count arrangements received",
     "leads arrangement",
     "receives arrangement",
+    "pooled",
+    "minimum",
+    "judged by",
+    "held",
+    "at start of arrangement led",
+    "max age",
+    "stale may refuse",
 )
 TYPES = ("number", "percent", "text", "date", "yes/no", "one of")
 UNITS = ("months", "quarters", "years", "month", "quarter", "year")

@@ -496,9 +496,11 @@ class Recompute:
                 return Truth.FALSE if pa is not None and not (pa is True or pa == 1) else Truth.UNKNOWN
             return Truth.TRUE if a is True or a == 1 else Truth.FALSE
         assert isinstance(cond, ir.CArr)
-        n, _ = self._arrangements(
-            cond.role, cond.form, self.months(cond.within), self.code_of(cond.who, args), cond.held
+        # through value(), so that a counterfactual's overrides of the count apply here too
+        count = ir.VArrCount(
+            cond.role, cond.form, cond.within, cond.who, span=cond.span, text=cond.text, held=cond.held
         )
+        n, _ = self.value(count, self.code_of(cond.who, args))
         if n is None:
             return Truth.UNKNOWN
         return Truth.TRUE if n >= 1 else Truth.FALSE
