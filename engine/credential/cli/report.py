@@ -32,6 +32,7 @@ def command(
     data: str | None,
     on_invalid: str,
     backend: str,
+    allow_expired: bool,
     as_of: dt.date | None,
     start: dt.date | None,
     end: dt.date | None,
@@ -64,7 +65,7 @@ def command(
     from pathlib import Path
 
     data_path = data or default_data()
-    inputs = load_inputs(policy or default_policy(), data_path, on_invalid)  # type: ignore[arg-type]
+    inputs = load_inputs(policy or default_policy(), data_path, on_invalid, allow_expired)  # type: ignore[arg-type]
     try:
         summary = build_from_inputs(
             output,

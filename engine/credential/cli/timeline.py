@@ -72,6 +72,7 @@ def command(
     data: str | None,
     on_invalid: str,
     backend: str,
+    allow_expired: bool,
     start: dt.date,
     end: dt.date,
     every: str,
@@ -101,7 +102,7 @@ def command(
         dates = as_of_dates(start, end, every)
     except ValueError as exc:
         fail(EXIT_USAGE, f"error: {exc}")
-    inputs = load_inputs(policy or default_policy(), data or default_data(), on_invalid)  # type: ignore[arg-type]
+    inputs = load_inputs(policy or default_policy(), data or default_data(), on_invalid, allow_expired)  # type: ignore[arg-type]
     emit_diagnostics(inputs.diagnostics)
     try:
         tl = timeline_of(inputs, dates, providers=providers, subjects=subjects, backend=backend)
