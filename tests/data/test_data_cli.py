@@ -70,7 +70,13 @@ def test_json_report(policy: str, tmp_path: Path) -> None:
     code, out, _err = run("--policy", policy, "--data", str(NHS), "--format", "json")
     report = json.loads(out)
     assert code == 0 and report["valid"] and report["rows"]["providers"] == 202
-    assert set(report["digests"]) == {"providers.csv", "observations.csv", "statuses.csv", "arrangements.csv"}
+    assert set(report["digests"]) == {
+        "providers.csv",
+        "observations.csv",
+        "statuses.csv",
+        "arrangements.csv",
+        "coverage.csv",
+    }
 
 
 def test_unreadable_bundle_exits_3(policy: str, tmp_path: Path) -> None:
