@@ -127,7 +127,28 @@ class VArrCount:
     held: str | None = None
 
 
-ProviderValue = VAttr | VLatest | VWindow | VArrCount
+@dataclass(frozen=True)
+class VPeer:
+    """``percentile|rank of BASE among ATTRIBUTE [(minimum K)]``: the provider's position among its
+    peer group, the providers with its value of ``among`` whose ``base`` is known on the as-of date.
+
+    ``percentile`` is SQL's ``PERCENT_RANK``: (members with a value strictly below) / (size - 1), a
+    fraction (type percent, 0 lowest, 1 highest); ``rank`` is 1 + (members strictly above), 1 the
+    highest (type number).  Tied providers share a position.  Missing (unknown) when ``base`` or
+    ``among`` is missing for the provider, or its group has fewer than 2 members (with
+    ``minimum``, fewer than ``minimum``).  A stale base value is missing: it never enters a group."""
+
+    func: Literal["percentile", "rank"]
+    base: VAttr | VLatest | VWindow | VArrCount
+    among: str
+    type: ValueType
+    who: Who = None
+    minimum: float | VParam | None = None
+    span: Span = _meta()
+    text: str = _text()
+
+
+ProviderValue = VAttr | VLatest | VWindow | VArrCount | VPeer
 Value = ProviderValue | VParam | VConst
 
 

@@ -43,6 +43,7 @@ from credential.proofs.values import (
     judged_labels,
     stale_json,
     stale_label,
+    value_unit,
 )
 
 if TYPE_CHECKING:
@@ -722,6 +723,8 @@ class ProofBuilder:
         if isinstance(cond, ir.CCompare) and isinstance(cond.left, ir.VWindow) and cond.left.func == "pooled":
             counts = self._derived_index(cond.left).counts(self.code_of(cond.left.who, args))
             text += f', "counts": {dumps(counts)}'
+        if isinstance(cond, ir.CCompare) and isinstance(cond.left, ir.VPeer):
+            text += f', "peer": {dumps(self._peer_block(cond, cond.left, args))}'
         text += f', "threshold": {threshold}, "evidence": {self.evidence(rows)}'
         stale = {o["text"]: o["stale"] for _v, o in operands if "stale" in o}
         if stale:
@@ -742,6 +745,17 @@ class ProofBuilder:
             )
             text += f', "missing": {dumps(missing)}'
         return text + ', "children": []}'
+
+    def _peer_block(self, cond: ir.CCompare, v: ir.VPeer, args: Args) -> dict[str, Any]:
+        """A peer-relative comparison's group, size and cut-off (see ``values.peer_json``)."""
+        right = cond.right
+        threshold: Any = None
+        if isinstance(right, ir.VConst):
+            threshold = right.value
+        elif isinstance(right, ir.VParam):
+            threshold = self.ev.facts.params[right.name][0]
+        unit = value_unit(self.policy, v.base)
+        return self._derived_index(v).peer_block(v, self.code_of(v.who, args), cond.op, threshold, unit)
 
     def _unit_json(self, cond: ir.Cond) -> str:
         """``"unit": U, `` for a comparison in a unit (a percent, a number declared `in UNIT`), else empty."""

@@ -40,8 +40,11 @@ from credential.proofs.values import (
     describe_value,
     json_value,
     judged_labels,
+    peer_cutoff,
+    peer_json,
     stale_json,
     stale_label,
+    value_unit,
 )
 
 OUTCOME = {Truth.TRUE: "granted", Truth.FALSE: "refused", Truth.UNKNOWN: "undetermined"}
@@ -716,6 +719,8 @@ class Verifier:
                 threshold.update(
                     within=json_value(value), param=cond.within.name, since=since.isoformat() if since else None
                 )
+        if isinstance(cond, ir.CCompare) and isinstance(cond.left, ir.VPeer):
+            node["peer"] = self.peer(rc, cond, cond.left, args)
         node["threshold"] = threshold
         node["evidence"] = self.evidence(rows)
         stale: dict[str, Any] = {}
@@ -740,6 +745,18 @@ class Verifier:
             node["missing"] = sorted(out)
         node["children"] = []
         return node
+
+    def peer(self, rc: Recompute, cond: ir.CCompare, v: ir.VPeer, args: tuple[str, ...]) -> dict[str, Any]:
+        """A peer comparison's group, size and cut-off, counted again provider by provider."""
+        _position, base, group, size = rc.peer(v, rc.code_of(v.who, args))
+        threshold: Any = None
+        if isinstance(cond.right, ir.VConst):
+            threshold = cond.right.value
+        elif isinstance(cond.right, ir.VParam):
+            threshold = rc.param(cond.right.name)[0]
+        members = rc.peer_members(v, group) if group is not None else []
+        cutoff = peer_cutoff(v.func, cond.op, threshold, members)
+        return peer_json(v, base, group, size, cutoff, value_unit(self.policy, v.base))
 
     def grace(self, rc: Recompute, credential: str, code: str, rows: set[tuple[str, int]]) -> dict[str, Any]:
         """A grace condition's arrangements: each one's start and the credential's decision then."""

@@ -99,7 +99,19 @@ class ArrangementCount:
     span: Span = _span()
 
 
-Value = Ref | Literal | Aggregate | ArrangementCount
+@dataclass(frozen=True)
+class Peer:
+    """``percentile|rank of VALUE among ATTRIBUTE [(minimum K)]``: a provider's position among the
+    providers with its value of the attribute (its peer group), on the as-of date."""
+
+    func: TLiteral["percentile", "rank"]
+    base: Value
+    among: Ident
+    minimum: NumberLit | Ref | None = None  # the smallest peer group it is known from
+    span: Span = _span()
+
+
+Value = Ref | Literal | Aggregate | ArrangementCount | Peer
 
 
 # ---- conditions --------------------------------------------------------------

@@ -109,6 +109,9 @@ def format_value(v: ast.Value) -> str:
     if isinstance(v, ast.Aggregate):
         minimum = f" (minimum {format_value(v.minimum)})" if v.minimum is not None else ""
         return f"{v.func} {v.measure.name} over {v.amount} {v.unit}{minimum}"
+    if isinstance(v, ast.Peer):
+        minimum = f" (minimum {format_value(v.minimum)})" if v.minimum is not None else ""
+        return f"{v.func} of {format_value(v.base)} among {v.among.name}{minimum}"
     if isinstance(v, ast.ArrangementCount):
         return f"count arrangements {v.role}{_arr_options(v.form, v.within)}"
     return format_literal(v)

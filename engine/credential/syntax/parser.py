@@ -684,6 +684,17 @@ class _ToAst(Transformer[Token, Any]):
         minimum = next((x for x in c if isinstance(x, ast.NumberLit | ast.Ref)), None)
         return ast.Aggregate("pooled", self._ident(names[0]), str(number), unit, minimum, span=self._sp(meta))
 
+    def peer_func(self, c: list[Any]) -> str:
+        return str(c[0])
+
+    @v_args(meta=True)
+    def peer(self, meta: Any, c: list[Any]) -> ast.Peer:
+        func = c[0]
+        base = c[2]  # peer_func OF value ...
+        among = self._toks(c, "NAME")[-1]
+        minimum = c[-1] if isinstance(c[-1], ast.NumberLit | ast.Ref) else None
+        return ast.Peer(func, base, self._ident(among), minimum, span=self._sp(meta))
+
     def pool_minimum(self, c: list[Any]) -> ast.NumberLit | ast.Ref:
         tok: Token = c[2]
         if tok.type == "NUMBER":
