@@ -67,6 +67,11 @@ MEANING = {
     "check.grace-unbounded": "a grace condition without `started within D` (a grace period must end)",
     "check.stale-without-age": "`stale may refuse` on a measure that declares no `max age`",
     "check.age-not-measure": "`, max age D` on a comparison that reads no measure",
+    "check.peer-base": (
+        "`percentile of`/`rank of` a value that is not a provider's (a param, a literal, another position)"
+    ),
+    "check.peer-not-numeric": "`percentile of`/`rank of` a value that is not a number or a percent",
+    "check.peer-group": "`among X` where X is not a provider attribute of a `one of`, scale or text type",
     "check.stale-negated": (
         "(warning) `not` over a comparison whose stale evidence may refuse (its refusal would become a pass)"
     ),

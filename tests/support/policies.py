@@ -572,9 +572,24 @@ class _Free:
 
     def value(self) -> ast.Value:
         d = self.draw
-        kind = pick(d, ["ref", "ref", "literal", "aggregate", "count"])
+        kind = pick(d, ["ref", "ref", "literal", "aggregate", "count", "peer"])
         if kind == "ref":
             return self.ref()
+        if kind == "peer":
+            base = pick(d, ["ref", "aggregate", "count"])
+            inner: ast.Value = (
+                ast.Ref(self.name())
+                if base == "ref"
+                else ast.Aggregate(
+                    pick(d, ["mean", "min", "max", "count", "pooled"]), self.name(), d(number_texts()), pick(d, UNITS)
+                )
+                if base == "aggregate"
+                else ast.ArrangementCount(pick(d, ["led", "received"]), *self.arr_options())
+            )
+            peer_minimum = (
+                (ast.NumberLit(d(number_texts())) if d(BOOLS) else ast.Ref(self.name())) if d(BOOLS) else None
+            )
+            return ast.Peer(pick(d, ["percentile", "rank"]), inner, self.name(), peer_minimum)
         if kind == "literal":
             return self.literal()
         if kind == "aggregate":
@@ -776,6 +791,9 @@ class _Tokens:
             return [v.func, v.measure.name, "over", v.amount, v.unit, *minimum]
         if isinstance(v, ast.ArrangementCount):
             return ["count", "arrangements", v.role, *self.arr_options(v.form, v.within)]
+        if isinstance(v, ast.Peer):
+            minimum = ["(", "minimum", *self.value(v.minimum), ")"] if v.minimum is not None else []
+            return [v.func, "of", *self.value(v.base), "among", v.among.name, *minimum]
         return self.literal(v)
 
     @staticmethod

@@ -457,7 +457,8 @@ class Resolver:
         if not is_numeric(base.type):
             ctx.error(
                 "check.peer-not-numeric",
-                f"`{v.func} of` needs a number or percent value; `{norm_text(v.base.span.text)}` is {base.type}",
+                f"`{v.func} of` needs a number or percent value; `{norm_text(v.base.span.text)}` is "
+                + (f"a level of scale `{base.type}`" if isinstance(base.type, ScaleType) else f"{base.type}"),
                 v.base.span,
                 help="providers are ranked by a number or a rate; a scale's levels have no distance to rank by",
             )

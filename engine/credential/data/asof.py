@@ -115,7 +115,7 @@ class PeerPosition:
     (pandas ``rank(method="min")``).  Missing when the provider's ``base`` or ``among`` is missing,
     or its group has fewer than 2 members (with ``minimum``, fewer than ``minimum``).  Its
     :class:`Derived` also has the columns ``base`` (the provider's value), ``group`` (its value of
-    ``among``) and ``size`` (the group's size), each NA where not known."""
+    ``among``) and ``size`` (how many members the group has), each NA where not known."""
 
     func: Literal["percentile", "rank"]
     base: AttributeValue | LatestMeasure | WindowAggregate | ArrangementCount
@@ -1087,12 +1087,14 @@ def peer_positions(
     func: str, base: np.ndarray, group: pd.Series, minimum: float | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(positions, group sizes) of every provider: ``base`` floats (NaN missing), ``group`` the
-    provider's group (NA missing); NaN where not known (see :class:`PeerPosition`)."""
+    provider's group (NA missing); NaN where not known (see :class:`PeerPosition`).  A provider
+    with a group has that group's size even when its own value is missing (it is not counted)."""
     n = len(base)
     known = ~np.isnan(base) & group.notna().to_numpy(dtype=bool)
     positions = np.full(n, np.nan)
     sizes = np.full(n, np.nan)
     if not known.any():
+        sizes[group.notna().to_numpy(dtype=bool)] = 0.0
         return positions, sizes
     frame = pd.DataFrame({"g": group[known].astype(str).to_numpy(dtype=object), "v": base[known]})
     by = frame.groupby("g", sort=False)["v"]
@@ -1105,8 +1107,12 @@ def peer_positions(
         pos = by.rank(method="min", ascending=False).to_numpy(dtype=float)
     enough = size >= max(2.0, minimum if minimum is not None else 0.0)
     idx = np.flatnonzero(known)
-    sizes[idx] = size
     positions[idx[enough]] = pos[enough]
+    # every provider with a group (its own value known or not) gets the size of that group
+    grouped = group.notna().to_numpy(dtype=bool)
+    counts = frame["g"].value_counts()
+    names = group[grouped].astype(str)
+    sizes[np.flatnonzero(grouped)] = names.map(counts).fillna(0).to_numpy(dtype=float)
     return positions, sizes
 
 
@@ -1135,7 +1141,7 @@ def _peer(bundle: Bundle, req: PeerPosition, as_of: dt.date, held_at: HeldAt | N
 
     result = _result(req, as_of, codes, positions, "count", evidence)
     result.values["base"] = pd.array(base_values, dtype="Float64")
-    result.values["group"] = group.where(~np.isnan(base_values), pd.NA).reset_index(drop=True)
+    result.values["group"] = group.reset_index(drop=True)
     result.values["size"] = pd.array(sizes, dtype="Float64")
     return result
 

@@ -20,7 +20,7 @@ from credential.check import ir
 from credential.data.bundle import Bundle
 from credential.decisions import Truth
 from credential.proofs.qualify import value_id
-from credential.proofs.values import is_missing, missing_text
+from credential.proofs.values import is_missing, missing_text, peer_missing_text
 from credential.types import Duration, ScaleType
 
 Rows = set[tuple[str, int]]
@@ -279,7 +279,11 @@ class Recompute:
         if code in table:
             return table[code]
         base, _ = self.value(v.base, code)
-        return None, (None if base is None else float(base)), None, None
+        group, _ = self._attr(v.among, code)
+        if group is None:
+            return None, (None if base is None else float(base)), None, None
+        size = sum(1 for _p, _b, g, _s in table.values() if g == str(group))
+        return None, (None if base is None else float(base)), str(group), size
 
     def peer_members(self, v: ir.VPeer, group: str) -> list[tuple[float, float]]:
         """(value, position) of the members of a peer group whose position is known."""
@@ -321,6 +325,9 @@ class Recompute:
 
     def missing_text(self, v: ir.Value, code: str) -> str:
         """How a missing value is named (a pooled rate below its minimum with its count)."""
+        if isinstance(v, ir.VPeer):
+            _position, base, group, size = self.peer(v, code)
+            return peer_missing_text(v, base, group, size, self.minimum(v))
         if not (isinstance(v, ir.VWindow) and v.func == "pooled"):
             return missing_text(v, None, None)
         return missing_text(v, self.pooled_counts(v, code)[1], self.minimum(v))

@@ -97,8 +97,10 @@ def _line(node: dict[str, Any]) -> str:
     peer = node.get("peer")
     if peer:  # a peer-relative position: the value it ranks, its group and the cut-off
         base = _value_text(peer.get("base"), None, peer.get("unit"))
-        group = f"{peer['size']} with {peer['among']} {peer['group']}" if peer.get("group") is not None else (
-            f"no {peer['among']}"
+        group = (
+            f"{peer['size']} with {peer['among']} {peer['group']}"
+            if peer.get("group") is not None
+            else (f"no {peer['among']}")
         )
         cutoff = peer.get("cutoff")
         cut = f", cut-off {_value_text(cutoff, None, peer.get('unit'))}" if cutoff is not None else ""

@@ -214,6 +214,21 @@ def peer_json(v: ir.VPeer, base: Any, group: Any, size: Any, cutoff: float | Non
     }
 
 
+def peer_need(minimum: float | None) -> float:
+    """The smallest peer group a position is known from: 2, or the policy's minimum if larger."""
+    return max(2.0, minimum if minimum is not None else 0.0)
+
+
+def peer_missing_text(v: ir.VPeer, base: Any, group: Any, size: Any, minimum: float | None) -> str:
+    """How a missing peer-relative value is named: its own value or group attribute when that is
+    missing, else the group, its size and the smallest size it is known from."""
+    if base is None:
+        return describe_value(v.base)
+    if group is None:
+        return v.among
+    return f"{describe_value(v)}: {int(size)} with {v.among} {group}, fewer than {peer_need(minimum):g}"
+
+
 class DerivedIndex:
     """Per-provider (value, evidence) of one derived value (an ``asof.Derived``), indexed once."""
 
@@ -270,6 +285,8 @@ class DerivedIndex:
 
     def missing_text(self, v: ir.Value, code: str) -> str:
         """The label of ``v`` missing for ``code`` (see :func:`missing_text`)."""
+        if isinstance(v, ir.VPeer):
+            return peer_missing_text(v, *self.peer.get(code, (None, None, None)), self.minimum)
         return missing_text(v, self.denominators.get(code), self.minimum)
 
 

@@ -275,6 +275,17 @@ def _tok_span(src: SourceFile, offset: int, tok: Token) -> Span:
     return src.span(start, max(end, start + 1) if tok.value else start)
 
 
+def _accepts(exc: UnexpectedToken, terminal: str) -> bool:
+    """Whether the parser, in the state of the error, really accepts ``terminal`` next."""
+    interactive = getattr(exc, "interactive_parser", None)
+    if interactive is None:
+        return True
+    try:
+        return terminal in interactive.accepts()
+    except Exception:
+        return True
+
+
 def _syntax_diagnostic(src: SourceFile, offset: int, chunk: str, exc: UnexpectedInput) -> Diagnostic:
     if isinstance(exc, UnexpectedCharacters):
         at = exc.pos_in_stream or 0
@@ -298,8 +309,11 @@ def _syntax_diagnostic(src: SourceFile, offset: int, chunk: str, exc: Unexpected
         )
     if isinstance(exc, UnexpectedToken):
         tok = exc.token
+        wanted = set(exc.expected)
+        if "AMONG" in wanted and not _accepts(exc, "AMONG"):
+            wanted.discard("AMONG")  # LALR lookahead merged from `percentile of ...`: not valid here
         expected = sorted(
-            {_describe_terminal(t) for t in exc.expected if not t.startswith("__")},
+            {_describe_terminal(t) for t in wanted if not t.startswith("__")},
             key=lambda e: (not e.startswith("the end"), not e[1:2].isalpha(), e),
         )
         help_text = _token_help(tok, set(exc.expected))
