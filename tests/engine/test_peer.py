@@ -216,7 +216,8 @@ def test_cut_off_is_the_boundary_value_of_the_passing_side() -> None:
 def test_parse_spans_and_format() -> None:
     text = (
         'policy p "P"\n  version "1"\n  effective 2015-04-01\n\n'
-        "credential c\n  requires percentile of pooled ae_4h over 3 years (minimum 1000) among sector (minimum n) >= 75%\n"
+        "credential c\n"
+        "  requires percentile of pooled ae_4h over 3 years (minimum 1000) among sector (minimum n) >= 75%\n"
     )
     result = parse_text(text, "p.cred")
     rule = result.tree.decls[-1]
