@@ -401,6 +401,7 @@ async def test_completion_offers_every_keyword_somewhere(client: Client, policy:
     uri = await open_policy(client, main)
     contexts = [MAIN + "\nform f\n" + typed for typed in COMPLETIONS]
     contexts += ['policy q "Q"\n  ', "param x = 1\n  ", MAIN + "\ncriterion c\n  "]
+    contexts += ["param x = ", "param x = trajectory 1% ", "param x = trajectory 1% on 2024-04-01 "]
     offered: set[str] = set()
     for text in contexts:
         client.replace(uri, text)

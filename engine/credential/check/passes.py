@@ -16,7 +16,7 @@ from credential.check.resolve import Resolver, Scope, literal, norm_text, parse_
 from credential.diagnostics import Diagnostic, sort_diagnostics
 from credential.span import SourceFile
 from credential.syntax import ast
-from credential.types import DURATION, EnumType, PercentType, ScaleType, ValueType
+from credential.types import DURATION, EnumType, NumberType, PercentType, ScaleType, ValueType
 
 Pass = Callable[[CheckContext], None]
 
@@ -97,6 +97,9 @@ def pass_dates(ctx: CheckContext) -> None:
             dates = [s.date for s in d.steps]
             vals = [v for v in [d.value, *(s.value for s in d.steps)] if isinstance(v, ast.DateLit)]
             dates += vals
+            for t in [d.value, *(s.value for s in d.steps)]:
+                if isinstance(t, ast.Trajectory):
+                    dates += [t.start_date, t.end_date]
         for lit in dates:
             if parse_date(lit.text) is None:
                 ctx.error(
@@ -159,7 +162,35 @@ def pass_types(ctx: CheckContext) -> None:
                 ctx.units[d.name.name] = unit
 
 
-def _param_value(ctx: CheckContext, v: ast.Literal | ast.Ref) -> ir.VConst | None:
+def _trajectory(ctx: CheckContext, v: ast.Trajectory) -> ir.VConst | None:
+    """``trajectory A on D1 to B on D2``: two numbers or two percents, D1 before D2."""
+    start, end = literal(ctx, v.start), literal(ctx, v.end)
+    d1, d2 = parse_date(v.start_date.text), parse_date(v.end_date.text)  # bad dates: pass_dates
+    if start is None or end is None or d1 is None or d2 is None:
+        return None
+    if start.type != end.type or not isinstance(start.type, NumberType | PercentType):
+        ctx.error(
+            "check.trajectory-type",
+            f"a trajectory moves between two numbers or two percents, not {start.type} and {end.type}",
+            v.span,
+            help="write both anchors in one numeric type, e.g. `trajectory 76% on 2024-04-01 to 78% on 2025-03-31`",
+        )
+        return None
+    if not d1 < d2:
+        ctx.error(
+            "check.trajectory-dates",
+            f"a trajectory's start ({v.start_date.text}) must be before its end ({v.end_date.text})",
+            v.span,
+            help="the first anchor is where it starts, the second the date the objective is due",
+        )
+        return None
+    traj = ir.Trajectory(float(start.value), d1, float(end.value), d2)
+    return ir.VConst(traj, start.type, span=v.span, text=norm_text(v.span.text))
+
+
+def _param_value(ctx: CheckContext, v: ast.Literal | ast.Ref | ast.Trajectory) -> ir.VConst | None:
+    if isinstance(v, ast.Trajectory):
+        return _trajectory(ctx, v)
     if isinstance(v, ast.Ref):
         owners: list[ValueType] = []
         for t in [*ctx.types.values(), *ctx.attributes.values(), *ctx.measures.values()]:

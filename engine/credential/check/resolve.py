@@ -521,7 +521,7 @@ class Resolver:
         ctx.used.add(name)
         if p is None:
             return None
-        if p.type != NUMBER or any(float(v) < 0 for v in (p.default, *(s for _, s in p.steps))):
+        if p.type != NUMBER or any(float(v) < 0 for v in p.values()):
             ctx.error(
                 "check.type-mismatch",
                 f"`minimum` needs a non-negative number; param `{name}` is {p.type}",

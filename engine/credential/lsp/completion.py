@@ -207,10 +207,21 @@ def complete(analysis: Analysis | None, text: str, offset: int) -> list[types.Co
         return _words(["as", "started within"] if not _ARR_AS.search(before) else ["started within"])
     if _WINDOW_POS.search(before):
         return _words(["over"])
+    if last in ("percentile", "rank"):
+        return _words(["of"])
+    if last == "among":
+        return _names(analysis, ("attribute",), None)
     if last == "of":
         return _names(analysis, ("attribute", "measure"), None)
+    words = stripped.split()
+    if decl_word == "param" and "trajectory" in words and before.endswith((" ", "\t")):
+        anchors = words[len(words) - words[::-1].index("trajectory") :]  # `A on D1 to B on D2`
+        if len(anchors) in (1, 4):
+            return _words(["on"])
+        if len(anchors) == 3:
+            return _words(["to"])
     if decl_word == "param" and stripped.endswith("="):
-        return _levels(analysis)
+        return [*_levels(analysis), *_words(["trajectory"])]
     if _OP_END.search(before):
         return [*_names(analysis, VALUES, None), *_levels(analysis), *_words(["yes", "no"])]
     return [

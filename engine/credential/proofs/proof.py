@@ -43,6 +43,7 @@ from credential.proofs.values import (
     judged_labels,
     stale_json,
     stale_label,
+    trajectory_json,
     value_unit,
 )
 
@@ -329,7 +330,7 @@ class ProofBuilder:
                 "rows": [],
             }
         value, since = self.ev.facts.params[v.name]
-        return {
+        out = {
             "text": v.name,
             "value": json_value(value, v.type),
             "param": v.name,
@@ -337,6 +338,10 @@ class ProofBuilder:
             "raw": value,
             "rows": [],
         }
+        trajectory = trajectory_json(self.policy.params[v.name], self.ev.facts.as_of)
+        if trajectory is not None:
+            out["trajectory"] = trajectory
+        return out
 
     def operands(self, cond: ir.Cond, args: Args) -> list[tuple[ir.Value, dict[str, Any]]]:
         """A leaf's operands and what they are for these providers (read once a block; callers do not change them)."""
@@ -921,4 +926,4 @@ class _ModelSource:
 def _threshold(right: dict[str, Any]) -> dict[str, Any]:
     """A comparison's threshold as a proof shows it: its right operand's text, value, parameter
     (with the date it took effect) and, for another provider's value, that provider."""
-    return {k: right[k] for k in ("text", "value", "param", "since", "provider") if k in right}
+    return {k: right[k] for k in ("text", "value", "param", "since", "trajectory", "provider") if k in right}

@@ -122,6 +122,12 @@ def _line(node: dict[str, Any]) -> str:
     tdesc = ""
     if thr.get("param"):
         since = f", since {thr['since']}" if thr.get("since") else ""
+        traj = thr.get("trajectory")
+        if traj:  # an objective on its way: the value today between its two anchors
+            since = (
+                f" on the trajectory from {_value_text(traj['from']['value'], None, unit)} on {traj['from']['date']}"
+                f" to {_value_text(traj['to']['value'], None, unit)} on {traj['to']['date']}"
+            )
         tdesc = f" ({thr['param']} = {_value_text(thr.get('value'), None, unit)}{since})"
     who = f" [{node['provider']}]" if node.get("provider") and node.get("pair_context") else ""
     return f"{mark} {text}: {value}{who} {node.get('op', '')} {_value_text(thr.get('value'), None, unit)}{tdesc}"

@@ -214,6 +214,17 @@ def peer_json(v: ir.VPeer, base: Any, group: Any, size: Any, cutoff: float | Non
     }
 
 
+def trajectory_json(p: ir.Param, as_of: dt.date) -> dict[str, Any] | None:
+    """A param on a trajectory on ``as_of``: its two anchors (value and date); None otherwise."""
+    t = p.trajectory_at(as_of)
+    if t is None:
+        return None
+    return {
+        "from": {"value": json_value(t.start, p.type), "date": t.start_date.isoformat()},
+        "to": {"value": json_value(t.end, p.type), "date": t.end_date.isoformat()},
+    }
+
+
 def peer_need(minimum: float | None) -> float:
     """The smallest peer group a position is known from: 2, or the policy's minimum if larger."""
     return max(2.0, minimum if minimum is not None else 0.0)

@@ -44,6 +44,7 @@ from credential.proofs.values import (
     peer_json,
     stale_json,
     stale_label,
+    trajectory_json,
     value_unit,
 )
 
@@ -703,6 +704,9 @@ class Verifier:
                     "param": right.name,
                     "since": since.isoformat() if since else None,
                 }
+                trajectory = trajectory_json(self.policy.params[right.name], rc.as_of)
+                if trajectory is not None:
+                    threshold["trajectory"] = trajectory
             else:
                 threshold = {"text": describe_value(right), "value": json_value(rv, right.type)}
                 if pair:

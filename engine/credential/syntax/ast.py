@@ -324,16 +324,27 @@ class StatusDecl:
 
 
 @dataclass(frozen=True)
+class Trajectory:
+    """``trajectory A on D1 to B on D2``: a param value moving linearly from A (on D1) to B (on D2)."""
+
+    start: Literal
+    start_date: DateLit
+    end: Literal
+    end_date: DateLit
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class ParamStep:
     date: DateLit
-    value: Literal | Ref
+    value: Literal | Ref | Trajectory
     span: Span = _span()
 
 
 @dataclass(frozen=True)
 class ParamDecl:
     name: Ident
-    value: Literal | Ref
+    value: Literal | Ref | Trajectory
     steps: tuple[ParamStep, ...] = ()
     span: Span = _span()
 

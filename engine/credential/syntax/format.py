@@ -217,7 +217,11 @@ def _header(d: ast.Decl) -> str:
     return f"use {format_string(d.path.value)}"
 
 
-def _param_value(v: ast.Literal | ast.Ref) -> str:
+def _param_value(v: ast.Literal | ast.Ref | ast.Trajectory) -> str:
+    if isinstance(v, ast.Trajectory):
+        return (
+            f"trajectory {format_value(v.start)} on {v.start_date.text} to {format_value(v.end)} on {v.end_date.text}"
+        )
     return format_value(v)
 
 

@@ -521,6 +521,12 @@ class _ToAst(Transformer[Token, Any]):
         date_tok = self._toks(c, "DATE")[0]
         return ast.ParamStep(self._date(date_tok), self._nodes(c)[0], span=self._sp(meta))
 
+    @v_args(meta=True)
+    def trajectory(self, meta: Any, c: list[Any]) -> ast.Trajectory:
+        start, end = self._nodes(c)
+        d1, d2 = self._toks(c, "DATE")
+        return ast.Trajectory(start, self._date(d1), end, self._date(d2), span=self._sp(meta))
+
     def rule_kind(self, c: list[Any]) -> Token:
         tok: Token = c[0]
         return tok
