@@ -72,6 +72,8 @@ MEANING = {
     ),
     "check.peer-not-numeric": "`percentile of`/`rank of` a value that is not a number or a percent",
     "check.peer-group": "`among X` where X is not a provider attribute of a `one of`, scale or text type",
+    "check.trajectory-dates": "a `trajectory A on D1 to B on D2` whose start date is not before its end date",
+    "check.trajectory-type": "a trajectory whose two anchors are not both numbers or both percents",
     "check.stale-negated": (
         "(warning) `not` over a comparison whose stale evidence may refuse (its refusal would become a pass)"
     ),

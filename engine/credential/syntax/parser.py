@@ -310,8 +310,9 @@ def _syntax_diagnostic(src: SourceFile, offset: int, chunk: str, exc: Unexpected
     if isinstance(exc, UnexpectedToken):
         tok = exc.token
         wanted = set(exc.expected)
-        if "AMONG" in wanted and not _accepts(exc, "AMONG"):
-            wanted.discard("AMONG")  # LALR lookahead merged from `percentile of ...`: not valid here
+        for merged in ("AMONG", "ON"):  # LALR lookahead merged from `percentile of ...`/`trajectory ...`
+            if merged in wanted and not _accepts(exc, merged):
+                wanted.discard(merged)
         expected = sorted(
             {_describe_terminal(t) for t in wanted if not t.startswith("__")},
             key=lambda e: (not e.startswith("the end"), not e[1:2].isalpha(), e),
