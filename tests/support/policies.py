@@ -485,7 +485,20 @@ def well_typed_policies(draw: Draw) -> ast.PolicyFile:
         name = names()
         env.params[name] = t
         dates = sorted(draw(st.sets(st.dates(dt.date(2000, 1, 1), dt.date(2040, 1, 1)), max_size=3)))
-        steps = tuple(ast.ParamStep(ast.DateLit(x.isoformat()), env.literal(t)) for x in dates)
+        steps = tuple(
+            ast.ParamStep(
+                ast.DateLit(x.isoformat()),
+                ast.Trajectory(  # a value moving from one anchor to the other over the year after the step
+                    env.literal(t),
+                    ast.DateLit(x.isoformat()),
+                    env.literal(t),
+                    ast.DateLit((x + dt.timedelta(days=365)).isoformat()),
+                )
+                if t in (NUMBER, PERCENT) and draw(BOOLS)
+                else env.literal(t),
+            )
+            for x in dates
+        )
         decls.append(ast.ParamDecl(_ident(name), env.literal(t), steps))
 
     env.forms = [names() for _ in range(draw(_ints(0, 3)))]
@@ -647,8 +660,14 @@ class _Free:
             return ast.PrimType("number", self.name())  # `number in UNIT`
         return ast.PrimType(PRIM_KINDS[kind])
 
-    def param_value(self) -> ast.Literal | ast.Ref:
-        return ast.Ref(self.name()) if self.draw(_ints(0, 3)) == 0 else self.literal()
+    def param_value(self) -> ast.Literal | ast.Ref | ast.Trajectory:
+        kind = self.draw(_ints(0, 4))
+        if kind == 4:
+            d = self.draw
+            return ast.Trajectory(
+                self.literal(), ast.DateLit(d(any_dates())), self.literal(), ast.DateLit(d(any_dates()))
+            )
+        return ast.Ref(self.name()) if kind == 0 else self.literal()
 
     def clause(self) -> ast.Clause:
         d = self.draw
@@ -791,6 +810,9 @@ class _Tokens:
             return [v.func, v.measure.name, "over", v.amount, v.unit, *minimum]
         if isinstance(v, ast.ArrangementCount):
             return ["count", "arrangements", v.role, *self.arr_options(v.form, v.within)]
+        if isinstance(v, ast.Trajectory):
+            start, end = self.value(v.start), self.value(v.end)
+            return ["trajectory", *start, "on", v.start_date.text, "to", *end, "on", v.end_date.text]
         if isinstance(v, ast.Peer):
             minimum = ["(", "minimum", *self.value(v.minimum), ")"] if v.minimum is not None else []
             return [v.func, "of", *self.value(v.base), "among", v.among.name, *minimum]
