@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from credential import __version__
 from credential.escaping import csv_field as _csv_field
 from credential.jsontext import dumps, jstr
+from credential.version import __version__
 
 if TYPE_CHECKING:
     from credential.engine import Evaluation

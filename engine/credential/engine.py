@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from credential import __version__
 from credential.check import CheckedPolicy
 from credential.compile import CompiledPolicy, NodePreds, compile_policy
 from credential.compile import names as pn
@@ -25,6 +24,7 @@ from credential.decisions import DecisionRecord, Outcome, PolicyRef, Truth, outc
 from credential.diagnostics import Diagnostic
 from credential.errors import DataInvalid as DataInvalid  # the one exception family (re-exported)
 from credential.errors import PolicyInvalid as PolicyInvalid
+from credential.version import __version__
 
 OnInvalid = Literal["reject", "quarantine"]
 

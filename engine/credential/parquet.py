@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from credential import __version__
+from credential.version import __version__
 
 if TYPE_CHECKING:
     from credential.engine import RunResult

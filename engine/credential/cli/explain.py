@@ -104,11 +104,11 @@ def _glob(pattern: str) -> bool:
 
 def _pair_record(inputs: object, codes: list[str], subj: str, day: dt.date, backend: str) -> DecisionRecord:
     """The record of one pair, evaluating only its lead's and recipient's facts."""
-    from credential import __version__
     from credential.decisions import Outcome
     from credential.engine import Inputs, evaluate_inputs, policy_ref
     from credential.errors import UsageError
     from credential.proofs.proof import ProofBuilder
+    from credential.version import __version__
 
     assert isinstance(inputs, Inputs)
     parts = subj.split(":")

@@ -28,7 +28,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from credential import __version__
 from credential.check import ir
 from credential.data.bundle import Bundle
 from credential.decisions import Truth
@@ -43,6 +42,7 @@ from credential.proofs.values import (
     stale_json,
     stale_label,
 )
+from credential.version import __version__
 
 OUTCOME = {Truth.TRUE: "granted", Truth.FALSE: "refused", Truth.UNKNOWN: "undetermined"}
 BACKENDS = ("pydatalog", "masks", "duckdb")
