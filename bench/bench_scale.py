@@ -104,12 +104,12 @@ def child_engine(policy: str, data: str, as_of: str, backend: str, explain: bool
     API's record path instead: ``records_for`` (one pydantic record per decision) and ``to_jsonl``.
     """
     stages = _Stages(time.perf_counter())
-    import credential.engine as engine
+    import credential.evaluation.evaluate as engine
     from credential.cli.common import write_atomic
     from credential.compile import compile_policy
     from credential.data.load import load_bundle
     from credential.data.validate import validate_bundle
-    from credential.decisions import sort_records
+    from credential.evaluation.decisions import sort_records
     from credential.output import render_chunks, to_jsonl
     from credential.policy import load_checked
 

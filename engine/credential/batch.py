@@ -1,6 +1,6 @@
 """Decisions in columns: outcomes for every provider and subject as one DataFrame, written in blocks.
 
-The record path (:func:`credential.engine.records_for`) makes one pydantic model per decision,
+The record path (:func:`credential.evaluation.evaluate.records_for`) makes one pydantic model per decision,
 which is what an API user wants but costs too much for 100,000 providers × 20 subjects.  Here:
 
 - **outcomes** come from the model's columns (``Model.columns``): one membership test per
@@ -33,7 +33,7 @@ from credential.jsontext import dumps, jstr
 from credential.version import __version__
 
 if TYPE_CHECKING:
-    from credential.engine import Evaluation
+    from credential.evaluation.evaluate import Evaluation
 
 COLUMNS = ["provider", "provider_name", "subject", "outcome", "as_of", "missing"]
 OUTCOMES = ["granted", "refused", "undetermined"]

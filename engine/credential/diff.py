@@ -23,12 +23,12 @@ from pathlib import Path
 from credential.check import CheckedPolicy
 from credential.compile import compile_policy
 from credential.data.bundle import Bundle
-from credential.decisions import Outcome
 from credential.diagnostics import Diagnostic, DiagnosticError
 from credential.diffing.attribution import Attributor
 from credential.diffing.declarations import DeclChange, compare_policies
 from credential.diffing.result import ABSENT, Cause, DecisionChange, DiffResult
-from credential.engine import (
+from credential.evaluation.decisions import Outcome
+from credential.evaluation.evaluate import (
     DataInvalid,
     Evaluation,
     Inputs,

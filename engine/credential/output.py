@@ -7,11 +7,11 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from credential.decisions import DecisionRecord
 from credential.escaping import terminal_text
+from credential.evaluation.decisions import DecisionRecord
 
 if TYPE_CHECKING:
-    from credential.engine import RunResult
+    from credential.evaluation.evaluate import RunResult
 
 MARKS = {"granted": "✓", "refused": "✗", "undetermined": "?"}
 
@@ -118,7 +118,7 @@ def render_chunks(result: RunResult, fmt: str, *, csv_raw: bool = False) -> Iter
     CSV cells a spreadsheet would run as formulas are neutralised unless ``csv_raw``.
     """
     from credential.batch import csv_chunks, jsonl_chunks
-    from credential.engine import policy_ref
+    from credential.evaluation.evaluate import policy_ref
 
     pref = policy_ref(result.inputs.policy, result.expired).to_json_dict()
     if fmt in ("jsonl", "json"):

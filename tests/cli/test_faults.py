@@ -676,7 +676,7 @@ def test_python_api_confines_use_and_reads_no_unreadable_table(tmp_path: Path) -
 
     import credential
     from credential.diagnostics import DiagnosticError
-    from credential.engine import PolicyInvalid
+    from credential.evaluation.evaluate import PolicyInvalid
 
     tree, shared = tmp_path / "policies", tmp_path / "shared"
     tree.mkdir()

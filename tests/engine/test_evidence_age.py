@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from credential.data.asof import subtract_months
-from credential.engine import evaluate_inputs, load_inputs, records_for, run
+from credential.evaluation.evaluate import evaluate_inputs, load_inputs, records_for, run
 from credential.output import render
 from credential.proofs.render import render_text
 from credential.proofs.verify import verify_records

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from credential.datalog.ir import Atom, Program, Rule, Var
-from credential.engine import evaluate_inputs, load_inputs, records_for
+from credential.evaluation.evaluate import evaluate_inputs, load_inputs, records_for
 from credential.focus import is_provider_local
 from credential.proofs.proof import ProofBuilder
 

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credential.data.synthetic import generate_bundle, write_bundle
-from credential.decisions import Outcome
-from credential.engine import evaluate_inputs, load_inputs, records_for, run
+from credential.evaluation.decisions import Outcome
+from credential.evaluation.evaluate import evaluate_inputs, load_inputs, records_for, run
 from credential.output import render
 from credential.policy import load_policy
 from credential.proofs.render import render_text

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from credential import resources
 from credential.check import ir
 from credential.data.synthetic import generate_bundle, write_bundle
-from credential.decisions import Outcome, Truth
-from credential.engine import evaluate_inputs, load_inputs
+from credential.evaluation.decisions import Outcome, Truth
+from credential.evaluation.evaluate import evaluate_inputs, load_inputs
 from credential.policy import load_policy
 from credential.proofs.proof import ProofBuilder
 from credential.proofs.qualify import operands, value_id
@@ -272,7 +272,7 @@ def test_changing_the_data_as_to_qualify_says_grants_on_the_nhs_bundle(tmp_path:
     again: the decision is granted; leave the first change out and it is not."""
     import pandas as pd
 
-    from credential.engine import run
+    from credential.evaluation.evaluate import run
 
     policy = POLICIES["dalton_2014"]
     reads = _reads(policy)

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from credential.cli import cli
-from credential.engine import run
+from credential.evaluation.evaluate import run
 from credential.output import render
 from credential.policy import load_checked
 from support.golden import assert_golden

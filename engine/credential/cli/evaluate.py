@@ -88,7 +88,7 @@ def command(
     """
     target = resolve_target(output)  # a usage error before any work (or any import)
 
-    from credential.engine import run
+    from credential.evaluation.evaluate import run
     from credential.output import render_chunks, summary
 
     if explain and fmt not in PROOF_FORMATS:

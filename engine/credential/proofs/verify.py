@@ -30,7 +30,7 @@ from typing import Any
 
 from credential.check import ir
 from credential.data.bundle import Bundle
-from credential.decisions import Truth
+from credential.evaluation.decisions import Truth
 from credential.proofs.qualify import Answer, Qualifier, operands
 from credential.proofs.recompute import Recompute, k_or
 from credential.proofs.values import (
@@ -172,7 +172,7 @@ class Verifier:
 
     def dates(self, as_of: str) -> _Dates:
         if as_of not in self._dates:
-            from credential.engine import check_expiry
+            from credential.evaluation.evaluate import check_expiry
 
             day = dt.date.fromisoformat(as_of)
             check_expiry(self.policy, day, self.allow_expired)  # PolicyExpired unless allowed

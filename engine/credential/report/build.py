@@ -31,7 +31,7 @@ from markupsafe import Markup
 from credential.check import CheckedPolicy
 from credential.compile import names as pn
 from credential.data.bundle import Bundle
-from credential.engine import Evaluation, Inputs, OnInvalid, evaluate_inputs, load_inputs
+from credential.evaluation.evaluate import Evaluation, Inputs, OnInvalid, evaluate_inputs, load_inputs
 from credential.report.charts import ChartWriter, granted_heatmap, granted_over_time, outcome_bars, provider_timeline
 from credential.report.proofhtml import MARK, ProofHtml, Units, escape
 from credential.version import __version__

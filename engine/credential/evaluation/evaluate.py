@@ -20,10 +20,10 @@ from credential.compile import names as pn
 from credential.compile.facts import FactBase, build_facts, fact_count
 from credential.data.bundle import Bundle
 from credential.datalog.evaluate import Model, evaluate_program
-from credential.decisions import DecisionRecord, Outcome, PolicyRef, Truth, outcome_of, truth_of
 from credential.diagnostics import Diagnostic
 from credential.errors import DataInvalid as DataInvalid  # the one exception family (re-exported)
 from credential.errors import PolicyInvalid as PolicyInvalid
+from credential.evaluation.decisions import DecisionRecord, Outcome, PolicyRef, Truth, outcome_of, truth_of
 from credential.version import __version__
 
 OnInvalid = Literal["reject", "quarantine"]
