@@ -12,10 +12,12 @@ from credential.check import CheckedPolicy
 from credential.data.bundle import Bundle
 from credential.dates import parse_date, parse_dates
 from credential.diagnostics import DiagnosticError
+from credential.engine import run
 from credential.errors import CredentialError, DataInvalid, PolicyInvalid, UsageError
 from credential.evaluation.decisions import DecisionRecord
-from credential.evaluation.evaluate import OnInvalid, RunResult, evaluate_inputs, load_inputs, records_for, run
+from credential.evaluation.evaluate import OnInvalid, evaluate_inputs, load_inputs
 from credential.inputs import check_input_data, check_input_file
+from credential.output.records import RunResult, records_for
 from credential.policy import policy_path as _policy_path
 from credential.proofs.verify import Scope, VerifyReport, verify_lines
 from credential.resources import bundled_data_path, reference_policy_path

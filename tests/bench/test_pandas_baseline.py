@@ -4,7 +4,7 @@
 hand-written versions of the benchmark policy ``bench/policy/dalton_2014_v1.cred`` (a frozen copy
 of the reference policy at 1.0.0); the benchmark compares the engine's speed with them, which is
 only fair if all three compute the same thing.  Here, for every provider and every per-provider
-subject (credentials and form roles), each peer's outcome must equal ``credential.evaluation.evaluate.run``'s, on:
+subject (credentials and form roles), each peer's outcome must equal ``credential.engine.run``'s, on:
 
 * a seeded synthetic bundle of 300 providers (the policy's ``bundle_spec()``), on three dates;
 * the same with 120 observations per provider (windows that actually fill up);
@@ -27,7 +27,7 @@ import pytest
 
 from credential.data.asof import subtract_months
 from credential.data.synthetic import generate_bundle, write_bundle
-from credential.evaluation.evaluate import run
+from credential.engine import run
 from credential.policy import load_policy
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -186,7 +186,7 @@ def test_progress_on_a_terminal_only() -> None:
     import io
 
     from credential.cli.progress import Progress
-    from credential.evaluation.evaluate import run
+    from credential.engine import run
 
     result = run(BASE[1], BASE[3], [dt.date(2016, 4, 1)], explain=True)
     stream = io.StringIO()

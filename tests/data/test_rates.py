@@ -20,8 +20,8 @@ from credential.data.load import load_bundle
 from credential.data.synthetic import generate_bundle, write_bundle
 from credential.data.validate import validate_bundle
 from credential.diagnostics import render_all_text
-from credential.evaluation.evaluate import run
-from credential.output import render
+from credential.engine import run
+from credential.output.render import render
 from credential.policy import load_policy
 from credential.proofs.recompute import Recompute
 from credential.proofs.values import DerivedIndex

@@ -272,7 +272,7 @@ def test_changing_the_data_as_to_qualify_says_grants_on_the_nhs_bundle(tmp_path:
     again: the decision is granted; leave the first change out and it is not."""
     import pandas as pd
 
-    from credential.evaluation.evaluate import run
+    from credential.engine import run
 
     policy = POLICIES["dalton_2014"]
     reads = _reads(policy)

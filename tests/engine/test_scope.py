@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from credential.cli import cli
-from credential.evaluation.evaluate import run
-from credential.output import render
+from credential.engine import run
+from credential.output.render import render
 from credential.policy import load_checked
 from support.golden import assert_golden
 

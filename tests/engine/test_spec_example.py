@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from credential.evaluation.evaluate import run
+from credential.engine import run
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 POLICY = FIX / "spec_example.cred"

@@ -60,7 +60,8 @@ def command(
       credential explain RM3 pair:merger_acquisition:RM3:R0A
       credential explain --provider RM3 --provider R0A --subject 'form:*:lead' --as-of 2025-06-30
     """
-    from credential.evaluation.evaluate import evaluate_inputs, load_inputs, records_for
+    from credential.evaluation.evaluate import evaluate_inputs, load_inputs
+    from credential.output.records import records_for
     from credential.proofs.render import render_text
     from credential.selection import check_providers, check_subject_patterns, normalise_pattern, subject_regex
 

@@ -1,14 +1,13 @@
-"""The evaluation pipeline: policy + bundle + as-of dates → model → decision records.
+"""The evaluation stage: policy + bundle + an as-of date → model, with outcomes read from it.
 
-Stages stay pure and separate: ``policy.load_checked`` → ``data.validate_bundle`` →
-``compile.compile_policy`` → ``compile.build_facts`` → ``datalog.evaluate_program`` →
-outcomes read from the model (``c_*``/``p_*`` predicates) → records, proofs on demand.
+``load_inputs`` loads and checks the policy and validates the bundle against it; ``evaluate_inputs``
+builds the facts as of a date and runs the Datalog backend; an ``Evaluation`` reads outcomes from
+the model (``c_*``/``p_*`` predicates).  Records, proofs and the engine's ``run`` sit above.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +22,7 @@ from credential.datalog.evaluate import Model, evaluate_program
 from credential.diagnostics import Diagnostic
 from credential.errors import DataInvalid as DataInvalid  # the one exception family (re-exported)
 from credential.errors import PolicyInvalid as PolicyInvalid
-from credential.evaluation.decisions import DecisionRecord, Outcome, PolicyRef, Truth, outcome_of, truth_of
-from credential.version import __version__
+from credential.evaluation.decisions import Outcome, PolicyRef, Truth, outcome_of, truth_of
 
 OnInvalid = Literal["reject", "quarantine"]
 
@@ -350,185 +348,3 @@ def policy_ref(policy: CheckedPolicy, expired: bool = False) -> PolicyRef:
             allow_expired=True,
         )
     return PolicyRef(name=policy.name, version=policy.version, sha256=policy.sha256)
-
-
-def records_for(
-    ev: Evaluation,
-    explain: bool = False,
-    provider: str | None = None,
-    subject: str | None = None,
-) -> list[DecisionRecord]:
-    """Decision records of one evaluation (optionally of one provider / subject)."""
-    from credential.proofs.proof import ProofBuilder
-
-    builder = ProofBuilder(ev)
-    names = ev.inputs.bundle.provider_names()
-    pref = policy_ref(ev.policy, ev.expired)
-    data = dict(sorted(ev.inputs.bundle.digests.items()))
-    as_of = ev.as_of.isoformat()
-    codes = [provider] if provider is not None else sorted(names)
-    out: list[DecisionRecord] = []
-
-    def make(code: str, subj: str, outcome: Outcome, missing: list[str], proof: dict[str, Any] | None) -> None:
-        out.append(
-            DecisionRecord(
-                provider=code,
-                provider_name=names.get(code),
-                subject=subj,
-                outcome=outcome,
-                as_of=as_of,
-                missing=missing,
-                policy=pref,
-                data=data,
-                engine=__version__,
-                backend=ev.backend,
-                proof=proof,
-            )
-        )
-
-    for code in codes:
-        for subj, c, p in ev.subjects():
-            if subject is not None and subj != subject:
-                continue
-            outcome = ev.outcome(c, p, (code,))
-            missing = builder.missing(subj, (code,)) if outcome is Outcome.UNDETERMINED else []
-            proof = builder.proof(subj, (code,)) if explain else None
-            make(code, subj, outcome, missing, proof)
-    if ev.pairs:
-        for form, lead, rec, outcome in ev.pair_outcomes():
-            subj = f"pair:{form}:{lead}:{rec}"
-            if (provider is not None and lead != provider) or (subject is not None and subj != subject):
-                continue
-            missing = builder.missing(subj, (lead, rec)) if outcome is Outcome.UNDETERMINED else []
-            proof = builder.proof(subj, (lead, rec)) if explain else None
-            make(lead, subj, outcome, missing, proof)
-    return out
-
-
-@dataclass
-class RunResult:
-    """The decisions of a run as a frame (``credential.batch``), and as records built on first use.
-
-    With ``explain`` the proofs are not built here: ``proof_texts(start, stop)`` builds those of
-    a block of the frame's rows as JSON text (what a writer streams), and ``records`` builds them all.
-    """
-
-    inputs: Inputs
-    evaluations: list[Evaluation]
-    frame: Any  # pandas DataFrame of every decision (credential.batch.COLUMNS), sorted
-    explain: bool = False
-    _records: list[DecisionRecord] | None = field(default=None, repr=False)
-    _builders: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def backend(self) -> str:
-        return self.evaluations[0].backend if self.evaluations else "pydatalog"
-
-    @property
-    def expired(self) -> bool:
-        """Whether any date was after the policy's ``expires`` (allowed): every record then says so."""
-        return any(ev.expired for ev in self.evaluations)
-
-    def proof_texts(self, start: int, stop: int) -> list[str]:
-        """The proofs of the frame's rows ``start:stop`` as JSON text (the builders forget earlier blocks)."""
-        from credential.proofs.proof import ProofBuilder
-
-        if not self._builders:
-            self._builders = {ev.as_of.isoformat(): ProofBuilder(ev) for ev in self.evaluations}
-        for b in self._builders.values():
-            b.forget()
-        f = self.frame.iloc[start:stop]
-        out: list[str] = []
-        for code, subject, as_of in zip(f["provider"], f["subject"], f["as_of"], strict=True):
-            subject = str(subject)
-            args = tuple(subject.split(":")[2:4]) if subject.startswith("pair:") else (str(code),)
-            out.append(self._builders[str(as_of)].proof_json(subject, args))
-        return out
-
-    def proofs(self, start: int, stop: int) -> list[dict[str, Any]]:
-        """The proofs of the frame's rows ``start:stop`` as data."""
-        return [json.loads(text) for text in self.proof_texts(start, stop)]
-
-    @property
-    def records(self) -> list[DecisionRecord]:
-        if self._records is None:
-            pref = policy_ref(self.inputs.policy, self.expired)
-            data = dict(sorted(self.inputs.bundle.digests.items()))
-            f = self.frame
-            proofs: list[dict[str, Any] | None] = [*self.proofs(0, len(f))] if self.explain else [None] * len(f)
-            self._records = [
-                DecisionRecord(
-                    provider=str(p),
-                    provider_name=n if isinstance(n, str) else None,
-                    subject=str(s),
-                    outcome=Outcome(str(o)),
-                    as_of=str(d),
-                    missing=list(m),
-                    policy=pref,
-                    data=data,
-                    engine=__version__,
-                    backend=self.backend,
-                    proof=proof,
-                )
-                for p, n, s, o, d, m, proof in zip(
-                    f["provider"],
-                    f["provider_name"],
-                    f["subject"],
-                    f["outcome"],
-                    f["as_of"],
-                    f["missing"],
-                    proofs,
-                    strict=True,
-                )
-            ]
-        return self._records
-
-
-def run(
-    policy: str | Path | CheckedPolicy,
-    data: str | Path | Bundle,
-    as_of: Sequence[dt.date] = (),
-    *,
-    pairs: bool = False,
-    explain: bool = False,
-    on_invalid: OnInvalid = "reject",
-    backend: str = "pydatalog",
-    progress: Callable[[str], None] | None = None,
-    providers: Sequence[str] = (),
-    subjects: Sequence[str] = (),
-    allow_expired: bool = False,
-) -> RunResult:
-    """Decide every subject for every provider on every as-of date (default: today).
-
-    ``providers`` (codes) and ``subjects`` (patterns, ``credential.selection``) keep only those
-    decisions; a code or pattern that selects nothing raises ``UsageError``.  Without pairs, only
-    the selected providers are evaluated.  Proofs (``explain``) are built when the records or the
-    output ask for them, block by block.
-    """
-    from credential.batch import decision_frame, sort_frames
-    from credential.selection import check_providers, check_subject_patterns, subject_regex
-
-    inputs = load_inputs(policy, data, on_invalid, allow_expired)
-    if providers:
-        check_providers(providers, inputs.bundle.provider_codes)
-    dates = list(dict.fromkeys(as_of)) or [dt.date.today()]
-    for d in dates:  # before any work: an expired policy fails the whole run, never part of it
-        check_expiry(inputs.policy, d, allow_expired)
-    frames: list[Any] = []
-    evaluations: list[Evaluation] = []
-    for d in dates:
-        if progress:
-            progress(f"evaluating as of {d.isoformat()}")
-        focus = list(providers) if providers and not pairs else None
-        ev = evaluate_inputs(inputs, d, pairs=pairs, backend=backend, focus=focus)
-        if subjects and not evaluations:
-            check_subject_patterns(subjects, [s for s, _, _ in ev.subjects()], ev.policy.forms)
-        evaluations.append(ev)
-        frame = decision_frame(ev)
-        if providers or subjects:
-            keep = frame["provider"].isin(list(providers)) if providers else True
-            if subjects:
-                keep = keep & frame["subject"].astype(str).str.fullmatch(subject_regex(subjects))
-            frame = frame[keep].reset_index(drop=True)
-        frames.append(frame)
-    return RunResult(inputs, evaluations, sort_frames(frames), explain=explain)

@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 from credential.version import __version__
 
 if TYPE_CHECKING:
-    from credential.evaluation.evaluate import RunResult
+    from credential.output.records import RunResult
 
 ROW_GROUP = 20_000
 
