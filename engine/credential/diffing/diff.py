@@ -7,7 +7,7 @@ changed declarations that caused it (see :mod:`credential.diffing.attribution`).
 
 Typical use::
 
-    from credential.diff import diff_policies
+    from credential.diffing.diff import diff_policies
     result = diff_policies("policies/dalton_2014.cred", "policies/dalton_2017.cred",
                            bundled_data_path(), date(2026, 11, 22))
     for change in result.changes:
