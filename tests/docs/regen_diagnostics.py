@@ -94,7 +94,7 @@ write fails (disk full, read-only, permission denied), the old file left unchang
 
 `eval.policy-expired` (exit 1): the as-of date is after the policy's `expires` date. Every command
 that evaluates (`evaluate`, `explain`, `verify`, `test`, `diff`, and the Python API, which raises
-`credential.evaluation.evaluate.PolicyExpired`) refuses it unless given `--allow-expired` (`allow_expired=True`),
+`credential.engine.PolicyExpired`) refuses it unless given `--allow-expired` (`allow_expired=True`),
 which every decision record then carries (see [language.md](language.md), "Expiry"):
 
 EXPIRED_EXAMPLE
