@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from credential.api import evaluate_api, explain_api, verify_api
 from credential.cli import cli
-from credential.engine import PolicyExpired
+from credential.evaluation.evaluate import PolicyExpired
 from support.golden import assert_golden
 
 ROOT = Path(__file__).resolve().parents[2]
