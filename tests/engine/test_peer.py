@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from credential.cli import cli
 from credential.data.asof import peer_positions
 from credential.engine import load_inputs, run
-from credential.output import render
+from credential.output.render import render
 from credential.policy import load_checked
 from credential.proofs.values import peer_cutoff
 from credential.proofs.verify import Scope, verify_lines

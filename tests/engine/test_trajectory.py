@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from credential.check import ir
 from credential.cli import cli
 from credential.engine import load_inputs, run
-from credential.output import render
+from credential.output.render import render
 from credential.policy import load_checked
 from credential.proofs.verify import Scope, verify_lines
 from credential.syntax.format import format_text
