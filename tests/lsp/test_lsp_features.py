@@ -114,7 +114,8 @@ async def test_hover_param_shows_every_effective_date(client: Client) -> None:
     value = await hover_text(client, uri, at(text, ">= ae_standard", 0, 4))
     assert "**param** `ae_standard`" in value
     for piece in ("| 2015-04-01 (the policy's `effective` date) | `95%` |", "| 2023-04-01 | `76%` |",
-                  "| 2024-04-01 | `78%` |"):  # fmt: skip
+                  "| 2024-04-01 | `trajectory 76% on 2024-03-31 to 78% on 2025-03-31` |", "| 2025-04-01 | `78%` |",
+                  "linear in days between"):  # fmt: skip
         assert piece in value
 
 
