@@ -262,6 +262,8 @@ def _clause_lines(c: ast.Clause) -> list[str]:
         return condition_lines(f"{INDENT}unless ", c.cond)
     if isinstance(c, ast.AppliesTo):
         return [f"{INDENT}applies to {c.attribute.name} in {_members(c.members)}"]
+    if isinstance(c, ast.Prefer):
+        return condition_lines(f"{INDENT}prefer {c.name.name} {format_string(c.title.value)} when ", c.cond)
     return condition_lines(f"{INDENT}{_ROLE_WORDS[c.role]} ", c.cond)
 
 
