@@ -163,3 +163,11 @@ def render_text(record: dict[str, Any], width: int = 100) -> str:
     if record.get("missing"):
         lines.append("  missing: " + ", ".join(record["missing"]))
     return "\n".join(terminal_text(line) for line in lines) + "\n"  # names, titles, values: escaped
+
+
+def leaf_lines(node: dict[str, Any]) -> list[str]:
+    """The one-line facts a proof node rests on: its leaves (comparisons, statuses, named
+    rules), each as ``_line`` shows it, without the and/or/not structure above them."""
+    if node.get("kind") in ("and", "or", "not"):
+        return [line for child in node.get("children", []) for line in leaf_lines(child)]
+    return [terminal_text(_line(node))]

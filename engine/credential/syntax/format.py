@@ -263,7 +263,11 @@ def _clause_lines(c: ast.Clause) -> list[str]:
     if isinstance(c, ast.AppliesTo):
         return [f"{INDENT}applies to {c.attribute.name} in {_members(c.members)}"]
     if isinstance(c, ast.Prefer):
-        return condition_lines(f"{INDENT}prefer {c.name.name} {format_string(c.title.value)} when ", c.cond)
+        head = f"{INDENT}prefer {c.name.name} {format_string(c.title.value)}"
+        one = condition_lines(f"{head} when ", c.cond)
+        if len(one) == 1 and len(one[0]) <= WIDTH:
+            return one
+        return [head, *condition_lines(f"{CONTINUATION}when ", c.cond)]  # `when` on a continuation line
     return condition_lines(f"{INDENT}{_ROLE_WORDS[c.role]} ", c.cond)
 
 
