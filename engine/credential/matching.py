@@ -232,7 +232,8 @@ class MatchResult:
                 lines.append(f"  {opt.lead} {opt.name or ''}".rstrip())
                 if opt.note:
                     lines.append(f"      {opt.note}")
-                lines.append("      missing: " + (", ".join(opt.missing) or "(see the proof)"))
+                shown = ", ".join(opt.missing[:3]) + (f" +{len(opt.missing) - 3} more" if len(opt.missing) > 3 else "")
+                lines.append("      missing: " + (shown or "(see the proof)"))
         return "\n".join(terminal_text(line) for line in lines) + "\n"
 
     def _option_lines(self, opt: LeadOption) -> list[str]:
@@ -429,7 +430,8 @@ def _pair_evaluation(inputs: Inputs, as_of: dt.date, codes: Sequence[str], backe
     sub = _sub_bundle(inputs.bundle, sorted(set(codes)))
     sub = replace(sub, arrangements=inputs.bundle.arrangements, _cache={})
     sub_inputs = Inputs(inputs.policy, inputs.compiled, sub, [], allow_expired=inputs.allow_expired)
-    return evaluate_inputs(sub_inputs, as_of, pairs=True, backend=backend)
+    # `auto` counts facts, not the candidate pairs the pair program makes of them: DuckDB for pairs
+    return evaluate_inputs(sub_inputs, as_of, pairs=True, backend="duckdb" if backend == "auto" else backend)
 
 
 def _lead_after(
