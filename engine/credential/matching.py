@@ -242,12 +242,12 @@ class MatchResult:
         out = [f"  {rank:>3}  {opt.lead} {opt.name or ''}".rstrip()]
         for p in opt.preferences:
             mark = "+" if p.met == p.of else "~" if p.met else "?" if p.unknown else "-"
-            because = f" ({'; '.join(_strip_mark(b) for b in p.because)})" if p.because else ""
-            out.append(f"       {mark} {p.name}: {p.state}{because}")
+            shown = f" ({'; '.join(_strip_mark(b) for b in p.because)})" if p.because else ""
+            out.append(f"       {mark} {p.name}: {p.state}{shown}")
         out.append("       eligible as lead: " + "; ".join(_strip_mark(b) for b in opt.lead_because))
-        for rec, because in opt.pair_because.items():
-            if because:
-                out.append(f"       fits {rec}: " + "; ".join(_strip_mark(b) for b in because))
+        for rec, facts in opt.pair_because.items():
+            if facts:
+                out.append(f"       fits {rec}: " + "; ".join(_strip_mark(b) for b in facts))
         if opt.note:
             out.append(f"       {opt.note}")
         return out

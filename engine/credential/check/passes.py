@@ -239,7 +239,7 @@ def _clause_words(kind: str) -> str:
         "recipient": "recipient requires",
         "pair": "pair requires",
         "applies": "applies to",
-        "prefer": "prefer NAME \"TITLE\" when",
+        "prefer": 'prefer NAME "TITLE" when',
     }
     return words.get(kind, kind)
 

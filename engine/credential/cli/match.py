@@ -13,7 +13,6 @@ from credential.cli.common import (
     DATA_OPTION,
     ON_INVALID_OPTION,
     POLICY_PATH_OPTION,
-    InputFile,
     IsoDate,
     default_data,
     default_policy,
@@ -21,6 +20,7 @@ from credential.cli.common import (
     run_guarded,
     write_atomic,
 )
+from credential.cli.paths import InputFile
 
 F = TypeVar("F", bound=Callable[..., Any])
 

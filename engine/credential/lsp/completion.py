@@ -36,7 +36,7 @@ CLAUSES: dict[str, tuple[str, ...]] = {
     "criterion": ("cites", "applies to", "requires", "unless"),
     "measure": ("max age", "stale may refuse"),
     "credential": ("cites", "requires"),
-    "form": ("change", "lead requires", "recipient requires", "pair requires", "cites"),
+    "form": ("change", "lead requires", "recipient requires", "pair requires", "prefer", "cites"),
 }
 CONDITION_WORDS = (
     "and",
