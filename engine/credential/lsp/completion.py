@@ -135,6 +135,9 @@ def _levels(analysis: Analysis | None) -> list[types.CompletionItem]:
     ]
 
 
+_PREFER_HEAD = re.compile(r'^\s+prefer\s+[A-Za-z_][A-Za-z0-9_]*\s+"(?:[^"\\]|\\.)*"\s+$')
+
+
 def _enclosing(text: str, line_start: int) -> tuple[str | None, str | None, int | None]:
     """The declaration the cursor's line belongs to: (keyword, name, indent of its first clause)."""
     first_clause: int | None = None
@@ -182,6 +185,8 @@ def complete(analysis: Analysis | None, text: str, offset: int) -> list[types.Co
         return _words(UNITS)
     if _IN_LIST.search(before):
         return _levels(analysis)
+    if _PREFER_HEAD.match(before):  # `prefer NAME "TITLE" ` : its condition comes after `when`
+        return _words(["when"])
     if last == "cites":
         return _names(analysis, ("source",), None)
     if last == "as":
