@@ -35,10 +35,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from credential import __version__
-from credential.decisions import Outcome, PolicyRef, Truth
-from credential.engine import Evaluation, Inputs, _sub_bundle, evaluate_inputs, policy_ref
 from credential.errors import UsageError
+from credential.evaluation.decisions import Outcome, PolicyRef, Truth
+from credential.evaluation.evaluate import Evaluation, Inputs, _sub_bundle, evaluate_inputs, policy_ref
+from credential.version import __version__
 
 ELIGIBLE = "eligible"
 UNDETERMINED = "undetermined"

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 import credential
 from credential.cli import cli
-from credential.engine import Inputs, evaluate_inputs, load_inputs
 from credential.errors import UsageError
+from credential.evaluation.evaluate import Inputs, evaluate_inputs, load_inputs
 from credential.matching import match_inputs
 from support.golden import assert_golden
 

@@ -61,7 +61,9 @@ def test_formatted_lines_follow_the_layout_rules(g: GeneratedPolicy) -> None:
         if indent == 7 and line[7:].startswith("when "):
             # A preference too long for one line: its condition starts the continuation.
             assert lines[i - 1].startswith("  prefer ")
-            assert len(f"{lines[i - 1]} {line[7:]}") > WIDTH or i + 1 < len(lines) and lines[i + 1].startswith(" " * 7)
+            assert len(f"{lines[i - 1]} {line[7:]}") > WIDTH or (
+                i + 1 < len(lines) and lines[i + 1].startswith(" " * 7)
+            )
         elif indent == 7:
             # A continuation starts with the operator, and its first item did not fit above.
             assert line[7:].startswith(("and ", "or "))

@@ -91,7 +91,7 @@ def command(
       credential match RAJ --form buddying --as-of 2026-06-30
       credential match RAJ RCB RWA --form buddying --as-of 2026-06-30 --format csv
     """
-    from credential.engine import load_inputs
+    from credential.evaluation.evaluate import load_inputs
     from credential.matching import match_inputs
 
     inputs = load_inputs(policy or default_policy(), data or default_data(), on_invalid, allow_expired)  # type: ignore[arg-type]
