@@ -419,6 +419,7 @@ class RunResult:
     explain: bool = False
     _records: list[DecisionRecord] | None = field(default=None, repr=False)
     _builders: dict[str, Any] = field(default_factory=dict, repr=False)
+    _compact: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def backend(self) -> str:
@@ -444,6 +445,29 @@ class RunResult:
             args = tuple(subject.split(":")[2:4]) if subject.startswith("pair:") else (str(code),)
             out.append(self._builders[str(as_of)].proof_json(subject, args))
         return out
+
+    def proof_block(self, start: int, stop: int) -> tuple[bytes, list[str]]:
+        """The compact proofs of rows ``start:stop`` (``credential.proofs.store``): the node and row
+        lines not written by an earlier block, and each row's proof as JSON text."""
+        from credential.proofs.compact import CompactProofs
+        from credential.proofs.proof import ProofBuilder
+        from credential.proofs.store import Encoder
+
+        if not self._compact:
+            encoder = Encoder()
+            self._compact = {
+                ev.as_of.isoformat(): CompactProofs(ProofBuilder(ev), encoder) for ev in self.evaluations
+            }
+        for c in self._compact.values():
+            c.b.forget()
+            c.forget()
+        f = self.frame.iloc[start:stop]
+        out: list[str] = []
+        for code, subject, as_of in zip(f["provider"], f["subject"], f["as_of"], strict=True):
+            subject = str(subject)
+            args = tuple(subject.split(":")[2:4]) if subject.startswith("pair:") else (str(code),)
+            out.append(self._compact[str(as_of)].proof(subject, args))
+        return "".join(c.take() for c in self._compact.values()).encode(), out
 
     def proofs(self, start: int, stop: int) -> list[dict[str, Any]]:
         """The proofs of the frame's rows ``start:stop`` as data."""

@@ -23,6 +23,7 @@ from credential.data.synthetic import generate_bundle, write_bundle
 from credential.engine import load_inputs, run
 from credential.output import render
 from credential.policy import load_policy
+from credential.proofs.store import Encoder, NodeStore, is_compact
 from credential.proofs.verify import Scope, VerifyReport, verify_lines
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
@@ -32,10 +33,55 @@ AS_OF = dt.date(2016, 4, 1)
 Records = list[dict[str, Any]]
 
 
+def expand(text: str) -> Records:
+    """The records of a decisions file with full proof trees (a content-addressed file rebuilt)."""
+    store = NodeStore()
+    out: Records = []
+    for line in text.splitlines():
+        obj = json.loads(line)
+        if obj.get("kind") in ("node", "row"):
+            store.add(obj)
+        else:
+            if is_compact(obj.get("proof")):
+                obj["proof"] = store.expand(obj["proof"], obj["provider"])
+            out.append(obj)
+    return out
+
+
+def compact(recs: Records) -> str:
+    """Records with full proofs written in the content-addressed form (nodes before their records)."""
+    enc = Encoder()
+    out: list[str] = []
+    for rec in recs:
+        proof = rec.get("proof")
+        if isinstance(proof, dict) and "kind" in proof and isinstance(rec.get("provider"), str):
+            lines, text = enc.encode(proof, rec["provider"])
+            out.extend(lines)
+            rec = {**rec, "proof": json.loads(text)}
+        out.append(json.dumps(rec, ensure_ascii=False) + "\n")
+    return "".join(out)
+
+
 @pytest.fixture(scope="module")
-def original() -> tuple[str, Any]:
-    result = run(POLICY, DATA, [AS_OF], pairs=True, explain=True)
-    return render(result, "jsonl"), load_inputs(POLICY, DATA)
+def written() -> str:
+    """What ``evaluate --explain --pairs --format jsonl`` writes (content-addressed proofs)."""
+    return render(run(POLICY, DATA, [AS_OF], pairs=True, explain=True), "jsonl")
+
+
+@pytest.fixture(scope="module", params=["self-contained", "content-addressed"])
+def original(request: Any, written: str) -> tuple[str, Any]:
+    """The file in each proof format: full trees in every record, or nodes written once."""
+    text = _lines(expand(written)) if request.param == "self-contained" else written
+    return text, load_inputs(POLICY, DATA)
+
+
+def records_of(text: str) -> Records:
+    return expand(text)
+
+
+def lines_like(text: str, recs: Records) -> str:
+    """Records written in the format of ``text``."""
+    return compact(recs) if '"kind": "node"' in text else _lines(recs)
 
 
 def check(text: str, inputs: Any) -> VerifyReport:
@@ -347,7 +393,7 @@ def test_the_untouched_file_verifies(original: tuple[str, Any]) -> None:
     text, inputs = original
     report = check(text, inputs)
     assert report.ok, [str(p) for p in report.problems[:5]]
-    assert report.checked == report.proofs == len(text.splitlines())
+    assert report.checked == report.proofs == len(records_of(text))
 
 
 def test_there_are_at_least_twenty_kinds_of_tamper() -> None:
@@ -359,8 +405,8 @@ def test_every_tamper_is_caught(
     original: tuple[str, Any], name: str, tamper: Callable[[Records], Records], code: str, phrase: str
 ) -> None:
     text, inputs = original
-    recs = [json.loads(line) for line in text.splitlines()]
-    tampered = _lines(tamper(copy.deepcopy(recs)))
+    recs = records_of(text)
+    tampered = lines_like(text, tamper(copy.deepcopy(recs)))
     assert tampered != text, "the tamper changed nothing"
     report = check(tampered, inputs)
     assert not report.ok
@@ -375,7 +421,7 @@ def test_empty_and_truncated_files_fail(original: tuple[str, Any]) -> None:
     cut = text[: len(text) - 40]
     report = check(cut, inputs)
     assert any(p.code == "verify.truncated" for p in report.problems)
-    at_boundary = "".join(text.splitlines(keepends=True)[:-1])
+    at_boundary = "".join(text.splitlines(keepends=True)[:-1])  # the last line is a record
     assert any(p.code == "verify.missing-record" for p in check(at_boundary, inputs).problems)
 
 
@@ -384,11 +430,12 @@ def test_the_json_array_verifies_and_is_checked_the_same(original: tuple[str, An
     text = render(run(POLICY, DATA, [AS_OF], pairs=True, explain=True), "json")
     assert text.startswith("[\n")
     assert check(text, inputs).ok
-    recs = json.loads(text)
-    recs[1]["outcome"] = "granted" if recs[1]["outcome"] != "granted" else "refused"
-    tampered = "[\n" + ",\n".join(json.dumps(r) for r in recs) + "\n]\n"
+    items = json.loads(text)
+    i = [n for n, r in enumerate(items) if "provider" in r][1]  # the second record (nodes come first)
+    items[i]["outcome"] = "granted" if items[i]["outcome"] != "granted" else "refused"
+    tampered = "[\n" + ",\n".join(json.dumps(r) for r in items) + "\n]\n"
     problems = check(tampered, inputs).problems
-    assert [(p.line, p.code) for p in problems] == [(3, "verify.outcome")]
+    assert [(p.line, p.code) for p in problems] == [(i + 2, "verify.outcome")]
 
 
 POLICY_TEXT = load_policy(POLICY)
