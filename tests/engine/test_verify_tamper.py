@@ -23,7 +23,8 @@ from credential.data.synthetic import generate_bundle, write_bundle
 from credential.engine import load_inputs, run
 from credential.output import render
 from credential.policy import load_policy
-from credential.proofs.store import Encoder, NodeStore, is_compact
+from credential.jsontext import dumps
+from credential.proofs.store import Encoder, NodeStore, digest, is_compact
 from credential.proofs.verify import Scope, VerifyReport, verify_lines
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
@@ -453,3 +454,161 @@ def test_untouched_files_verify(tmp_path_factory: Any, seed: int, fmt: str, expl
     report = check(text, load_inputs(POLICY_TEXT, path))
     assert report.ok, [str(p) for p in report.problems[:5]]
     assert report.checked > 0 and report.proofs == (report.checked if explain else 0)
+
+
+# ---- the content-addressed form: tampers with nodes, rows and references ------------------------
+
+Lines = list[dict[str, Any]]
+
+
+def _objs(text: str) -> Lines:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def _write(objs: Lines) -> str:
+    return "".join(dumps(o) + "\n" for o in objs)
+
+
+def _first(objs: Lines, pred: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    return next(o for o in objs if pred(o))
+
+
+def _rehash(obj: dict[str, Any]) -> None:
+    obj["id"] = digest(dumps(obj["node" if obj["kind"] == "node" else "row"]))
+
+
+def _leafy(o: dict[str, Any]) -> bool:
+    return "provider" in o and bool(o["proof"]["leaves"])
+
+
+def _with_evidence(o: dict[str, Any]) -> bool:
+    return "provider" in o and any(e.get("evidence") for e in o["proof"]["leaves"])
+
+
+def _edit_node(objs: Lines, rehash: bool) -> Lines:
+    node = _first(objs, lambda o: o.get("kind") == "node" and "text" in o["node"])
+    node["node"]["text"] = "something else"
+    if rehash:
+        _rehash(node)
+    return objs
+
+
+def _other_row(objs: Lines) -> Lines:
+    rows = [o for o in objs if o.get("kind") == "row"]
+    rec = _first(objs, _with_evidence)
+    leaf = next(e for e in rec["proof"]["leaves"] if e.get("evidence"))
+    other = next(r for r in rows if r["id"] != leaf["evidence"][0][2])
+    leaf["evidence"][0][2] = other["id"]
+    return objs
+
+
+def _row_values(objs: Lines) -> Lines:
+    """A cited row's values changed, the row re-hashed and every reference to it updated: consistent, but false."""
+    rec = _first(objs, _with_evidence)
+    ref = next(e for e in rec["proof"]["leaves"] if e.get("evidence"))["evidence"][0]
+    row = _first(objs, lambda o: o.get("kind") == "row" and o["id"] == ref[2])
+    old = row["id"]
+    values = row["row"]["values"]
+    key = next(iter(values))
+    values[key] = "tampered"
+    _rehash(row)
+    for o in objs:
+        for leaf in o.get("proof", {}).get("leaves", []) if "provider" in o else []:
+            for e in leaf.get("evidence", []):
+                if e[2] == old:
+                    e[2] = row["id"]
+    return objs
+
+
+def _move_record_first(objs: Lines) -> Lines:
+    i = next(n for n, o in enumerate(objs) if "provider" in o)
+    return [objs[i], *objs[:i], *objs[i + 1 :]]
+
+
+def _root_swapped(objs: Lines) -> Lines:
+    recs = [o for o in objs if "provider" in o]
+    a = recs[0]
+    b = next(r for r in recs if r["proof"]["root"] != a["proof"]["root"] and len(r["proof"]["leaves"]) == len(a["proof"]["leaves"]))
+    a["proof"]["root"] = b["proof"]["root"]
+    return objs
+
+
+def _dup_node(objs: Lines) -> Lines:
+    i = next(n for n, o in enumerate(objs) if o.get("kind") == "node")
+    return [*objs[: i + 1], copy.deepcopy(objs[i]), *objs[i + 1 :]]
+
+
+def _drop_node(objs: Lines) -> Lines:
+    rec = _first(objs, lambda o: "provider" in o)
+    return [o for o in objs if o.get("id") != rec["proof"]["root"]]
+
+
+COMPACT_TAMPERS: list[tuple[str, Callable[[Lines], Lines], str, str]] = [
+    ("node edited, id kept", lambda os: _edit_node(os, False), "verify.node-hash", "not its content's hash"),
+    ("node edited and re-hashed", lambda os: _edit_node(os, True), "verify.unresolved", "not written before it"),
+    ("node removed", _drop_node, "verify.unresolved", "not written before it"),
+    ("node written twice", _dup_node, "verify.node-duplicate", "more than once"),
+    ("record before its nodes", _move_record_first, "verify.unresolved", "not written before it"),
+    (
+        "leaf entry dropped",
+        lambda os: [*os] if _first(os, _leafy)["proof"]["leaves"].pop() else os,
+        "verify.leaves",
+        "fewer entries",
+    ),
+    (
+        "leaf entry added",
+        lambda os: [*os] if _first(os, _leafy)["proof"]["leaves"].append({"value": 1}) is None else os,
+        "verify.leaves",
+        "more entries",
+    ),
+    ("evidence digest of another row", _other_row, "verify.evidence", "its digest is that of"),
+    ("row values changed consistently", _row_values, "verify.proof", "tampered"),
+    (
+        "proof format",
+        lambda os: [*os] if _first(os, lambda o: "provider" in o)["proof"].update(format="credential-proof/9") is None else os,
+        "verify.proof-format",
+        "credential-proof/9",
+    ),
+    ("root of another skeleton", _root_swapped, "verify.", ""),
+]
+
+
+@pytest.mark.parametrize(("name", "tamper", "code", "phrase"), COMPACT_TAMPERS, ids=[t[0] for t in COMPACT_TAMPERS])
+def test_every_tamper_of_nodes_and_references_is_caught(
+    written: str, name: str, tamper: Callable[[Lines], Lines], code: str, phrase: str
+) -> None:
+    inputs = load_inputs(POLICY, DATA)
+    objs = _objs(written)
+    tampered = _write(tamper(copy.deepcopy(objs)))
+    assert tampered != written, "the tamper changed nothing"
+    report = check(tampered, inputs)
+    assert not report.ok
+    hits = [p for p in report.problems if p.code.startswith(code) and phrase in p.message]
+    assert hits, (name, [str(p) for p in report.problems[:6]])
+
+
+def test_the_writer_and_the_reference_encoding_agree(written: str) -> None:
+    """The writer's quick path gives, record by record, what encoding each full tree gives."""
+    recs = expand(written)
+    again = compact(copy.deepcopy(recs))
+    assert [o.get("proof") for o in _objs(again) if "provider" in o] == [
+        o.get("proof") for o in _objs(written) if "provider" in o
+    ]
+    assert {line for line in again.splitlines() if not line.startswith('{"provider"')} == {
+        line for line in written.splitlines() if not line.startswith('{"provider"')
+    }
+
+
+def test_one_provider_of_a_whole_file(written: str) -> None:
+    """``--provider`` on a content-addressed file: that provider's records alone, with the nodes they use."""
+    inputs = load_inputs(POLICY, DATA)
+    code = _first(_objs(written), lambda o: "provider" in o)["provider"]
+    lines = written.splitlines(keepends=True)
+    report = verify_lines(lines, inputs.policy, inputs.bundle, Scope(complete=True, provider=code))
+    assert report.ok, [str(p) for p in report.problems[:5]]
+    assert report.checked == sum(1 for o in _objs(written) if o.get("provider") == code)
+    objs = _objs(written)
+    rec = _first(objs, lambda o: o.get("provider") == code and o["outcome"] == "granted")
+    rec["outcome"] = "refused"
+    report = verify_lines(_write(objs).splitlines(True), inputs.policy, inputs.bundle, Scope(provider=code))
+    assert [p.code for p in report.problems] == ["verify.outcome"]
