@@ -494,29 +494,34 @@ def _edit_node(objs: Lines, rehash: bool) -> Lines:
 
 
 def _other_row(objs: Lines) -> Lines:
-    rows = [o for o in objs if o.get("kind") == "row"]
+    rows = [o["row"] for o in objs if o.get("kind") == "row"]
     rec = _first(objs, _with_evidence)
     leaf = next(e for e in rec["proof"]["leaves"] if e.get("evidence"))
-    other = next(r for r in rows if r["id"] != leaf["evidence"][0][2])
-    leaf["evidence"][0][2] = other["id"]
+    other = next(r for r in rows if [r["file"], r["row"]] != leaf["evidence"][0])
+    leaf["evidence"][0] = [other["file"], other["row"]]
+    return objs
+
+
+def _no_such_row(objs: Lines) -> Lines:
+    leaf = next(e for e in _first(objs, _with_evidence)["proof"]["leaves"] if e.get("evidence"))
+    leaf["evidence"][0] = [leaf["evidence"][0][0], 999_999]
     return objs
 
 
 def _row_values(objs: Lines) -> Lines:
-    """A cited row's values changed, the row re-hashed and every reference to it updated: consistent, but false."""
+    """A cited row's values changed and the row re-hashed: consistent, but false."""
     rec = _first(objs, _with_evidence)
     ref = next(e for e in rec["proof"]["leaves"] if e.get("evidence"))["evidence"][0]
-    row = _first(objs, lambda o: o.get("kind") == "row" and o["id"] == ref[2])
-    old = row["id"]
+    row = _first(objs, lambda o: o.get("kind") == "row" and [o["row"]["file"], o["row"]["row"]] == ref)
     values = row["row"]["values"]
-    key = next(iter(values))
-    values[key] = "tampered"
+    values[next(iter(values))] = "tampered"
     _rehash(row)
-    for o in objs:
-        for leaf in o.get("proof", {}).get("leaves", []) if "provider" in o else []:
-            for e in leaf.get("evidence", []):
-                if e[2] == old:
-                    e[2] = row["id"]
+    return objs
+
+
+def _edit_row(objs: Lines) -> Lines:
+    row = _first(objs, lambda o: o.get("kind") == "row")
+    row["row"]["row"] += 1
     return objs
 
 
@@ -561,7 +566,9 @@ COMPACT_TAMPERS: list[tuple[str, Callable[[Lines], Lines], str, str]] = [
         "verify.leaves",
         "more entries",
     ),
-    ("evidence digest of another row", _other_row, "verify.evidence", "its digest is that of"),
+    ("evidence of another row", _other_row, "verify.", "evidence"),
+    ("evidence of a row not written", _no_such_row, "verify.unresolved", "no such row"),
+    ("row edited, id kept", lambda os: _edit_row(os), "verify.node-hash", "not its content's hash"),
     ("row values changed consistently", _row_values, "verify.proof", "tampered"),
     (
         "proof format",

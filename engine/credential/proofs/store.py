@@ -5,17 +5,19 @@ A decisions file written with ``--explain`` holds three kinds of line (``docs/pr
 * a **node**: ``{"kind": "node", "id": "sha256:…", "node": BODY}``: one proof node (or one
   ``to_qualify`` item) without what differs per provider; its children are node ids;
 * a **row**: ``{"kind": "row", "id": "sha256:…", "row": {"file": F, "row": R, "values": {…}}}``:
-  one data row a proof cites, with its values (so a reader needs no data);
+  one data row a proof cites, with its values (so a reader needs no data), once per file;
 * a **decision record**, with the fields it always has and ``"proof": {"format": FORMAT, "root":
   ID, "leaves": [...], ...}``: the root node, then each value leaf's per-provider fields (value,
-  evidence as ``[file, row, digest]``, missing values, ...) in the order the leaves appear, and
-  for a refusal its ``to_qualify`` items (ids) and ``ineligible``/``cannot_qualify``.
+  evidence as ``[file, row]``: the row line of that file and row, whose id is the row's digest,
+  missing values, ...) in the order the leaves appear, and for a refusal its ``to_qualify`` items
+  (ids) and ``ineligible``/``cannot_qualify``.
 
 An id is the SHA-256 of the body as the engine writes JSON (:func:`credential.jsontext.dumps`:
 keys in the order written, ``", "`` and ``": "``, non-ASCII unescaped), so the same skeleton,
 rule, citation list or parameter threshold shared by thousands of decisions is one line, written
 before the first record that refers to it.  In a node, ``"provider": null`` stands for the
-record's provider.
+record's provider, and a non-empty ``cites`` is the id of a node ``{"kind": "cites", "cites": [...]}``
+(a rule's citations are the same in every variant of its node).
 
 :class:`Encoder` turns a full proof tree into this form (the reference definition; the writer's
 quick path, :class:`credential.proofs.compact.CompactProofs`, gives the same bytes), and
@@ -109,15 +111,14 @@ class Encoder:
             out.append(node_line(node_id, body))
         return node_id
 
-    def row(self, evidence: dict[str, Any], out: list[str]) -> str:
-        """The id of a cited data row (``{file, row, values}``), written the first time."""
+    def row(self, evidence: dict[str, Any], out: list[str]) -> list[Any]:
+        """A cited data row (``{file, row, values}``) as a reference ``[file, row]``; its line written the first time."""
         key = (evidence["file"], evidence["row"])
-        hit = self.rows.get(key)
-        if hit is None:
+        if key not in self.rows:
             text = dumps(evidence)
-            hit = self.rows[key] = digest(text)
-            out.append(row_line(hit, text))
-        return hit
+            row_id = self.rows[key] = digest(text)
+            out.append(row_line(row_id, text))
+        return [key[0], key[1]]
 
     def encode(self, proof: dict[str, Any], provider: str) -> tuple[list[str], str]:
         out: list[str] = []
@@ -149,7 +150,7 @@ class Encoder:
             if k in LEAF_FIXED:
                 continue
             if k == "evidence":
-                v = [[e["file"], e["row"], self.row(e, out)] for e in v]
+                v = [self.row(e, out) for e in v]
             entry[k] = v
         return dumps(body), dumps(entry)
 
@@ -169,6 +170,8 @@ class Encoder:
                 parts[k] = None
             elif root and k in ROOT_EXTRAS:
                 continue
+            elif k == "cites" and v:
+                parts[k] = self.node(dumps({"kind": "cites", "cites": v}), out)
             else:
                 parts[k] = v
         return self.node(dumps(parts), out)
@@ -193,6 +196,7 @@ class NodeStore:
     def __init__(self) -> None:
         self.nodes: dict[str, Any] = {}
         self.rows: dict[str, dict[str, Any]] = {}
+        self.at: dict[tuple[str, int], dict[str, Any]] = {}  # rows by (file, row)
 
     def add(self, line: dict[str, Any]) -> None:
         """A node or row line; raises :class:`ProofError` if its id is not its content's hash."""
@@ -215,6 +219,11 @@ class NodeStore:
         store = self.nodes if key == "node" else self.rows
         if node_id in store:
             raise ProofError("verify.node-duplicate", f"{kind} {_short_id(node_id)} is written more than once")
+        if key == "row":
+            where = (body["file"], body["row"])
+            if where in self.at:
+                raise ProofError("verify.node-duplicate", f"row {body['file']} {body['row']} is written more than once")
+            self.at[where] = body
         store[node_id] = body
 
     def get(self, node_id: Any) -> Any:
@@ -269,6 +278,11 @@ class NodeStore:
                 out[k] = [self._expand(c, provider, leaves, depth + 1) for c in v]
             elif k == "provider" and v is None:
                 out[k] = provider
+            elif k == "cites" and isinstance(v, str):
+                cites = self.get(v)
+                if not (isinstance(cites, dict) and cites.get("kind") == "cites"):
+                    raise ProofError("verify.node", f"node {_short_id(node_id)}: its cites are not a cites node")
+                out[k] = cites.get("cites")
             else:
                 out[k] = v
         return out
@@ -283,16 +297,11 @@ class NodeStore:
         return out
 
     def _row(self, ref: Any) -> dict[str, Any]:
-        if not (isinstance(ref, list) and len(ref) == 3):
-            raise ProofError("verify.evidence", f"evidence {_short(ref)}: a reference is [file, row, digest]")
-        file, row, row_id = ref
-        body = self.rows.get(row_id) if isinstance(row_id, str) else None
+        if not (isinstance(ref, list) and len(ref) == 2 and isinstance(ref[0], str) and isinstance(ref[1], int)):
+            raise ProofError("verify.evidence", f"evidence {_short(ref)}: a reference is [file, row]")
+        body = self.at.get((ref[0], ref[1]))
         if body is None:
-            raise ProofError("verify.unresolved", f"evidence {file} row {row} refers to a row not written before it")
-        if body["file"] != file or body["row"] != row:
-            raise ProofError(
-                "verify.evidence", f"evidence {file} row {row}: its digest is that of {body['file']} row {body['row']}"
-            )
+            raise ProofError("verify.unresolved", f"evidence {ref[0]} row {ref[1]}: no such row written before it")
         return dict(body)
 
 
