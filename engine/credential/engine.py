@@ -455,9 +455,7 @@ class RunResult:
 
         if not self._compact:
             encoder = Encoder()
-            self._compact = {
-                ev.as_of.isoformat(): CompactProofs(ProofBuilder(ev), encoder) for ev in self.evaluations
-            }
+            self._compact = {ev.as_of.isoformat(): CompactProofs(ProofBuilder(ev), encoder) for ev in self.evaluations}
         for c in self._compact.values():
             c.b.forget()
             c.forget()

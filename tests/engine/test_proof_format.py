@@ -46,7 +46,9 @@ def spec_file(tmp_path_factory: Any) -> Path:
 @pytest.fixture(scope="module")
 def nhs_file(tmp_path_factory: Any) -> Path:
     path = tmp_path_factory.mktemp("nhs") / "d.jsonl"
-    code, _, err = invoke("evaluate", "--explain", "--as-of", NHS_AS_OF.isoformat(), "--format", "jsonl", "--output", str(path))
+    code, _, err = invoke(
+        "evaluate", "--explain", "--as-of", NHS_AS_OF.isoformat(), "--format", "jsonl", "--output", str(path)
+    )
     assert code == 0, err
     return path
 

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 from credential.data.synthetic import generate_bundle, write_bundle
 from credential.engine import load_inputs, run
+from credential.jsontext import dumps
 from credential.output import render
 from credential.policy import load_policy
-from credential.jsontext import dumps
 from credential.proofs.store import Encoder, NodeStore, digest, is_compact
 from credential.proofs.verify import Scope, VerifyReport, verify_lines
 
@@ -533,7 +533,11 @@ def _move_record_first(objs: Lines) -> Lines:
 def _root_swapped(objs: Lines) -> Lines:
     recs = [o for o in objs if "provider" in o]
     a = recs[0]
-    b = next(r for r in recs if r["proof"]["root"] != a["proof"]["root"] and len(r["proof"]["leaves"]) == len(a["proof"]["leaves"]))
+    b = next(
+        r
+        for r in recs
+        if r["proof"]["root"] != a["proof"]["root"] and len(r["proof"]["leaves"]) == len(a["proof"]["leaves"])
+    )
     a["proof"]["root"] = b["proof"]["root"]
     return objs
 
@@ -572,7 +576,9 @@ COMPACT_TAMPERS: list[tuple[str, Callable[[Lines], Lines], str, str]] = [
     ("row values changed consistently", _row_values, "verify.proof", "tampered"),
     (
         "proof format",
-        lambda os: [*os] if _first(os, lambda o: "provider" in o)["proof"].update(format="credential-proof/9") is None else os,
+        lambda os: (
+            [*os] if _first(os, lambda o: "provider" in o)["proof"].update(format="credential-proof/9") is None else os
+        ),
         "verify.proof-format",
         "credential-proof/9",
     ),

@@ -74,7 +74,6 @@ def command(
     (nothing is evaluated; --policy and --data are not read) and shown in full, as without it.
     """
     from credential.engine import evaluate_inputs, load_inputs, records_for
-    from credential.proofs.render import render_text
     from credential.selection import check_providers, check_subject_patterns, normalise_pattern, subject_regex
 
     codes = list(dict.fromkeys([*([code] if code else []), *providers]))
@@ -85,8 +84,8 @@ def command(
         from credential.proofs.reading import records_from_file
 
         match = subject_regex(patterns) if patterns else None
-        day = as_of.isoformat() if as_of else None
-        found = records_from_file(decisions, codes, lambda s: match is None or bool(match.fullmatch(s)), day)
+        when = as_of.isoformat() if as_of else None
+        found = records_from_file(decisions, codes, lambda s: match is None or bool(match.fullmatch(s)), when)
         _show([r for c in codes for r in found[c]], codes, patterns, fmt, fail_on)
         return
     inputs = load_inputs(policy or default_policy(), data or default_data(), on_invalid, allow_expired)  # type: ignore[arg-type]
@@ -110,7 +109,9 @@ def command(
     _show([r.to_json_dict() for r in records], codes, patterns, fmt, fail_on)
 
 
-def _show(records: list[dict[str, Any]], codes: list[str], patterns: list[str], fmt: str, fail_on: tuple[str, ...]) -> None:
+def _show(
+    records: list[dict[str, Any]], codes: list[str], patterns: list[str], fmt: str, fail_on: tuple[str, ...]
+) -> None:
     """The records (with full proofs) as text or JSON; exit 5 when --fail-on matches one."""
     from credential.proofs.render import render_text
 

@@ -112,11 +112,14 @@ class CompactProofs:
         hit = self._kids.get(key)
         if hit is None:
             b = self.b
-            template = b._template_for(("kids", rule.name, whole), code, lambda: b._rule_children_json(rule, code, whole))
+            template = b._template_for(
+                ("kids", rule.name, whole), code, lambda: b._rule_children_json(rule, code, whole)
+            )
             if template is None:
                 leaves: list[str] = []
                 ids = tuple(
-                    self.enc._node(c, code, leaves, self.out, False) for c in json.loads(b._rule_children(rule, code, whole))
+                    self.enc._node(c, code, leaves, self.out, False)
+                    for c in json.loads(b._rule_children(rule, code, whole))
                 )
                 skey: tuple[Any, ...] = ("ids", ids)
                 self._kids_ids[skey] = ids

@@ -62,5 +62,7 @@ def records_from_file(
             if code not in seen:
                 raise UsageError("usage.unknown-provider", f"no record of provider {code!r} in {path}")
             when = f" as of {as_of}" if as_of else ""
-            raise UsageError("usage.unknown-subject", f"no record of provider {code!r} for that subject{when} in {path}")
+            raise UsageError(
+                "usage.unknown-subject", f"no record of provider {code!r} for that subject{when} in {path}"
+            )
     return found

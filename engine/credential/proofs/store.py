@@ -112,7 +112,7 @@ class Encoder:
         return node_id
 
     def row(self, evidence: dict[str, Any], out: list[str]) -> list[Any]:
-        """A cited data row (``{file, row, values}``) as a reference ``[file, row]``; its line written the first time."""
+        """A cited row (``{file, row, values}``) as a reference ``[file, row]``; its line written the first time."""
         key = (evidence["file"], evidence["row"])
         if key not in self.rows:
             text = dumps(evidence)
@@ -290,7 +290,11 @@ class NodeStore:
     def _leaf(self, body: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
         merged = {**body, **entry}
         if "evidence" in entry:
-            merged["evidence"] = [self._row(ref) for ref in entry["evidence"]] if isinstance(entry["evidence"], list) else entry["evidence"]
+            merged["evidence"] = (
+                [self._row(ref) for ref in entry["evidence"]]
+                if isinstance(entry["evidence"], list)
+                else entry["evidence"]
+            )
         order = LEAF_ORDER[str(body["kind"])]
         out = {k: merged[k] for k in order if k in merged}
         out.update((k, v) for k, v in merged.items() if k not in out)
