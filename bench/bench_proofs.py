@@ -42,10 +42,10 @@ DEFAULT_SIZES = (200, 2000, 20000, 100000)
 CHILD = "import sys; from credential.cli import main; sys.exit(main())"
 
 
-def run_once(data: Path, out: Path, explain: bool, as_of: dt.date) -> dict[str, float]:
+def run_once(data: Path, out: Path, explain: bool, as_of: dt.date, backend: str) -> dict[str, float]:
     """One `credential evaluate` in a fresh process: wall and CPU seconds, peak MiB, output bytes."""
     argv = [sys.executable, "-c", CHILD, "evaluate", "--policy", str(POLICY), "--data", str(data)]
-    argv += ["--as-of", as_of.isoformat(), "--format", "jsonl", "--output", str(out)]
+    argv += ["--as-of", as_of.isoformat(), "--backend", backend, "--format", "jsonl", "--output", str(out)]
     if explain:
         argv.append("--explain")
     env = dict(os.environ, PYTHONPATH=str(ROOT / "engine"))
@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs of each mode per size (the fastest is kept)")
     ap.add_argument("--obs", type=int, default=32, help="observations per provider")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--backend", default="auto", help="evaluate --backend (default auto, as a pipeline runs it)")
     ap.add_argument("--as-of", type=dt.date.fromisoformat, default=AS_OF)
     ap.add_argument("--data-dir", type=Path, default=None, help="keep (and reuse) generated bundles here")
     ap.add_argument("--save", type=Path, default=ROOT / "bench" / "out" / "proofs.txt")
@@ -107,8 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     say(
         f"policy {POLICY.relative_to(ROOT)}, as of {args.as_of}, seed {args.seed}, ~{args.obs} observations per "
-        f"provider; `credential evaluate --format jsonl --output F` plain and with --explain, alternating, "
-        f"fastest of {args.repeat} each"
+        f"provider; `credential evaluate --backend {args.backend} --format jsonl --output F` plain and with --explain, "
+        f"alternating, fastest of {args.repeat} each"
     )
     folder = args.data_dir or Path(tempfile.gettempdir()) / "credential-scale-data"
     folder.mkdir(parents=True, exist_ok=True)
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.repeat):
                 for mode in ("plain", "explain"):
                     out = out_dir / f"{mode}.jsonl"
-                    m = run_once(paths[n], out, mode == "explain", args.as_of)
+                    m = run_once(paths[n], out, mode == "explain", args.as_of, args.backend)
                     if mode == "explain":
                         parts = split(out)
                     out.unlink()
