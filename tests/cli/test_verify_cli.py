@@ -120,7 +120,9 @@ def test_empty_and_truncated_files_fail_with_4(tmp_path: Path) -> None:
     assert "[verify.empty]" in stdout and "holds none" in err
     out = evaluated(tmp_path, "--format", "jsonl", "--explain")
     text = out.read_text()
-    out.write_text(text[: len(text) // 2])
+    records = [i for i, line in enumerate(text.splitlines(keepends=True)) if line.startswith('{"provider"')]
+    cut = sum(len(line) for line in text.splitlines(keepends=True)[: records[len(records) // 2]]) + 40
+    out.write_text(text[:cut])  # inside a record, half of them written
     code, stdout, _ = invoke("verify", str(out), *CHECK)
     assert code == 4
     assert "[verify.truncated]" in stdout and "[verify.missing-record]" in stdout

@@ -309,6 +309,25 @@ class NodeStore:
         return dict(body)
 
 
+def expand_lines(lines: Iterable[str]) -> list[dict[str, Any]]:
+    """The records of JSON lines with every proof as a full tree (nodes and rows read, not returned)."""
+    import json
+
+    store = NodeStore()
+    out: list[dict[str, Any]] = []
+    for line in lines:
+        if not line.strip():
+            continue
+        obj = json.loads(line)
+        if obj.get("kind") in ("node", "row") and "provider" not in obj:
+            store.add(obj)
+            continue
+        if is_compact(obj.get("proof")):
+            obj["proof"] = store.expand(obj["proof"], str(obj.get("provider")))
+        out.append(obj)
+    return out
+
+
 def _short_id(node_id: Any) -> str:
     text = node_id if isinstance(node_id, str) else repr(node_id)
     return text[:19] + "…" if len(text) > 20 else text
@@ -319,4 +338,4 @@ def _short(v: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-__all__ = ["FORMAT", "Encoder", "NodeStore", "ProofError", "digest", "is_compact"]
+__all__ = ["FORMAT", "Encoder", "NodeStore", "ProofError", "digest", "expand_lines", "is_compact"]
