@@ -18,8 +18,10 @@ from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
 from credential.cli import cli
-from credential.engine import evaluate_inputs, load_inputs, records_for, run
-from credential.output import render
+from credential.engine import run
+from credential.evaluation.evaluate import evaluate_inputs, load_inputs
+from credential.output.records import records_for
+from credential.output.render import render
 from credential.proofs.reading import records_from_file
 from credential.proofs.store import FORMAT, is_compact
 from credential.resources import bundled_data_path, reference_policy_path

@@ -20,9 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credential.data.synthetic import generate_bundle, write_bundle
-from credential.engine import load_inputs, run
+from credential.engine import run
+from credential.evaluation.evaluate import load_inputs
 from credential.jsontext import dumps
-from credential.output import render
+from credential.output.render import render
 from credential.policy import load_policy
 from credential.proofs.store import Encoder, NodeStore, digest, is_compact
 from credential.proofs.verify import Scope, VerifyReport, verify_lines

@@ -20,7 +20,7 @@ from credential.cli.common import (
 )
 from credential.cli.paths import InputFile
 from credential.cli.selection import fail_on_count, selection_options
-from credential.decisions import DecisionRecord
+from credential.evaluation.decisions import DecisionRecord
 
 
 @click.command("explain")
@@ -73,7 +73,8 @@ def command(
     With --decisions the proofs are read from a decisions file that `evaluate --explain` wrote
     (nothing is evaluated; --policy and --data are not read) and shown in full, as without it.
     """
-    from credential.engine import evaluate_inputs, load_inputs, records_for
+    from credential.evaluation.evaluate import evaluate_inputs, load_inputs
+    from credential.output.records import records_for
     from credential.selection import check_providers, check_subject_patterns, normalise_pattern, subject_regex
 
     codes = list(dict.fromkeys([*([code] if code else []), *providers]))
@@ -132,11 +133,11 @@ def _glob(pattern: str) -> bool:
 
 def _pair_record(inputs: object, codes: list[str], subj: str, day: dt.date, backend: str) -> DecisionRecord:
     """The record of one pair, evaluating only its lead's and recipient's facts."""
-    from credential import __version__
-    from credential.decisions import Outcome
-    from credential.engine import Inputs, evaluate_inputs, policy_ref
     from credential.errors import UsageError
+    from credential.evaluation.decisions import Outcome
+    from credential.evaluation.evaluate import Inputs, evaluate_inputs, policy_ref
     from credential.proofs.proof import ProofBuilder
+    from credential.version import __version__
 
     assert isinstance(inputs, Inputs)
     parts = subj.split(":")

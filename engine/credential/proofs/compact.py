@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from credential.decisions import Truth
+from credential.evaluation.decisions import Truth
 from credential.jsontext import dumps
 from credential.proofs.store import Encoder
 
