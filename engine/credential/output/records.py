@@ -118,7 +118,7 @@ class RunResult:
         from credential.proofs.proof import ProofBuilder
         from credential.proofs.store import Encoder
 
-        if not self._compact:
+        if not self._compact or start == 0:  # a new file: every node and row is written again
             encoder = Encoder()
             self._compact = {ev.as_of.isoformat(): CompactProofs(ProofBuilder(ev), encoder) for ev in self.evaluations}
         for c in self._compact.values():

@@ -102,7 +102,7 @@ class Encoder:
 
     def __init__(self) -> None:
         self.written: set[str] = set()  # node ids
-        self.rows: dict[tuple[str, int], str] = {}  # (file, row) -> id, for rows written
+        self.rows: set[tuple[str, int]] = set()  # (file, row) of the rows written
 
     def node(self, body: str, out: list[str]) -> str:
         node_id = digest(body)
@@ -115,9 +115,9 @@ class Encoder:
         """A cited row (``{file, row, values}``) as a reference ``[file, row]``; its line written the first time."""
         key = (evidence["file"], evidence["row"])
         if key not in self.rows:
+            self.rows.add(key)
             text = dumps(evidence)
-            row_id = self.rows[key] = digest(text)
-            out.append(row_line(row_id, text))
+            out.append(row_line(digest(text), text))
         return [key[0], key[1]]
 
     def encode(self, proof: dict[str, Any], provider: str) -> tuple[list[str], str]:
