@@ -25,12 +25,14 @@ from credential.output.render import render
 from credential.proofs.reading import records_from_file
 from credential.proofs.store import FORMAT, is_compact
 from credential.resources import bundled_data_path, reference_policy_path
+from support.golden import assert_golden
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "docs" / "proof-format.schema.json").read_text(encoding="utf-8"))
 FIX = ROOT / "tests" / "fixtures"
 SPEC, HAND = FIX / "spec_example.cred", FIX / "hand_bundle"
 NHS_AS_OF = dt.date(2025, 6, 30)
+GOLDEN = ROOT / "tests" / "engine" / "golden" / "proof_format"
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -84,6 +86,25 @@ def test_records_stay_one_per_line_for_grep_and_jq(spec_file: Path) -> None:
     records = [json.loads(line) for line in lines if line.startswith('{"provider"')]
     assert records and all(is_compact(r["proof"]) for r in records)
     assert all(json.loads(line).get("kind") in ("node", "row") for line in lines if not line.startswith('{"provider"'))
+
+
+def test_what_verify_says_of_a_broken_node_and_reference(spec_file: Path, tmp_path: Path) -> None:
+    """The problems of a content-addressed file, as printed (pinned by a golden file)."""
+    lines = spec_file.read_text(encoding="utf-8").splitlines(keepends=True)
+    i = next(n for n, line in enumerate(lines) if line.startswith('{"kind": "node"') and '"text": ' in line)
+    lines[i] = lines[i].replace('"text": "', '"text": "not ', 1)  # content changed, id kept
+    j = next(n for n, line in enumerate(lines) if line.startswith('{"provider"'))
+    lines[j] = lines[j].replace('"root": "sha256:', '"root": "sha256:0', 1)  # refers to no node
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(lines), encoding="utf-8")
+    code, out, err = invoke("verify", str(bad), "--policy", str(SPEC), "--data", str(HAND))
+    assert code == 4
+    text = out.replace(str(bad), "FILE")
+    assert "[verify.node-hash]" in text and "[verify.unresolved]" in text
+    assert_golden(GOLDEN / "verify_broken_nodes.txt", text + err)
+    code, _, err = invoke("explain", "--decisions", str(bad), "RXH", "partner")
+    assert code == 2
+    assert_golden(GOLDEN / "explain_decisions_broken.txt", err.replace(str(bad), "FILE"))
 
 
 def test_shared_nodes_are_written_once(spec_file: Path) -> None:

@@ -77,7 +77,8 @@ class VerifyReport:
 
     @property
     def failed_records(self) -> int:
-        return len({p.line for p in self.problems if p.line > 0})
+        # a node or row line of a content-addressed file (provider "-") is not a record
+        return len({p.line for p in self.problems if p.line > 0 and p.provider != "-"})
 
 
 @dataclass
@@ -193,6 +194,11 @@ class Verifier:
         provider = str(rec.get("provider")) if rec else "?"
         subject = str(rec.get("subject")) if rec else "?"
         self.report.problems.append(Problem(line, provider, subject, message, code, self._where))
+
+    def seen(self, line: int, rec: dict[str, Any]) -> None:
+        """Count a record as present (one whose proof could not be rebuilt)."""
+        key = (str(rec.get("provider")), str(rec.get("subject")), str(rec.get("as_of")))
+        self._seen.setdefault(key, line)
 
     def in_scope(self, rec: dict[str, Any]) -> bool:
         """Whether a record is of the scope's provider and subject (in a file that holds others too)."""
@@ -941,6 +947,7 @@ def verify_lines(
                 v.report.checked += 1
                 v.report.proofs += 1
                 v.problem(n, rec, exc.code, exc.message)
+                v.seen(n, rec)  # the record is there, its proof is not sound: not also "missing"
                 continue
         v.check(n, rec)
     return v.finish()
