@@ -30,6 +30,7 @@ import csv
 import datetime as dt
 import itertools
 import os
+import re
 import shlex
 import sys
 from collections import Counter, defaultdict
@@ -127,6 +128,7 @@ class Run:
     name: str
     records: list[DecisionRecord]
     timeline: Timeline
+    missing: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
 
     @property
     def checked(self) -> CheckedPolicy:
@@ -137,6 +139,7 @@ def run_policy(name: str) -> Run:
     result = evaluate_api(policy(name), NHS, list(DATES))
     tl = timeline_of(result.inputs, list(DATES), evaluations=result.evaluations)
     run = Run(name, result.records, tl)
+    run.missing = {(r.provider, r.subject, r.as_of): list(r.missing) for r in run.records if r.missing}
     counts = Counter((r.as_of, r.outcome.value) for r in run.records)
     for day, by_outcome in tl.counts().items():  # the timeline and the records are the same evaluations
         assert all(counts[(day, o)] == by_outcome[o] for o in OUTCOMES), (name, day)
@@ -218,13 +221,22 @@ def by_subject(run: Run) -> str:
     return "\n".join(lines)
 
 
-def kind_of_move(c: Cause) -> str:
-    """What happened to the value a cause reads, in words."""
+def is_stale(c: Cause, missing: Sequence[str]) -> bool:
+    """Whether the decision's ``missing`` items say that a value the cause reads is stale."""
+    words = set(re.findall(r"\w+", c.text))
+    return any("stale" in m and m.split(" ", 1)[0] in words for m in missing)
+
+
+def kind_of_move(c: Cause, stale: bool = False) -> str:
+    """What happened to the value a cause reads, in words (``stale``: the decision's missing items
+    say the value is stale now; the cause itself shows a stale value as missing)."""
     if c.text == "":
         return "the rule's truth changed"
     if c.before == "unknown" and c.after != "unknown":
         return "a value became known" if c.value_before is None else "a value became usable"
     if c.after == "unknown":
+        if stale:
+            return "the value is stale now"
         if c.value_after is None:
             return "the value is missing now"
         if c.value_after == c.value_before:
@@ -237,15 +249,15 @@ def kind_of_move(c: Cause) -> str:
 
 @dataclass
 class CauseGroup:
-    """The changes between two dates that name one cause (one condition of one rule moving one way)."""
+    """The changes between two dates caused by one rule whose conditions moved one way."""
 
     rule: str
-    text: str
-    source: str
     before: str
     after: str
     how: str
     rows: list[TimelineRow] = field(default_factory=list)
+    conditions: dict[str, str] = field(default_factory=dict)
+    """Each condition of the rule that moved this way (its text → its ``file:line``)."""
 
     @property
     def providers(self) -> set[str]:
@@ -262,13 +274,26 @@ def cause_groups(run: Run, day: dt.date) -> list[CauseGroup]:
     for r in run.timeline.changes():
         if r.as_of != day:
             continue
+        missing = run.missing.get((r.provider, r.subject, r.as_of.isoformat()), [])
         for c in r.causes:
-            how = kind_of_move(c)
-            key = (c.rule, c.text, c.before, c.after, how)
-            g = groups.setdefault(key, CauseGroup(c.rule, c.text, c.source, c.before, c.after, how))
+            how = kind_of_move(c, is_stale(c, missing))
+            key = (c.rule, c.before, c.after, how)
+            g = groups.setdefault(key, CauseGroup(c.rule, c.before, c.after, how))
+            g.conditions.setdefault(c.text, c.source)
             if not g.rows or g.rows[-1] is not r:
                 g.rows.append(r)
-    return sorted(groups.values(), key=lambda g: (-len(g.providers), -len(g.rows), g.rule, g.text, g.before, g.after))
+    return sorted(groups.values(), key=lambda g: (-len(g.providers), -len(g.rows), g.rule, g.before, g.after, g.how))
+
+
+def conditions_text(g: CauseGroup) -> str:
+    texts = [f"`{t}`" if t else "(the rule as a whole)" for t in g.conditions]
+    lines = sorted({src.rpartition(":")[2] for src in g.conditions.values() if src})
+    where = next(iter(g.conditions.values()), "").rpartition(":")[0]
+    return (
+        ", ".join(texts[:3])
+        + (f" and {len(texts) - 3} more" if len(texts) > 3 else "")
+        + (f" (`{where}:{', '.join(lines)}`)" if where else "")
+    )
 
 
 def causes_table(run: Run) -> str:
@@ -280,14 +305,13 @@ def causes_table(run: Run) -> str:
         if not groups:
             out.append("No decision changed.\n")
             continue
-        out.append("| rule | condition | source | truth | what happened | trusts | decisions |")
-        out.append("|---|---|---|---|---|---|---|")
+        out.append("| rule | conditions that moved | truth | what happened | trusts | decisions |")
+        out.append("|---|---|---|---|---|---|")
         for g in groups[:TOP_CAUSES]:
             ch = g.changes()
             detail = ", ".join(f"{ch[k]} {k}" for k in CHANGES if ch[k])
-            text = f"`{g.text}`" if g.text else "—"
             out.append(
-                f"| `{g.rule}` | {text} | `{g.source}` | {g.before} → {g.after} | {g.how} | "
+                f"| `{g.rule}` | {conditions_text(g)} | {g.before} → {g.after} | {g.how} | "
                 f"{len(g.providers)} | {len(g.rows)} ({detail}) |"
             )
         rest = groups[TOP_CAUSES:]
@@ -357,7 +381,7 @@ def examples(run: Run) -> tuple[str, list[str]]:
         cause = next(
             c
             for c in row.causes
-            if (c.rule, c.text, c.before, c.after) == (group.rule, group.text, group.before, group.after)
+            if (c.rule, c.before, c.after) == (group.rule, group.before, group.after) and c.text in group.conditions
         )
         others = [c for c in row.causes if c is not cause]
         what = f"`{cause.text}`" if cause.text else "its truth"
@@ -367,7 +391,8 @@ def examples(run: Run) -> tuple[str, list[str]]:
             f"({len(group.providers)} trusts, {len(group.rows)} decisions): in `{group.rule}`"
             + (f' ("{title}")' if title else "")
             + f", at `{cause.source}`, {what} went {cause.before} → {cause.after} for this trust "
-            f"({show_value(cause.value_before)} → {show_value(cause.value_after)}): {group.how}."
+            f"({show_value(cause.value_before)} → {show_value(cause.value_after)}, as the timeline shows it): "
+            f"{group.how}."
             + (f" The same change names {len(others)} further condition(s) of this decision." if others else "")
         )
         if cites:
@@ -502,7 +527,7 @@ def month_runs(months: Sequence[str]) -> str:
 
 def param_text(runs: Sequence[Run], name: str) -> str:
     """A param's value in the reference policies (each policy's when they differ)."""
-    values = {run.name: str(run.checked.params[name].default) for run in runs if name in run.checked.params}
+    values = {run.name: show_value(run.checked.params[name].default) for run in runs if name in run.checked.params}
     if len(set(values.values())) == 1:
         return next(iter(values.values()))
     return ", ".join(f"{v} in `{k}`" for k, v in values.items())
@@ -587,17 +612,17 @@ G gained, L lost, K kept in grace, U became undetermined, R became refused (the 
 
 {by_subject(run)}
 
-The rules that caused the moves: each cause is one condition of one rule whose truth changed
+The rules that caused the moves: a cause is a condition of a rule whose truth changed
 between the two dates, the way the decision changed (the attribution of `credential timeline`);
 a changed decision with several causes counts under each. The {TOP_CAUSES} causes reaching the
-most trusts in each period:
+most trusts in each period (one row per rule and way its conditions moved):
 
 {causes_table(run)}
 #### Worked examples: the largest movements
 
 {text}"""
         )
-        for code in dict.fromkeys(codes):
+        for code in codes[:1]:
             commands.append(
                 f"credential timeline --policy {rel(policy(run.name))} --from {DATES[0]} --to {DATES[-1]} "
                 f"--every year --provider {code} --changes-only"
@@ -636,15 +661,16 @@ evaluations), each compared with the same decision at the date before and marked
 causes, exactly as `credential timeline` marks and attributes them (see [report.md](report.md)).
 These are net moves between the four dates; a decision that moved and moved back in between is
 not counted. A cause whose value "became known" is mostly a rating published between the two
-dates (no rating history is bundled), one "no longer usable (stale)" a rating that outlived
-`rating_max_age`, and "the standard changed" a figure judged against a new standard in force.
+dates (no rating history is bundled), one "stale now" a rating that outlived `rating_max_age`
+(the decision's `missing` says so; the timeline's cause shows a stale value as `missing`), and
+"the standard changed" a figure judged against a new standard in force.
 
 {movement}
 ### Seeing the rows yourself
 
-`credential timeline` steps from `--from` by `--every` (the dates above are the first, third and
-last of its yearly steps from {DATES[0]}, and {DATES[-1]}); each line below gives every change of
-one trust of the worked examples, year by year, with its causes (`--format csv` or `jsonl` for
+`credential timeline` steps from `--from` by `--every`: the four dates above are all among its
+yearly steps from {DATES[0]} to {DATES[-1]}. Each timeline line below gives every change of the
+trust of a worked example, year by year, with its causes (`--format csv` or `jsonl` for
 machines; without `--provider` every trust). `credential diff` compares the two reference
 policies at one date: which decisions differ and which edited rule caused each (see
 [policy-diff.md](policy-diff.md)).

@@ -81,9 +81,17 @@ def test_kind_of_move() -> None:
     assert regen.kind_of_move(_cause("unknown", "true", None, "good")) == "a value became known"
     assert regen.kind_of_move(_cause("true", "unknown", "good", "good")) == "the same value, no longer usable (stale)"
     assert regen.kind_of_move(_cause("true", "unknown", "good", None)) == "the value is missing now"
+    assert regen.kind_of_move(_cause("true", "unknown", "good", None), stale=True) == "the value is stale now"
     assert regen.kind_of_move(_cause("true", "false", 0.9, 0.9)) == "the same value, the standard changed"
     assert regen.kind_of_move(_cause("true", "false", "good", "requires_improvement")) == "the value changed"
     assert regen.kind_of_move(_cause("false", "true", None, None, text="")) == "the rule's truth changed"
+
+
+def test_is_stale_reads_the_decision_missing_items() -> None:
+    c = _cause("true", "unknown", "good", None)
+    assert regen.is_stale(c, ["cqc_overall (stale: evidence of 2019-08-01, max age 5 years)"])
+    assert not regen.is_stale(c, ["cqc_safe (stale: evidence of 2019-08-01, max age 5 years)"])
+    assert not regen.is_stale(c, ["cqc_overall"])
 
 
 @pytest.mark.slow
