@@ -18,7 +18,7 @@ runs, so the page can be regenerated after any change to the policies or the dat
   and the changes between consecutive dates, the rules that caused them (the timeline's
   attribution), worked examples of the largest movements with the real output of the
   ``credential timeline`` command that shows them, and where the two policies differ at each date
-  (:func:`credential.diff.diff_policies`, the machinery of ``credential diff``).
+  (:func:`credential.diffing.diff.diff_policies`, the machinery of ``credential diff``).
 * **Back-test**: for every takeover since 2014 (an arrangement row with a lead), whether the
   acquirer held ``form:merger_acquisition:lead`` and each tier the day before it took over, on
   the data known then (observations dated on or before that day).
@@ -44,8 +44,8 @@ from click.testing import CliRunner
 from credential.api import evaluate_api
 from credential.check import CheckedPolicy
 from credential.cli import cli
-from credential.decisions import DecisionRecord
-from credential.diff import diff_policies
+from credential.diffing.diff import diff_policies
+from credential.evaluation.decisions import DecisionRecord
 from credential.timeline import CHANGES, OUTCOMES, Cause, Timeline, TimelineRow, timeline_of
 
 ROOT = Path(__file__).resolve().parents[2]

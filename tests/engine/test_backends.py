@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from credential.data.synthetic import generate_bundle, write_bundle
-from credential.engine import AUTO_MAX_PYDATALOG_FACTS, choose_backend, run
-from credential.output import render
+from credential.engine import run
+from credential.evaluation.evaluate import AUTO_MAX_PYDATALOG_FACTS, choose_backend
+from credential.output.render import render
 from credential.policy import load_policy
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"

@@ -21,8 +21,10 @@ from credential.compile.facts import build_facts
 from credential.data.synthetic import generate_bundle, write_bundle
 from credential.datalog.columns import Columns
 from credential.datalog.errors import DatalogError
-from credential.decisions import sort_records
-from credential.engine import evaluate_inputs, load_inputs, records_for, run
+from credential.engine import run
+from credential.evaluation.decisions import sort_records
+from credential.evaluation.evaluate import evaluate_inputs, load_inputs
+from credential.output.records import records_for
 from credential.policy import load_policy
 
 ROOT = Path(__file__).resolve().parents[2]

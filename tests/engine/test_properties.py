@@ -14,8 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credential.data.synthetic import generate_bundle, write_bundle
-from credential.engine import evaluate_inputs, load_inputs, records_for, run
-from credential.output import render
+from credential.engine import run
+from credential.evaluation.evaluate import evaluate_inputs, load_inputs
+from credential.output.records import records_for
+from credential.output.render import render
 from credential.policy import load_policy
 from credential.proofs.verify import verify_lines
 

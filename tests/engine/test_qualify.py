@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from credential import resources
 from credential.check import ir
 from credential.data.synthetic import generate_bundle, write_bundle
-from credential.decisions import Outcome, Truth
-from credential.engine import evaluate_inputs, load_inputs
+from credential.evaluation.decisions import Outcome, Truth
+from credential.evaluation.evaluate import evaluate_inputs, load_inputs
 from credential.policy import load_policy
 from credential.proofs.proof import ProofBuilder
 from credential.proofs.qualify import operands, value_id

@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credential.data.synthetic import generate_bundle, write_bundle
-from credential.engine import load_inputs, run
-from credential.output import render
+from credential.engine import run
+from credential.evaluation.evaluate import load_inputs
+from credential.output.render import render
 from credential.policy import load_policy
 from credential.proofs.verify import Scope, VerifyReport, verify_lines
 
