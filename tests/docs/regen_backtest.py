@@ -229,13 +229,13 @@ def is_stale(c: Cause, missing: Sequence[str]) -> bool:
 
 def kind_of_move(c: Cause, stale: bool = False) -> str:
     """What happened to the value a cause reads, in words (``stale``: the decision's missing items
-    say the value is stale now; the cause itself shows a stale value as missing)."""
+    say the value is stale now)."""
     if c.text == "":
         return "the rule's truth changed"
     if c.before == "unknown" and c.after != "unknown":
         return "a value became known" if c.value_before is None else "a value became usable"
     if c.after == "unknown":
-        if stale:
+        if stale or (isinstance(c.value_after, str) and "(stale:" in c.value_after):
             return "the value is stale now"
         if c.value_after is None:
             return "the value is missing now"
@@ -662,7 +662,7 @@ causes, exactly as `credential timeline` marks and attributes them (see [report.
 These are net moves between the four dates; a decision that moved and moved back in between is
 not counted. A cause whose value "became known" is mostly a rating published between the two
 dates (no rating history is bundled), one "stale now" a rating that outlived `rating_max_age`
-(the decision's `missing` says so; the timeline's cause shows a stale value as `missing`), and
+(the value is still in the data, shown with its date and the limit), and
 "the standard changed" a figure judged against a new standard in force.
 
 {movement}

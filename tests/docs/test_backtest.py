@@ -82,6 +82,8 @@ def test_kind_of_move() -> None:
     assert regen.kind_of_move(_cause("true", "unknown", "good", "good")) == "the same value, no longer usable (stale)"
     assert regen.kind_of_move(_cause("true", "unknown", "good", None)) == "the value is missing now"
     assert regen.kind_of_move(_cause("true", "unknown", "good", None), stale=True) == "the value is stale now"
+    shown = "good (stale: evidence of 2019-08-01, max age 5 years)"  # as the timeline shows a stale value
+    assert regen.kind_of_move(_cause("true", "unknown", "good", shown)) == "the value is stale now"
     assert regen.kind_of_move(_cause("true", "false", 0.9, 0.9)) == "the same value, the standard changed"
     assert regen.kind_of_move(_cause("true", "false", "good", "requires_improvement")) == "the value changed"
     assert regen.kind_of_move(_cause("false", "true", None, None, text="")) == "the rule's truth changed"
