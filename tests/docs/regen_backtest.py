@@ -358,6 +358,12 @@ def example_row(group: CauseGroup) -> TimelineRow:
     return min(group.rows, key=rank)
 
 
+def show_percent(v: Any) -> str:
+    from credential.proofs.values import show_percent as percent
+
+    return percent(v) if isinstance(v, int | float) else str(v)
+
+
 def show_value(v: Any) -> str:
     from credential.proofs.values import show
 
@@ -554,12 +560,33 @@ def limits(runs: Sequence[Run]) -> str:
     no_start = sum(1 for r in arrangements if not r["start"])
     ae = month_runs(months["ae_4h"])
     cancer = month_runs(months["cancer_62d"])
+    reading = sorted(
+        {f"`{r.name}`" for run in runs for r in run.checked.criteria.values() if "surplus_margin" in r.requires.text}
+    )
     finance_line = (
-        "- **There is no finance data**, so `financially_resilient` (which `merger_acquisition` asks of its "
-        "lead) is never known: a takeover lead can be refused but never granted on this data."
+        "- **There is no finance data** (`surplus_margin`), so the criteria that read it ("
+        + (", ".join(reading) or "none")
+        + ") are never known: a decision that needs one of them can be refused but never granted on this data."
         if not finance
         else f"- Finance figures (`surplus_margin`): {finance} observations."
     )
+    standard = runs[0].checked.params.get("ae_standard")
+    ae_line = ""
+    if standard is not None:
+        steps = ", ".join(f"{show_percent(v)} from {d}" for d, v in standard.steps)
+        same = all(
+            (run.checked.params[k].default, run.checked.params[k].steps) == (standard.default, standard.steps)
+            for run in runs
+            for k in ["ae_standard"]
+            if k in run.checked.params
+        )
+        ae_line = (
+            " The A&E standard (`ae_standard`"
+            + ("" if same else f" of `{runs[0].name}`")
+            + f") is {show_percent(standard.default)}"
+            + (f", then {steps}" if steps else "")
+            + ": a trust's truth can change with the standard in force while its figure does not."
+        )
     return f"""- **No CQC rating history is bundled.** Each trust has only its latest rating (the February 2026
   "latest ratings" file, published {published[0]} to {published[-1]}; {several} trusts have more than
   one). As of an earlier date a trust whose latest rating was published later has *no* rating, so
@@ -580,12 +607,10 @@ def limits(runs: Sequence[Run]) -> str:
   their window and count only with enough patients or attendances (`min_cancer_patients`
   {param_text(runs, "min_cancer_patients")}, `min_ae_attendances` {param_text(runs, "min_ae_attendances")}): a
   window reaching into a gap, a month a trust did not report, or too few patients is missing
-  ("performance data missing"). Before April 2023 the A&E standard in force was the 95% of the
-  NHS Constitution, after it the interim objectives (the `ae_standard` steps): a trust's truth
-  can change with the standard while its figure does not.
-- Standards apply to sectors (`applies to`, `judged by`): a trust that no operational standard
-  judges (mental health, community, ambulance) cannot show operational performance, so the tiers
-  that ask for it are undetermined ("no standard applies").
+  ("performance data missing").{ae_line}
+- Standards apply to sectors (`applies to`, `judged by`): a trust of a sector that no
+  operational standard judges cannot show operational performance, so the tiers that ask for it
+  are undetermined ("no standard applies").
 - The successions say neither the form nor who led; the bundle records a takeover by an existing
   trust as `merger_acquisition` led by it, a merger into a new organisation with no lead, and the
   group boards with lead, form or start often not known ({no_lead} of {len(arrangements)} rows
