@@ -27,6 +27,7 @@ def without_backend(text: str) -> list[dict[str, object]]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [3, 17])
 def test_synthetic_records_identical_on_both_backends(tmp_path: Path, seed: int) -> None:
     policy = load_policy(ROOT / "policies" / "dalton_2014.cred")
@@ -58,6 +59,7 @@ def test_auto_chooses_by_size_and_records_it() -> None:
     assert {r.backend for r in small.records} == {"pydatalog"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [5, 23])
 def test_masks_backend_gives_the_same_records(tmp_path: Path, seed: int) -> None:
     """Plain runs (no pairs) on the masks backend: byte-identical to pyDatalog but for the backend field."""
@@ -73,6 +75,7 @@ def test_masks_backend_gives_the_same_records(tmp_path: Path, seed: int) -> None
     assert without_backend(render(a_explained, "jsonl")) == without_backend(render(b, "jsonl"))
 
 
+@pytest.mark.slow
 def test_auto_takes_masks_for_large_plain_runs_and_duckdb_with_pairs(tmp_path: Path) -> None:
     policy = load_policy(ROOT / "policies" / "dalton_2014.cred")
     write_bundle(generate_bundle(300, 9, spec=policy.bundle_spec()), tmp_path / "b", "csv")

@@ -16,7 +16,9 @@ from credential.proofs.proof import ProofBuilder
 ROOT = Path(__file__).resolve().parents[2]
 CASES = [
     (ROOT / "tests/fixtures/spec_example.cred", ROOT / "tests/fixtures/hand_bundle", dt.date(2016, 4, 1)),
-    (ROOT / "policies/dalton_2014.cred", ROOT / "fixtures/nhs", dt.date(2025, 6, 30)),
+    pytest.param(  # the whole bundled data: the slow step
+        ROOT / "policies/dalton_2014.cred", ROOT / "fixtures/nhs", dt.date(2025, 6, 30), marks=pytest.mark.slow
+    ),
 ]
 
 

@@ -396,6 +396,7 @@ POLICY_TEXT = load_policy(POLICY)
 SETTINGS = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(seed=st.integers(0, 10_000), fmt=st.sampled_from(["jsonl", "json"]), explain=st.booleans())
 def test_untouched_files_verify(tmp_path_factory: Any, seed: int, fmt: str, explain: bool) -> None:
