@@ -4,7 +4,8 @@ What an analyst who knows SQL would write *without* the credential engine: load 
 files into DuckDB as text, hash them (the digests a decision record carries), derive each
 provider's values as of a date with window functions and aggregates, and apply the policy's
 criteria, credentials and form roles in SQL. SQL's ``NULL`` booleans follow Kleene's three-valued
-tables for ``AND``, ``OR`` and ``NOT``, so "undetermined" is simply ``NULL``. The parameters are
+tables for ``AND``, ``OR`` and ``NOT``, so "undetermined" is simply ``NULL`` (an open-world status
+off its coverage, a count an arrangement with empty cells could change). The parameters are
 written in by hand, as in ``bench/pandas_baseline.py``, which implements the same policy
 (``bench/policy/dalton_2014_v1.cred``) the same way in pandas; the two peers and the engine must
 agree (``tests/bench/test_pandas_baseline.py``).
@@ -17,6 +18,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import hashlib
 import sys
@@ -31,8 +33,10 @@ TABLES = {
     "providers": ["code", "name", "sector", "region", "ics", "foundation_trust"],
     "observations": ["code", "measure", "period_end", "value"],
     "statuses": ["code", "status", "start", "end"],
-    "arrangements": ["lead", "recipient", "form", "start", "end"],
+    "arrangements": ["lead", "recipient", "form", "start", "end", "parties"],
+    "coverage": ["status", "start", "end"],
 }
+OPTIONAL = {"parties"}  # a column a bundle may leave out (read as empty cells)
 
 
 def _stepped(as_of: dt.date, default: float, steps: list[tuple[str, float]]) -> float:
@@ -68,9 +72,13 @@ def _load(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
         cols = ", ".join(f'"{c}" VARCHAR' for c in columns)
         con.execute(f'CREATE TABLE "{name}" ({cols})')
         if path.is_file() and path.stat().st_size:
-            # every column as text, the empty cell as NULL (what an analyst would ask read_csv for)
+            # every column as text, the empty cell as NULL (what an analyst would ask read_csv for);
+            # an optional column the file leaves out is NULL
+            with path.open(encoding="utf-8", newline="") as f:
+                header = next(csv.reader(f), [])
+            picked = ", ".join(f'"{c}"' if c in header or c not in OPTIONAL else f'NULL AS "{c}"' for c in columns)
             con.execute(
-                f'INSERT INTO "{name}" SELECT {", ".join(f"{chr(34)}{c}{chr(34)}" for c in columns)} '
+                f'INSERT INTO "{name}" SELECT {picked} '
                 "FROM read_csv(?, header = true, all_varchar = true, nullstr = '')",
                 [str(path)],
             )
@@ -121,30 +129,70 @@ windows AS (  -- mean / min over (as_of - N months, as_of]; an empty cell in the
   FROM o WHERE (measure = 'ae_4h' AND period_end > $ae_start) OR measure = 'surplus_margin'
   GROUP BY code
 ),
-st AS (
+st AS (  -- statuses, open world: absent from a list is "not in" only where coverage says the list is complete
   SELECT code, bool_or(status = 'special_measures_quality') AS smq, bool_or(status = 'special_measures_finance') AS smf
   FROM statuses
   WHERE CAST(start AS DATE) <= $as_of AND ("end" IS NULL OR CAST("end" AS DATE) > $as_of)
   GROUP BY code
 ),
-arr AS (
-  SELECT lead, recipient, form, CAST(start AS DATE) AS start FROM arrangements
+covered AS (
+  SELECT bool_or(status = 'special_measures_quality') AS smq, bool_or(status = 'special_measures_finance') AS smf
+  FROM coverage
   WHERE CAST(start AS DATE) <= $as_of AND ("end" IS NULL OR CAST("end" AS DATE) > $as_of)
 ),
-led AS (
-  SELECT lead AS code, count(*) AS led_count,
-         bool_or(form IN ('management_contract', 'franchise', 'chain_group', 'integrated_care_organisation',
-                          'merger_acquisition') AND start > $grace_start) AS in_grace
-  FROM arr GROUP BY lead
+arr AS (  -- arrangements still running; an empty lead, recipient, form or start is not known
+  SELECT row_number() OVER () AS rid, lead, recipient, form, CAST(start AS DATE) AS start, parties
+  FROM arrangements WHERE "end" IS NULL OR CAST("end" AS DATE) > $as_of
 ),
-received AS (SELECT DISTINCT recipient AS code FROM arr WHERE form = 'chain_group'),
+party AS (SELECT rid, unnest(string_split(parties, ' ')) AS code FROM arr WHERE parties IS NOT NULL),
+cand AS (  -- who each row could name in each role, and whether that is certain
+  SELECT 'lead' AS role, rid, lead AS code, TRUE AS sure FROM arr WHERE lead IS NOT NULL
+  UNION ALL SELECT 'recipient', rid, recipient, TRUE FROM arr WHERE recipient IS NOT NULL
+  UNION ALL
+  SELECT role, rid, code, count(*) OVER (PARTITION BY role, rid) = 1 FROM (
+    SELECT 'lead' AS role, arr.rid, party.code FROM arr JOIN party USING (rid)
+    WHERE arr.lead IS NULL AND party.code IS DISTINCT FROM arr.recipient
+    UNION ALL
+    SELECT 'recipient', arr.rid, party.code FROM arr JOIN party USING (rid)
+    WHERE arr.recipient IS NULL AND party.code IS DISTINCT FROM arr.lead)
+  UNION ALL
+  SELECT 'lead', arr.rid, providers.code, FALSE FROM arr, providers
+  WHERE arr.lead IS NULL AND arr.parties IS NULL AND providers.code IS DISTINCT FROM arr.recipient
+  UNION ALL
+  SELECT 'recipient', arr.rid, providers.code, FALSE FROM arr, providers
+  WHERE arr.recipient IS NULL AND arr.parties IS NULL AND providers.code IS DISTINCT FROM arr.lead
+),
+c AS (SELECT cand.role, cand.code, cand.sure, arr.form, arr.start FROM cand JOIN arr USING (rid)),
+counts AS (  -- per count: rows that surely count, and whether a row could count had its empty cells values
+  SELECT code,
+    count(*) FILTER (WHERE role = 'lead' AND start <= $as_of AND sure) AS led_n,
+    bool_or(role = 'lead' AND (start IS NULL OR start <= $as_of) AND NOT (sure AND start IS NOT NULL)) AS led_unk,
+    count(*) FILTER (WHERE role = 'recipient' AND form = 'chain_group' AND start <= $as_of AND sure) AS rcg_n,
+    bool_or(role = 'recipient' AND (form IS NULL OR form = 'chain_group') AND (start IS NULL OR start <= $as_of)
+            AND NOT (sure AND start IS NOT NULL AND form IS NOT NULL)) AS rcg_unk
+  FROM c GROUP BY code
+),
+grace AS (  -- `leads arrangement as F started within grace_period`, one count per form
+  SELECT code, f,
+    count(*) FILTER (WHERE form = f AND start <= $as_of AND start > $grace_start AND sure) AS n,
+    bool_or((form IS NULL OR form = f) AND (start IS NULL OR (start <= $as_of AND start > $grace_start))
+            AND NOT (sure AND start IS NOT NULL AND form IS NOT NULL)) AS unk
+  FROM c, (SELECT unnest(['management_contract', 'franchise', 'chain_group', 'integrated_care_organisation',
+                          'merger_acquisition']) AS f)
+  WHERE role = 'lead' GROUP BY code, f
+),
+in_grace AS (  -- Kleene OR over the forms: true if one surely counts, unknown if one could
+  SELECT code, bool_or(n >= 1 AND NOT unk) AS yes, bool_or(unk) AS maybe FROM grace GROUP BY code
+),
 v AS (
   SELECT p.*, wide.* EXCLUDE (code), windows.* EXCLUDE (code),
-         coalesce(st.smq, FALSE) AS smq, coalesce(st.smf, FALSE) AS smf,
-         coalesce(led.led_count, 0) AS led_count, coalesce(led.in_grace, FALSE) AS in_grace,
-         received.code IS NOT NULL AS receives_chain_group
-  FROM p LEFT JOIN wide USING (code) LEFT JOIN windows USING (code) LEFT JOIN st USING (code)
-         LEFT JOIN led USING (code) LEFT JOIN received USING (code)
+         CASE WHEN st.smq THEN TRUE WHEN covered.smq THEN FALSE END AS smq,
+         CASE WHEN st.smf THEN TRUE WHEN covered.smf THEN FALSE END AS smf,
+         CASE WHEN counts.led_unk THEN NULL ELSE coalesce(counts.led_n, 0) END AS led_count,
+         CASE WHEN in_grace.yes THEN TRUE WHEN in_grace.maybe THEN NULL ELSE FALSE END AS in_grace,
+         CASE WHEN counts.rcg_unk THEN NULL ELSE coalesce(counts.rcg_n, 0) >= 1 END AS receives_chain_group
+  FROM p CROSS JOIN covered LEFT JOIN wide USING (code) LEFT JOIN windows USING (code) LEFT JOIN st USING (code)
+         LEFT JOIN counts USING (code) LEFT JOIN in_grace USING (code)
 ),
 criteria AS (
   SELECT *,

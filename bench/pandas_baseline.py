@@ -8,7 +8,12 @@ bundle's CSV files with pandas, derive each provider's values as of a date with
 groupby/merge, and apply the policy's criteria, credentials and form roles with
 three-valued (Kleene) logic on pandas nullable booleans (``True`` / ``False`` / ``<NA>``:
 ``&``, ``|`` and ``~`` follow Kleene's tables).  The policy's parameters are written in
-by hand, as an analyst would.  No validation beyond parsing, no proofs, no pairs.
+by hand, as an analyst would.  No proofs, no pairs.
+
+The data's semantics are those of docs/data-bundle.md: statuses are an open world (a provider
+not on a list is "not in" the status only on a date a ``coverage.csv`` row declares that list
+complete, otherwise unknown), and an arrangement's empty ``lead``, ``recipient``, ``form`` or
+``start`` is not known (a count the row could change is unknown).
 
 It writes one row per provider and per-provider subject (``credential:NAME``,
 ``form:NAME:lead``, ``form:NAME:recipient``) with the outcome ``granted`` (true),
@@ -118,6 +123,7 @@ def provider_values(data_dir: Path, as_of: dt.date) -> pd.DataFrame:
     obs = _read(data_dir / "observations.csv", ["code", "measure", "period_end", "value"])
     statuses = _read(data_dir / "statuses.csv", ["code", "status", "start", "end"])
     arrangements = _read(data_dir / "arrangements.csv", ["lead", "recipient", "form", "start", "end"])
+    coverage = _read(data_dir / "coverage.csv", ["status", "start", "end"])
     if "parties" not in arrangements:
         arrangements["parties"] = pd.Series(pd.NA, index=arrangements.index, dtype="string")
 
@@ -157,8 +163,6 @@ def provider_values(data_dir: Path, as_of: dt.date) -> pd.DataFrame:
         return agg.reindex(out.index).astype("Float64")
 
     out["mean_ae_4h_3y"] = window("ae_4h", AE_WINDOW_MONTHS, "mean")
-    for m in ("ae_dta_over_12h", "ae_dta_over_4h"):
-        out[f"max_{m}_1y"] = window(m, 12, "max")
     out["min_surplus_margin_2y"] = window("surplus_margin", SURPLUS_WINDOW_MONTHS, "min")
 
     # Statuses active on the as-of date: start <= as_of and end empty or after as_of.
@@ -169,8 +173,13 @@ def provider_values(data_dir: Path, as_of: dt.date) -> pd.DataFrame:
         """True for the providers listed in ``codes``."""
         return B(pd.Series(out.index.isin(codes), index=out.index))
 
-    for s in ("special_measures_quality", "special_measures_finance", "rating_from_predecessor"):
-        out[s] = among(active.loc[active["status"] == s, "code"])
+    # Open world: a provider with no active row is "not in" the status only on a date a coverage
+    # row declares the status's list complete; on any other date it is not known (NA).
+    cov_start, cov_end = _dates(coverage["start"]), _dates(coverage["end"])
+    covering = coverage.loc[(cov_start <= ts) & (cov_end.isna() | (cov_end > ts)), "status"]
+    for s in ("special_measures_quality", "special_measures_finance"):
+        listed = among(active.loc[active["status"] == s, "code"])
+        out[s] = listed if (covering == s).any() else listed.mask(~listed)
 
     # Arrangements active on the as-of date; counts by role, form and start.  An empty lead,
     # recipient, form or start is not known: a row that could be counted (its empty cells filled
@@ -252,20 +261,15 @@ def decide(v: pd.DataFrame, as_of: dt.date) -> dict[str, pd.Series]:
     leadership_failure = smq | B(overall == INADEQUATE) | B(well_led == INADEQUATE)
 
     # credentials
-    rated_as_it_now_is = ~v["rating_from_predecessor"]
-    supporter = rated_good_overall & well_led_good & no_inadequate_question & ~smq & rated_as_it_now_is
+    supporter = rated_good_overall & well_led_good & no_inadequate_question & ~smq
     partner = supporter & good_in_every_question & meets_access_standards & ~smf
     group_leader = partner & outstanding_care_or_leadership & meets_cancer_standards
 
     high_lead = group_leader & has_capacity
     weak_leadership = needs_quality_support & B(well_led <= REQUIRES_IMPROVEMENT)
-    clinical_need = (
-        any3([B(v[q] <= REQUIRES_IMPROVEMENT) for q in ("cqc_safe", "cqc_effective", "cqc_responsive")])
-        | (
-            B(sector == "acute")
-            & (B(v["cancer_62d"] < prm["cancer_62d_standard"]) | B(v["cancer_fds"] < prm["fds_standard"]))
-        )
-        | (B(sector == "acute") & (B(v["max_ae_dta_over_12h_1y"] > 0) | B(v["max_ae_dta_over_4h_1y"] > 0)))
+    clinical_need = any3([B(v[q] <= REQUIRES_IMPROVEMENT) for q in ("cqc_safe", "cqc_effective", "cqc_responsive")]) | (
+        B(sector == "acute")
+        & (B(v["cancer_62d"] < prm["cancer_62d_standard"]) | B(v["cancer_fds"] < prm["fds_standard"]))
     )
     return {
         "credential:supporter": supporter,

@@ -9,9 +9,11 @@ subject (credentials and form roles), each peer's outcome must equal ``credentia
 * a seeded synthetic bundle of 300 providers (the policy's ``bundle_spec()``), on three dates;
 * the same with 120 observations per provider (windows that actually fill up);
 * a synthetic bundle whose dates sit on the boundaries the language defines (window starts,
-  status and arrangement ends on the as-of date, grace-period cut-offs, month-end clamping)
-  and whose leaders lead several arrangements;
-* the bundled real NHS data, ``fixtures/nhs``.
+  status and arrangement ends on the as-of date, grace-period cut-offs, month-end clamping),
+  whose leaders lead several arrangements and whose finance list is not complete on the date
+  (open-world statuses);
+* the bundled real NHS data, ``fixtures/nhs`` (no coverage table: both statuses unknown; arrangements
+  with empty lead, recipient and form cells).
 """
 
 from __future__ import annotations
@@ -144,7 +146,16 @@ def _boundary_tables(policy, n: int, seed: int, as_of: dt.date) -> dict[str, pd.
     )
     arrangements = reshape(pd.concat([tables["arrangements"], extra], ignore_index=True))
     arrangements = arrangements[arrangements["lead"] != arrangements["recipient"]].reset_index(drop=True)
-    return {**tables, "observations": obs, "statuses": statuses, "arrangements": arrangements}
+    # Coverage: the finance list stops being complete on as_of (so that status is unknown for
+    # everyone not listed), the quality list is complete throughout.
+    coverage = pd.DataFrame(
+        {
+            "status": pd.array(["special_measures_quality", "special_measures_finance"], dtype="str"),
+            "start": pd.array(["2014-01-01", "2014-01-01"], dtype="str"),
+            "end": pd.array([None, iso(as_of)], dtype="str"),
+        }
+    )
+    return {**tables, "observations": obs, "statuses": statuses, "arrangements": arrangements, "coverage": coverage}
 
 
 # ---------------------------------------------------------------------------- tests
