@@ -300,7 +300,7 @@ def evaluate_inputs(
     inputs: Inputs,
     as_of: dt.date,
     pairs: bool = False,
-    backend: str = "pydatalog",
+    backend: str = "auto",
     focus: Sequence[str] | None = None,
 ) -> Evaluation:
     """The model as of ``as_of``; with ``focus`` (provider codes) only those providers' decisions
@@ -492,7 +492,7 @@ def run(
     pairs: bool = False,
     explain: bool = False,
     on_invalid: OnInvalid = "reject",
-    backend: str = "pydatalog",
+    backend: str = "auto",
     progress: Callable[[str], None] | None = None,
     providers: Sequence[str] = (),
     subjects: Sequence[str] = (),
