@@ -1,7 +1,8 @@
 """A hand-written DuckDB SQL implementation of the benchmark policy (the scale benchmark's second peer).
 
 What an analyst who knows SQL would write *without* the credential engine: load the bundle's CSV
-files into DuckDB as text, hash them (the digests a decision record carries), derive each
+files into DuckDB as text, hash them (the digests a decision record carries), validate them (the
+checks of docs/data-bundle.md for the tables the policy reads, in SQL), derive each
 provider's values as of a date with window functions and aggregates, and apply the policy's
 criteria, credentials and form roles in SQL. SQL's ``NULL`` booleans follow Kleene's three-valued
 tables for ``AND``, ``OR`` and ``NOT``, so "undetermined" is simply ``NULL`` (an open-world status
@@ -31,12 +32,12 @@ import pandas as pd
 GRACE_FORMS = ("management_contract", "franchise", "chain_group", "integrated_care_organisation", "merger_acquisition")
 TABLES = {
     "providers": ["code", "name", "sector", "region", "ics", "foundation_trust"],
-    "observations": ["code", "measure", "period_end", "value"],
+    "observations": ["code", "measure", "period_end", "value", "numerator", "denominator"],
     "statuses": ["code", "status", "start", "end"],
     "arrangements": ["lead", "recipient", "form", "start", "end", "parties"],
     "coverage": ["status", "start", "end"],
 }
-OPTIONAL = {"parties"}  # a column a bundle may leave out (read as empty cells)
+OPTIONAL = {"parties", "numerator", "denominator"}  # columns a bundle may leave out (read as empty cells)
 
 
 def _stepped(as_of: dt.date, default: float, steps: list[tuple[str, float]]) -> float:
@@ -82,6 +83,77 @@ def _load(con: duckdb.DuckDBPyConnection, data_dir: Path) -> None:
                 "FROM read_csv(?, header = true, all_varchar = true, nullstr = '')",
                 [str(path)],
             )
+
+
+# Validation: the checks of docs/data-bundle.md for the tables this policy reads, one count of
+# offending rows per check (a bundle is valid when every count is 0).
+VALIDATION = """
+WITH
+num AS MATERIALIZED (SELECT *, CASE WHEN regexp_full_match(value, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?')
+                       THEN CAST(value AS DOUBLE) END AS v,
+               CASE WHEN regexp_full_match(numerator, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?')
+                       THEN CAST(numerator AS DOUBLE) END AS n,
+               CASE WHEN regexp_full_match(denominator, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?')
+                       THEN CAST(denominator AS DOUBLE) END AS d,
+               measure IN ('ae_4h', 'cancer_62d', 'cancer_31d', 'cancer_fds') AS pct,
+               measure IN ('ae_4h', 'cancer_62d', 'cancer_31d', 'cancer_fds', 'surplus_margin') AS numeric
+        FROM observations)
+SELECT 'providers: code not an organisation code', count(*) FROM providers
+  WHERE code IS NULL OR NOT regexp_full_match(code, '[A-Z0-9]{3,5}')
+UNION ALL SELECT 'providers: provider code appears more than once', count(*) FROM
+  (SELECT code FROM providers WHERE code IS NOT NULL GROUP BY code HAVING count(*) > 1)
+UNION ALL SELECT 'providers: sector not one of its members', count(*) FROM providers
+  WHERE sector NOT IN ('acute', 'mental_health', 'community', 'ambulance', 'specialist', 'online')
+UNION ALL SELECT 'providers: foundation_trust not yes/no', count(*) FROM providers
+  WHERE lower(foundation_trust) NOT IN ('yes', 'no', 'true', 'false', '1', '0')
+UNION ALL SELECT 'observations: code, measure or period_end empty', count(*) FROM observations
+  WHERE code IS NULL OR measure IS NULL OR period_end IS NULL
+UNION ALL SELECT 'observations: no provider with this code', count(*) FROM observations
+  WHERE code NOT IN (SELECT code FROM providers WHERE code IS NOT NULL)
+UNION ALL SELECT 'observations: period_end not a date', count(*) FROM observations
+  WHERE NOT regexp_full_match(period_end, '[0-9]{4}-[0-9]{2}-[0-9]{2}') OR try_strptime(period_end, '%Y-%m-%d') IS NULL
+UNION ALL SELECT 'observations: not a rating', count(*) FROM observations
+  WHERE measure IN ('cqc_overall', 'cqc_safe', 'cqc_effective', 'cqc_caring', 'cqc_responsive', 'cqc_well_led')
+    AND value NOT IN ('inadequate', 'requires_improvement', 'good', 'outstanding')
+UNION ALL SELECT 'observations: not a number', count(*) FROM num WHERE numeric AND value IS NOT NULL AND v IS NULL
+UNION ALL SELECT 'observations: percent outside [0, 1]', count(*) FROM num WHERE pct AND (v < 0 OR v > 1)
+UNION ALL SELECT 'observations: conflicting values for one provider, measure and date', count(*) FROM (
+  SELECT code, measure, period_end FROM num
+  GROUP BY code, measure, period_end
+  HAVING (bool_and(numeric) AND min(v) <> max(v)) OR (NOT bool_and(numeric) AND min(value) <> max(value))
+      OR (count(*) > count(value) AND count(value) > 0))
+UNION ALL SELECT 'observations: a count is not a non-negative number', count(*) FROM num
+  WHERE (numerator IS NOT NULL AND (n IS NULL OR n < 0)) OR (denominator IS NOT NULL AND (d IS NULL OR d < 0))
+UNION ALL SELECT 'observations: a numerator and its denominator come in pairs', count(*) FROM num
+  WHERE (numerator IS NULL) <> (denominator IS NULL)
+UNION ALL SELECT 'observations: numerator above its denominator', count(*) FROM num WHERE n > d
+UNION ALL SELECT 'statuses: code, status or start empty', count(*) FROM statuses
+  WHERE code IS NULL OR status IS NULL OR start IS NULL
+UNION ALL SELECT 'statuses: no provider with this code', count(*) FROM statuses
+  WHERE code NOT IN (SELECT code FROM providers WHERE code IS NOT NULL)
+UNION ALL SELECT 'coverage: status or start empty', count(*) FROM coverage WHERE status IS NULL OR start IS NULL
+UNION ALL SELECT 'statuses, arrangements, coverage: not a date, or end before start', count(*) FROM (
+  SELECT start, "end" FROM statuses UNION ALL SELECT start, "end" FROM arrangements
+  UNION ALL SELECT start, "end" FROM coverage)
+  WHERE (start IS NOT NULL AND (NOT regexp_full_match(start, '[0-9]{4}-[0-9]{2}-[0-9]{2}')
+                                OR try_strptime(start, '%Y-%m-%d') IS NULL))
+     OR ("end" IS NOT NULL AND (NOT regexp_full_match("end", '[0-9]{4}-[0-9]{2}-[0-9]{2}')
+                                OR try_strptime("end", '%Y-%m-%d') IS NULL))
+     OR try_strptime("end", '%Y-%m-%d') < try_strptime(start, '%Y-%m-%d')
+UNION ALL SELECT 'arrangements: no provider with this code', count(*) FROM arrangements
+  WHERE lead NOT IN (SELECT code FROM providers WHERE code IS NOT NULL)
+     OR recipient NOT IN (SELECT code FROM providers WHERE code IS NOT NULL)
+UNION ALL SELECT 'arrangements: lead and recipient are the same', count(*) FROM arrangements WHERE lead = recipient
+UNION ALL SELECT 'arrangements: lead or recipient not among the parties', count(*) FROM arrangements
+  WHERE parties IS NOT NULL AND (len(string_split(parties, ' ')) < 2
+     OR NOT list_contains(string_split(parties, ' '), coalesce(lead, string_split(parties, ' ')[1]))
+     OR NOT list_contains(string_split(parties, ' '), coalesce(recipient, string_split(parties, ' ')[1])))
+"""
+
+
+def validate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The loaded bundle's errors (empty when valid), each as ``table: problem (n rows)``."""
+    return [f"{what} ({n} rows)" for what, n in con.execute(VALIDATION).fetchall() if n]
 
 
 # The whole policy as one query. `$as_of` and the parameters are bound, never formatted in.
@@ -257,8 +329,13 @@ def run_baseline(data_dir: str | Path, as_of: dt.date) -> pd.DataFrame:
     """(provider, subject, outcome) for every provider and per-provider subject, sorted."""
     data_dir = Path(data_dir)
     con = duckdb.connect(":memory:")
+    con.execute("SET enable_progress_bar = false")
     try:
+        digests(data_dir)
         _load(con, data_dir)
+        problems = validate(con)
+        if problems:
+            raise ValueError("the bundle is not valid:\n" + "\n".join(problems))
         # a three-valued truth as an outcome: NULL (unknown) is undetermined
         con.execute(
             "CREATE MACRO o(t) AS CASE WHEN t IS NULL THEN 'undetermined' WHEN t THEN 'granted' ELSE 'refused' END"
@@ -285,7 +362,6 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--output", type=Path, default=None, help="CSV to write (default: stdout)")
     args = ap.parse_args(argv)
     t = time.perf_counter()
-    digests(args.data)
     result = run_baseline(args.data, args.as_of)
     if args.output is None:
         result.to_csv(sys.stdout, index=False, lineterminator="\n")

@@ -188,3 +188,42 @@ def test_boundary_dates(policy, tmp_path: Path) -> None:  # type: ignore[no-unty
 def test_real_nhs_bundle(policy) -> None:  # type: ignore[no-untyped-def]
     outcomes = _assert_agree(policy, NHS, [dt.date(2025, 11, 1), dt.date(2026, 11, 22)])
     assert _outcome_mix(outcomes) == {"granted", "refused", "undetermined"}
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "bad", "problem"),
+    [
+        ("observations", "value", "92", "percent outside [0, 1]"),
+        ("observations", "code", "ZZZ9", "no provider with this code"),
+        ("observations", "period_end", "2025-02-30", "not a date"),
+        ("statuses", "start", "01/04/2020", "not a date"),
+        ("providers", "sector", "hospital", "sector not one of its members"),
+    ],
+)
+def test_peers_validate_like_the_engine(
+    policy, tmp_path: Path, table: str, column: str, bad: str, problem: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The peers check the bundle before deciding, as the engine does: one bad cell rejects it
+    everywhere (the engine exits 3), and the digests they compute are the engine's."""
+    from credential.data.load import load_bundle
+    from credential.data.validate import validate_bundle
+
+    tables = generate_bundle(30, seed=1, spec=policy.bundle_spec())
+    good = write_bundle(tables, tmp_path / "good", "csv")
+    engine_digests = load_bundle(good).digests
+    assert _baseline_module("pandas_baseline").load(good)[1] == engine_digests
+    assert _baseline_module("duckdb_baseline").digests(good) == engine_digests
+
+    frame = tables[table].copy()
+    # in observations a percent measure's row, so that every check applies
+    percent_rows = (
+        np.flatnonzero((frame["measure"] == "ae_4h").to_numpy(dtype=bool)) if table == "observations" else [0]
+    )
+    row = int(percent_rows[0])
+    frame.loc[frame.index[row], column] = bad
+    data = write_bundle({**tables, table: frame}, tmp_path / "bad", "csv")
+    assert validate_bundle(load_bundle(data), policy.bundle_spec()).bundle is None
+    for peer in PEERS:
+        with pytest.raises(ValueError, match="not valid") as info:
+            _baseline_module(peer).run_baseline(data, dt.date(2026, 11, 22))
+        assert problem in str(info.value), peer
