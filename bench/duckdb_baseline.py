@@ -325,34 +325,46 @@ ORDER BY provider, subject
 """
 
 
-def run_baseline(data_dir: str | Path, as_of: dt.date) -> pd.DataFrame:
-    """(provider, subject, outcome) for every provider and per-provider subject, sorted."""
-    data_dir = Path(data_dir)
+def connect() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def decide(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.DataFrame:
+    """The policy's query on the loaded bundle: (provider, subject, outcome), sorted."""
+    # a three-valued truth as an outcome: NULL (unknown) is undetermined
+    con.execute(
+        "CREATE OR REPLACE MACRO o(t) AS "
+        "CASE WHEN t IS NULL THEN 'undetermined' WHEN t THEN 'granted' ELSE 'refused' END"
+    )
+    ts = pd.Timestamp(as_of)
+    bound = {
+        "as_of": as_of,
+        "ae_start": (ts - pd.DateOffset(months=36)).date(),
+        "surplus_start": (ts - pd.DateOffset(months=24)).date(),
+        "grace_start": (ts - pd.DateOffset(months=24)).date(),
+        **params(as_of),
+    }
+    frame = con.execute(QUERY, bound).df()
+    frame["provider"] = frame["provider"].astype(str)
+    return frame.reset_index(drop=True)
+
+
+def run_baseline(data_dir: str | Path, as_of: dt.date) -> pd.DataFrame:
+    """(provider, subject, outcome) for every provider and per-provider subject, sorted (the bundle
+    digested, loaded and validated first; an invalid one raises ``ValueError``)."""
+    data_dir = Path(data_dir)
+    con = connect()
     try:
         digests(data_dir)
         _load(con, data_dir)
         problems = validate(con)
         if problems:
             raise ValueError("the bundle is not valid:\n" + "\n".join(problems))
-        # a three-valued truth as an outcome: NULL (unknown) is undetermined
-        con.execute(
-            "CREATE MACRO o(t) AS CASE WHEN t IS NULL THEN 'undetermined' WHEN t THEN 'granted' ELSE 'refused' END"
-        )
-        ts = pd.Timestamp(as_of)
-        bound = {
-            "as_of": as_of,
-            "ae_start": (ts - pd.DateOffset(months=36)).date(),
-            "surplus_start": (ts - pd.DateOffset(months=24)).date(),
-            "grace_start": (ts - pd.DateOffset(months=24)).date(),
-            **params(as_of),
-        }
-        frame = con.execute(QUERY, bound).df()
+        return decide(con, as_of)
     finally:
         con.close()
-    frame["provider"] = frame["provider"].astype(str)
-    return frame.reset_index(drop=True)
 
 
 def main(argv: list[str] | None = None) -> None:
