@@ -440,7 +440,9 @@ def test_sigterm_before_writing_writes_nothing(tmp_path: Path) -> None:
     )
     time.sleep(1.0)  # importing / evaluating
     p.send_signal(signal.SIGTERM)
-    assert p.wait(60) in (143, 0)
+    # 143 from our handler; -15 when the signal came before the interpreter had imported the CLI and
+    # installed it (a loaded machine): killed by SIGTERM's default action, which a shell also reports as 143
+    assert p.wait(60) in (143, -signal.SIGTERM, 0)
     assert not out.exists() or p.returncode == 0
     assert [q.name for q in tmp_path.iterdir() if q.name != "d.jsonl"] == []
 

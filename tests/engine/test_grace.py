@@ -99,7 +99,7 @@ def test_a_forged_held_outcome_does_not_verify() -> None:
     text = json.dumps(rec).replace('"held": "refused"', '"held": "granted"')
     assert text != json.dumps(rec)
     report = verify_records([json.loads(text)], result.inputs.policy, result.inputs.bundle)
-    assert not report.ok and "grace arrangement" in str(report.problems[0])
+    assert not report.ok and ".grace.arrangements[0].held" in str(report.problems[0])
 
 
 def test_issue_example_taking_on_a_trust_turns_no_refusal_into_a_grant(tmp_path: Path) -> None:
@@ -107,7 +107,7 @@ def test_issue_example_taking_on_a_trust_turns_no_refusal_into_a_grant(tmp_path:
     data = tmp_path / "nhs"
     shutil.copytree(bundled_data_path(), data)
     with open(data / "arrangements.csv", "a", encoding="utf-8") as fh:
-        fh.write("RTF,RAE,management_contract,2026-09-01,\n")
+        fh.write("RTF,RAE,management_contract,2026-09-01,,\n")  # no parties column value: lead and recipient
     day = dt.date(2026, 12, 4)
     for policy in (reference_policy_path(), reference_policy_path().with_name("dalton_2017.cred")):
         before = run(policy, bundled_data_path(), [day]).frame
