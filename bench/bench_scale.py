@@ -631,6 +631,8 @@ def main(argv: list[str] | None = None) -> None:
         "--mem-cap", type=float, default=16.0, help="stop a run whose resident memory passes this many GiB (capped)"
     )
     ap.add_argument("--repeat", type=int, default=1, help="run each configuration N times, keep the fastest")
+    ap.add_argument("--explain-repeat", type=int, default=None, help="repeats of --explain runs (default: --repeat)")
+    ap.add_argument("--explain-max", type=int, default=None, help="skip --explain runs above this many providers")
     ap.add_argument(
         "--path",
         choices=["cli", "records"],
@@ -710,6 +712,10 @@ def main(argv: list[str] | None = None) -> None:
                     continue
                 modes = ["plain"] if args.no_explain else args.modes
                 for explain in [m == "explain" for m in ("plain", "explain") if m in modes]:
+                    if explain and args.explain_max is not None and n > args.explain_max:
+                        skipped.append(f"{b} --explain at {n:,} providers (above --explain-max {args.explain_max:,})")
+                        continue
+                    repeat = args.repeat if not explain or args.explain_repeat is None else args.explain_repeat
                     cmd = [
                         sys.executable,
                         __file__,
@@ -723,12 +729,10 @@ def main(argv: list[str] | None = None) -> None:
                         args.path,
                         "jsonl" if explain else args.plain_format,
                     ]
-                    tries = [
-                        measure(cmd, Run("engine", n, b, explain), args.timeout, mem_cap) for _ in range(args.repeat)
-                    ]
+                    tries = [measure(cmd, Run("engine", n, b, explain), args.timeout, mem_cap) for _ in range(repeat)]
                     done = [t for t in tries if t.complete]
                     r = min(done, key=lambda t: t.total) if done else tries[-1]
-                    if args.repeat > 1:
+                    if repeat > 1:
                         r.extra["repeats"] = [round(t.total, 3) for t in tries]
                     runs.append(r)
                     note = f" CAPPED ({r.extra.get('cap')})" if r.capped else (f" ERROR {r.error}" if r.error else "")

@@ -320,46 +320,44 @@ def provider_values(data: str | Path | dict[str, pd.DataFrame], as_of: dt.date) 
     # one way or another) makes the count unknown; an empty role is one of the row's parties
     # other than the other role's organisation (any organisation without parties).
     a_start, a_end = _dates(arrangements["start"]), _dates(arrangements["end"])
-    rows = list(
-        zip(
-            arrangements["lead"],
-            arrangements["recipient"],
-            arrangements["form"],
-            a_start,
-            a_end,
-            arrangements["parties"],
-            strict=True,
-        )
-    )
+    a_form = arrangements["form"]
+    running = a_end.isna() | (a_end > ts)
     codes = list(out.index)
 
     def count(role: str, form: str | None = None, since: pd.Timestamp | None = None) -> pd.Series:
-        n = pd.Series(0.0, index=out.index)
-        unknown: set[str] = set()
-        for lead, recipient, f, start, end, parties in rows:
-            if not (pd.isna(end) or end > ts):
-                continue
-            if not pd.isna(start) and not (start <= ts and (since is None or start > since)):
-                continue
-            if form is not None and not pd.isna(f) and f != form:
-                continue
-            who, taken = (lead, recipient) if role == "lead" else (recipient, lead)
-            if not pd.isna(who):
-                candidates, known = [who], True
+        started = a_start <= ts if since is None else (a_start <= ts) & (a_start > since)
+        could = running & (a_start.isna() | started)
+        if form is not None:
+            could &= a_form.isna() | (a_form == form)
+        who, taken = (
+            (arrangements["lead"], arrangements["recipient"])
+            if role == "lead"
+            else (arrangements["recipient"], arrangements["lead"])
+        )
+        could = could.fillna(False).to_numpy(dtype=bool)
+        named = who.notna().to_numpy(dtype=bool)
+        cells_known = a_start.notna().to_numpy(dtype=bool).copy()
+        if form is not None:
+            cells_known &= a_form.notna().to_numpy(dtype=bool)
+        sure = could & named & cells_known
+        n = who[sure].value_counts().reindex(out.index, fill_value=0).astype("float64")
+        unknown = set(who[could & named & ~cells_known])
+        # an empty role: one of the row's parties other than the other role's organisation
+        for i in np.flatnonzero(could & ~named):
+            others = [] if pd.isna(taken.iloc[i]) else [taken.iloc[i]]
+            parties = arrangements["parties"].iloc[i]
+            if pd.isna(parties):
+                candidates, known = [c for c in codes if c not in others], False
             else:
-                others = [] if pd.isna(taken) else [taken]
-                if pd.isna(parties):
-                    candidates, known = [c for c in codes if c not in others], False
-                else:
-                    listed = [c for c in str(parties).split() if c not in others]
-                    candidates, known = listed, len(listed) == 1
+                listed = [c for c in str(parties).split() if c not in others]
+                candidates, known = listed, len(listed) == 1
             candidates = [c for c in candidates if c in n.index]
-            if known and not pd.isna(start) and (form is None or not pd.isna(f)):
+            if known and cells_known[i]:
                 n[candidates] += 1
             else:
                 unknown.update(candidates)
         result = n.astype("Float64")
-        result[sorted(unknown)] = pd.NA
+        result[sorted(c for c in unknown if c in result.index)] = pd.NA
         return result
 
     out["led_count"] = count("lead")
