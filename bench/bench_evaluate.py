@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = r"""
 import resource, sys, time, datetime as dt, json
 from credential.engine import run
-from credential.output import render
+from credential.output.render import render
 t = time.perf_counter()
 result = run(sys.argv[1], sys.argv[2], [dt.date(2026, 11, 22)], explain=sys.argv[3] == "1", backend=sys.argv[4])
 text = render(result, "jsonl")

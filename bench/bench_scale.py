@@ -118,12 +118,14 @@ def child_engine(
     """
     stages = _Stages(time.perf_counter())
     import credential.engine as engine
+    import credential.evaluation.evaluate as evaluation
     from credential.cli.common import write_atomic
     from credential.compile import compile_policy
     from credential.data.load import load_bundle
     from credential.data.validate import validate_bundle
-    from credential.decisions import sort_records
-    from credential.output import render_chunks, to_jsonl
+    from credential.evaluation.decisions import sort_records
+    from credential.output.records import records_for
+    from credential.output.render import render_chunks, to_jsonl
     from credential.policy import load_checked
 
     stages.done("import")
@@ -136,7 +138,7 @@ def child_engine(
     result = validate_bundle(raw, checked.bundle_spec())
     assert result.bundle is not None, "the bundle does not validate"
     stages.done("validate")
-    inputs = engine.Inputs(checked, compiled, result.bundle, list(result.diagnostics))
+    inputs = evaluation.Inputs(checked, compiled, result.bundle, list(result.diagnostics))
     day = dt.date.fromisoformat(as_of)
 
     # The engine's own functions, wrapped to time them as the engine calls them (whatever `auto`
@@ -146,7 +148,7 @@ def child_engine(
     def emit(stage: str, seconds: float, **extra: Any) -> None:
         print(json.dumps({"stage": stage, "seconds": seconds, "peak_mib": _peak_mib(), **extra}), flush=True)
 
-    real_facts, real_eval, real_inputs = engine.build_facts, engine.evaluate_program, engine.evaluate_inputs
+    real_facts, real_eval, real_inputs = evaluation.build_facts, evaluation.evaluate_program, engine.evaluate_inputs
 
     def build_facts(*a: Any, **k: Any) -> Any:
         t = time.perf_counter()
@@ -173,7 +175,7 @@ def child_engine(
         )
         return ev
 
-    engine.build_facts, engine.evaluate_program = build_facts, evaluate_program  # type: ignore[assignment]
+    evaluation.build_facts, evaluation.evaluate_program = build_facts, evaluate_program  # type: ignore[assignment]
     engine.evaluate_inputs = evaluate_inputs  # type: ignore[assignment]
     engine.load_inputs = lambda *a, **k: inputs  # type: ignore[assignment]  # loaded and timed above
 
@@ -183,7 +185,7 @@ def child_engine(
         n_records = len(run.frame)
     else:
         ev = engine.evaluate_inputs(inputs, day, backend=backend)
-        records = sort_records(engine.records_for(ev, explain=explain))
+        records = sort_records(records_for(ev, explain=explain))
         n_records = len(records)
     total = time.perf_counter() - t
     emit("decisions", total - seen["evaluate_inputs_s"], records=n_records)

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any
 from credential.check import CheckedPolicy
 from credential.data.bundle import Bundle
 from credential.dates import parse_date, parse_dates
-from credential.decisions import DecisionRecord
 from credential.diagnostics import DiagnosticError
-from credential.engine import OnInvalid, RunResult, evaluate_inputs, load_inputs, records_for, run
+from credential.engine import run
 from credential.errors import CredentialError, DataInvalid, PolicyInvalid, UsageError
+from credential.evaluation.decisions import DecisionRecord
+from credential.evaluation.evaluate import OnInvalid, evaluate_inputs, load_inputs
 from credential.inputs import check_input_data, check_input_file
+from credential.output.records import RunResult, records_for
 from credential.policy import policy_path as _policy_path
 from credential.proofs.verify import Scope, VerifyReport, verify_lines
 from credential.resources import bundled_data_path, reference_policy_path

@@ -4,7 +4,7 @@ Evaluating a policy as of a later date is an error (``eval.policy-expired``, exi
 caller allows it (``--allow-expired``), in which case every decision record says so: its
 ``policy`` carries ``expires`` and ``allow_expired: true``.  As-of dates on or before the expiry
 date (back-tests) need no flag.  Every command that evaluates goes through
-:func:`credential.engine.check_expiry`.
+:func:`credential.evaluation.evaluate.check_expiry`.
 """
 
 from __future__ import annotations

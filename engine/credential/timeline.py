@@ -1,7 +1,7 @@
 """Credentials over time: every decision at each as-of date of a range, with what changed and why.
 
 One pass: the policy is loaded, checked and compiled once and the bundle loaded and validated
-once (:func:`credential.engine.load_inputs`); only the facts as of each date and the model are
+once (:func:`credential.evaluation.evaluate.load_inputs`); only the facts as of each date and the model are
 computed per date.  Consecutive dates are compared decision by decision and every change is
 marked:
 
@@ -48,7 +48,7 @@ import numpy as np
 
 from credential.check import CheckedPolicy, ir
 from credential.data.bundle import Bundle
-from credential.engine import Evaluation, Inputs, OnInvalid, evaluate_inputs, load_inputs
+from credential.evaluation.evaluate import Evaluation, Inputs, OnInvalid, evaluate_inputs, load_inputs
 
 if TYPE_CHECKING:
     from credential.proofs.proof import ProofBuilder

@@ -159,9 +159,11 @@ def test_columnar_and_record_paths_write_the_same_bytes() -> None:
     import io
     import json
 
-    from credential.decisions import sort_records
-    from credential.engine import records_for, run
-    from credential.output import CSV_COLUMNS, render, to_jsonl
+    from credential.engine import run
+    from credential.evaluation.decisions import sort_records
+    from credential.output.batch import CSV_COLUMNS
+    from credential.output.records import records_for
+    from credential.output.render import render, to_jsonl
 
     result = run(POLICY, DATA, [dt.date(2016, 4, 1), dt.date(2024, 6, 30)], pairs=True)
     # the record path (one walk per decision, ProofBuilder.missing) gives the frame's decisions
@@ -179,8 +181,8 @@ def test_columnar_and_record_paths_write_the_same_bytes() -> None:
     explained = run(POLICY, DATA, [dt.date(2016, 4, 1), dt.date(2024, 6, 30)], pairs=True, explain=True)
     with_proofs = sort_records([r for ev in explained.evaluations for r in records_for(ev, explain=True)])
     # proofs written block by block (blocks smaller than one provider's decisions) are the records' proofs
-    from credential.batch import jsonl_chunks
-    from credential.engine import policy_ref
+    from credential.evaluation.evaluate import policy_ref
+    from credential.output.batch import jsonl_chunks
 
     pref = policy_ref(explained.inputs.policy).model_dump()
     digests = dict(sorted(explained.inputs.bundle.digests.items()))

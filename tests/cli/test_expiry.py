@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from credential.api import evaluate_api, explain_api, verify_api
 from credential.cli import cli
-from credential.engine import PolicyExpired
+from credential.evaluation.evaluate import PolicyExpired
 from support.golden import assert_golden
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +85,7 @@ def test_allow_expired_is_recorded_in_every_record_and_verifies(tmp_path: Path) 
     ]
     out.write_text("".join(json.dumps(r) + "\n" for r in forged[:1]))
     code, stdout, _ = invoke("verify", str(out), "--policy", POLICY, "--data", DATA, "--allow-expired")
-    assert code == 4 and "does not say so" in stdout
+    assert code == 4 and "policy.expires: missing from the file" in stdout
     # CSV carries it in a column of its own; explain and the table run too
     code, cs, _ = invoke("evaluate", *base, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(cs)))

@@ -42,8 +42,8 @@ MAIN = "import sys; from credential.cli import main; sys.argv[0] = 'credential';
 # starts writing: for killing at a point of a long write.
 SLOW = """
 import sys, time
-import credential.batch as batch
-import credential.output as output
+import credential.output.batch as batch
+import credential.output.render as output
 batch.BLOCK_ROWS = 20
 real = output.render_chunks
 def slow(*args, **kwargs):
@@ -678,7 +678,7 @@ def test_python_api_confines_use_and_reads_no_unreadable_table(tmp_path: Path) -
 
     import credential
     from credential.diagnostics import DiagnosticError
-    from credential.engine import PolicyInvalid
+    from credential.evaluation.evaluate import PolicyInvalid
 
     tree, shared = tmp_path / "policies", tmp_path / "shared"
     tree.mkdir()

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from credential.check import CheckedPolicy
 from credential.escaping import csv_unneutralise, terminal_text
-from credential.output import render
+from credential.output.render import render
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 CODE = "RM3"

@@ -22,7 +22,7 @@ from credential.data.synthetic import generate_bundle, write_bundle
 from credential.data.validate import validate_bundle
 from credential.diagnostics import render_all_text
 from credential.engine import run
-from credential.output import render
+from credential.output.render import render
 from credential.policy import load_policy
 from credential.proofs.recompute import Recompute
 from credential.proofs.values import DerivedIndex

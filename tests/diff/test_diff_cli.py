@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from diffcases import AS_OF, BASE, OBSERVATIONS, PROVIDERS, variant
 
 from credential.cli import cli
-from credential.diff import diff_policies
+from credential.diffing.diff import diff_policies
 
 Write = Callable[[str, str], Path]
 NEW = variant(("param threshold = 80%", "param threshold = 86%"))

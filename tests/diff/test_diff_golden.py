@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import credential.diff
+import credential.diffing.diff
 from credential.cli import cli
-from credential.diff import DiffResult, diff_policies
+from credential.diffing.diff import DiffResult, diff_policies
 from support.golden import assert_golden
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +44,7 @@ def outputs() -> Iterator[dict[str, str]]:
 
     try:
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(credential.diff, "diff_policies", once)
+            mp.setattr(credential.diffing.diff, "diff_policies", once)
             out = {}
             for fmt in ("text", "json"):
                 result = CliRunner().invoke(cli, [*ARGS, "--format", fmt], catch_exceptions=False)

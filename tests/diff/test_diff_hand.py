@@ -14,10 +14,10 @@ from pathlib import Path
 
 from diffcases import AS_OF, BASE, variant
 
-from credential.diff import Cause, DecisionChange, DiffResult, diff_policies
 from credential.diffing.attribution import Attributor
 from credential.diffing.declarations import DeclChange, short_change
-from credential.engine import evaluate_inputs, load_inputs
+from credential.diffing.diff import Cause, DecisionChange, DiffResult, diff_policies
+from credential.evaluation.evaluate import evaluate_inputs, load_inputs
 from credential.policy import load_policy
 
 Write = Callable[[str, str], Path]

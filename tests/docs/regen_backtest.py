@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from credential.api import evaluate_api
-from credential.decisions import DecisionRecord
+from credential.evaluation.decisions import DecisionRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 NHS = ROOT / "fixtures" / "nhs"

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from credential.data.synthetic import generate_bundle, write_bundle
-from credential.engine import AUTO_MAX_PYDATALOG_FACTS, choose_backend, run
-from credential.output import render
+from credential.engine import run
+from credential.evaluation.evaluate import AUTO_MAX_PYDATALOG_FACTS, choose_backend
+from credential.output.render import render
 from credential.policy import load_policy
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
@@ -26,6 +27,7 @@ def without_backend(text: str) -> list[dict[str, object]]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [3, 17])
 def test_synthetic_records_identical_on_both_backends(tmp_path: Path, seed: int) -> None:
     policy = load_policy(ROOT / "policies" / "dalton_2014.cred")
@@ -57,6 +59,7 @@ def test_auto_chooses_by_size_and_records_it() -> None:
     assert {r.backend for r in small.records} == {"pydatalog"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [5, 23])
 def test_masks_backend_gives_the_same_records(tmp_path: Path, seed: int) -> None:
     """Plain runs (no pairs) on the masks backend: byte-identical to pyDatalog but for the backend field."""
@@ -72,6 +75,7 @@ def test_masks_backend_gives_the_same_records(tmp_path: Path, seed: int) -> None
     assert without_backend(render(a_explained, "jsonl")) == without_backend(render(b, "jsonl"))
 
 
+@pytest.mark.slow
 def test_auto_takes_masks_for_large_plain_runs_and_duckdb_with_pairs(tmp_path: Path) -> None:
     policy = load_policy(ROOT / "policies" / "dalton_2014.cred")
     write_bundle(generate_bundle(300, 9, spec=policy.bundle_spec()), tmp_path / "b", "csv")
@@ -89,7 +93,9 @@ def test_auto_is_the_default_of_every_command_and_function() -> None:
     import importlib
     import inspect
 
-    from credential import api, diff, engine, timeline
+    from credential import api, engine, timeline
+    from credential.diffing import diff
+    from credential.evaluation import evaluate
     from credential.cli import COMMANDS
     from credential.report import build
     from credential.testing import runner
@@ -103,7 +109,7 @@ def test_auto_is_the_default_of_every_command_and_function() -> None:
     assert with_backend == dict.fromkeys(["evaluate", "explain", "test", "diff", "timeline", "report"], "auto")
     functions = [
         engine.run,
-        engine.evaluate_inputs,
+        evaluate.evaluate_inputs,
         api.evaluate_api,
         api.explain_api,
         api.timeline_api,
@@ -126,7 +132,7 @@ def test_the_default_backend_gives_the_reference_records(tmp_path: Path, monkeyp
     import credential.engine
     from credential.api import explain_api
 
-    monkeypatch.setattr(credential.engine, "AUTO_MAX_PYDATALOG_FACTS", 50)
+    monkeypatch.setattr(credential.evaluation.evaluate, "AUTO_MAX_PYDATALOG_FACTS", 50)
     policy = load_policy(ROOT / "policies" / "dalton_2014.cred")
     data = write_bundle(generate_bundle(60, 11, spec=policy.bundle_spec()), tmp_path / "b", "csv")
     dates = [dt.date(2026, 11, 22)]

@@ -21,8 +21,10 @@ from credential.compile.facts import build_facts
 from credential.data.synthetic import generate_bundle, write_bundle
 from credential.datalog.columns import Columns
 from credential.datalog.errors import DatalogError
-from credential.decisions import sort_records
-from credential.engine import evaluate_inputs, load_inputs, records_for, run
+from credential.engine import run
+from credential.evaluation.decisions import sort_records
+from credential.evaluation.evaluate import evaluate_inputs, load_inputs
+from credential.output.records import records_for
 from credential.policy import load_policy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +70,7 @@ def test_facts_in_columns_equal_to_datalog_on_python_values(case: str, synthetic
             assert [(codes[i],) for (i,) in unknown] == [(c,) for c, v in values.items() if v is None]
 
 
+@pytest.mark.slow
 def test_model_columns_masks_and_relations_agree_across_backends(synthetic: Path) -> None:
     inputs = load_inputs(ROOT / "policies" / "dalton_2014.cred", synthetic)
     a = evaluate_inputs(inputs, DATES[1], pairs=True, backend="pydatalog")
@@ -108,6 +111,7 @@ def test_model_columns_masks_and_relations_agree_across_backends(synthetic: Path
         assert {a.codes[j] for j in np.flatnonzero(expected)} == {r[0] for r in a.rel(pred)}, pred
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["pydatalog", "duckdb"])
 def test_frame_missing_lists_equal_the_proof_builder(synthetic: Path, backend: str) -> None:
     result = run(ROOT / "policies" / "dalton_2014.cred", synthetic, DATES, pairs=True, backend=backend)

@@ -13,8 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from credential.data.asof import subtract_months
-from credential.engine import evaluate_inputs, load_inputs, records_for, run
-from credential.output import render
+from credential.engine import run
+from credential.evaluation.evaluate import evaluate_inputs, load_inputs
+from credential.output.records import records_for
+from credential.output.render import render
 from credential.proofs.render import render_text
 from credential.proofs.verify import verify_records
 from support.golden import assert_golden
@@ -113,6 +115,7 @@ LEVELS = ("inadequate", "requires_improvement", "good", "outstanding")
     threshold=st.sampled_from(LEVELS),
     refuses=st.booleans(),
 )
+@pytest.mark.slow
 def test_three_valued_semantics_of_stale_evidence(
     tmp_path_factory: pytest.TempPathFactory, level: str, age_months: int, op: str, threshold: str, refuses: bool
 ) -> None:

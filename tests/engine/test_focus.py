@@ -8,14 +8,17 @@ from pathlib import Path
 import pytest
 
 from credential.datalog.ir import Atom, Program, Rule, Var
-from credential.engine import evaluate_inputs, load_inputs, records_for
+from credential.evaluation.evaluate import evaluate_inputs, load_inputs
 from credential.focus import is_provider_local
+from credential.output.records import records_for
 from credential.proofs.proof import ProofBuilder
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = [
     (ROOT / "tests/fixtures/spec_example.cred", ROOT / "tests/fixtures/hand_bundle", dt.date(2016, 4, 1)),
-    (ROOT / "policies/dalton_2014.cred", ROOT / "fixtures/nhs", dt.date(2025, 6, 30)),
+    pytest.param(  # the whole bundled data: the slow step
+        ROOT / "policies/dalton_2014.cred", ROOT / "fixtures/nhs", dt.date(2025, 6, 30), marks=pytest.mark.slow
+    ),
 ]
 
 

@@ -16,9 +16,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credential.data.synthetic import generate_bundle, write_bundle
-from credential.decisions import Outcome
-from credential.engine import evaluate_inputs, load_inputs, records_for, run
-from credential.output import render
+from credential.engine import run
+from credential.evaluation.decisions import Outcome
+from credential.evaluation.evaluate import evaluate_inputs, load_inputs
+from credential.output.records import records_for
+from credential.output.render import render
 from credential.policy import load_policy
 from credential.proofs.render import render_text
 from credential.proofs.verify import verify_records
@@ -118,6 +120,7 @@ def test_issue_example_taking_on_a_trust_turns_no_refusal_into_a_grant(tmp_path:
         assert gained.empty, gained[["provider", "subject", "outcome_before"]].to_string()
 
 
+@pytest.mark.slow
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10_000), day=st.dates(dt.date(2015, 6, 1), dt.date(2019, 6, 1)))
 def test_reference_policy_on_generated_bundles_backends_agree_and_verify(

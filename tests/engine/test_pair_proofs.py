@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from credential import __version__
-from credential.engine import evaluate_inputs, load_inputs
+from credential.evaluation.evaluate import evaluate_inputs, load_inputs
 from credential.proofs.proof import ProofBuilder
 from credential.proofs.verify import verify_records
 

@@ -10,12 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credential.data.synthetic import generate_bundle, write_bundle
-from credential.engine import evaluate_inputs, load_inputs, records_for, run
-from credential.output import render
+from credential.engine import run
+from credential.evaluation.evaluate import evaluate_inputs, load_inputs
+from credential.output.records import records_for
+from credential.output.render import render
 from credential.policy import load_policy
 from credential.proofs.verify import verify_lines
 
@@ -43,6 +46,7 @@ def jsonl_without_digests(text: str) -> list[dict[str, Any]]:
     return out
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(seed=st.integers(0, 10_000), shuffle_seed=st.integers(0, 10_000))
 def test_shuffling_rows_changes_nothing(tmp_path_factory: Any, seed: int, shuffle_seed: int) -> None:
@@ -77,6 +81,7 @@ def improve(tables: dict[str, pd.DataFrame], rng: random.Random) -> dict[str, pd
     return {**tables, "observations": obs}
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(seed=st.integers(0, 10_000), pick=st.integers(0, 10_000))
 def test_improving_a_value_never_turns_granted_into_refused(tmp_path_factory: Any, seed: int, pick: int) -> None:
@@ -99,6 +104,7 @@ def explained_lines(tmp: Path, seed: int) -> tuple[list[str], Any]:
     return lines, inputs
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(seed=st.integers(0, 10_000))
 def test_every_proof_verifies(tmp_path_factory: Any, seed: int) -> None:
@@ -111,6 +117,7 @@ def test_every_proof_verifies(tmp_path_factory: Any, seed: int) -> None:
 REFERENCE = load_policy(Path(__file__).resolve().parents[2] / "policies" / "dalton_2014.cred")
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(seed=st.integers(0, 10_000), reference=st.booleans())
 def test_proof_text_is_what_encoding_the_tree_writes(tmp_path_factory: Any, seed: int, reference: bool) -> None:
@@ -193,6 +200,7 @@ def mutate(rec: dict[str, Any], rng: random.Random) -> str | None:
     return kind
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(seed=st.integers(0, 10_000), pick=st.integers(0, 10_000))
 def test_every_single_mutation_is_rejected(tmp_path_factory: Any, seed: int, pick: int) -> None:

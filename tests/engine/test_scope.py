@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from credential.cli import cli
 from credential.engine import run
-from credential.output import render
+from credential.output.render import render
 from credential.policy import load_checked
 from support.golden import assert_golden
 

@@ -8,7 +8,9 @@ import json
 import shutil
 from pathlib import Path
 
-from credential.engine import evaluate_inputs, load_inputs, records_for, run
+from credential.engine import run
+from credential.evaluation.evaluate import evaluate_inputs, load_inputs
+from credential.output.records import records_for
 from credential.proofs.render import render_text
 from credential.proofs.verify import verify_records
 from support.golden import assert_golden

@@ -20,8 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credential.data.synthetic import generate_bundle, write_bundle
-from credential.engine import load_inputs, run
-from credential.output import render
+from credential.engine import run
+from credential.evaluation.evaluate import load_inputs
+from credential.output.render import render
 from credential.policy import load_policy
 from credential.proofs.verify import Scope, VerifyReport, verify_lines
 
@@ -395,6 +396,7 @@ POLICY_TEXT = load_policy(POLICY)
 SETTINGS = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(seed=st.integers(0, 10_000), fmt=st.sampled_from(["jsonl", "json"]), explain=st.booleans())
 def test_untouched_files_verify(tmp_path_factory: Any, seed: int, fmt: str, explain: bool) -> None:

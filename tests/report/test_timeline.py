@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 from credential import api
 from credential.cli import cli
-from credential.engine import evaluate_inputs, load_inputs, records_for
+from credential.evaluation.evaluate import evaluate_inputs, load_inputs
+from credential.output.records import records_for
 from credential.timeline import (
     UnknownSelection,
     add_months,

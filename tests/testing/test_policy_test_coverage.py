@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from credential.cli import cli
-from credential.decisions import Truth
+from credential.evaluation.decisions import Truth
 from credential.testing import load_tests, run_tests
 from credential.testing.coverage import line_ranges
 

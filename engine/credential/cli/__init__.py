@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 import click
 
-from credential import __version__
+from credential.version import __version__
 
 COMMANDS: dict[str, str] = {
     "evaluate": "credential.cli.evaluate",

@@ -113,8 +113,8 @@ def run_guarded(fn: F) -> F:
     import functools
 
     from credential.diagnostics import DiagnosticError
-    from credential.engine import DataInvalid, PolicyInvalid
     from credential.errors import UsageError
+    from credential.evaluation.evaluate import DataInvalid, PolicyInvalid
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

@@ -82,7 +82,7 @@ def _diff(
     backend: str = "auto",
     allow_expired: bool = False,
 ) -> None:
-    from credential.diff import diff_policies
+    from credential.diffing.diff import diff_policies
     from credential.diffing.render import render_json, render_text
     from credential.escaping import terminal_text
 

@@ -89,7 +89,7 @@ def command(
     target = resolve_target(output)  # a usage error before any work (or any import)
 
     from credential.engine import run
-    from credential.output import render_chunks, summary
+    from credential.output.render import render_chunks, summary
 
     if explain and fmt not in PROOF_FORMATS:
         fail(EXIT_USAGE, f"error[usage.bad-argument]: --explain needs --format {', '.join(PROOF_FORMATS)} (not {fmt})")

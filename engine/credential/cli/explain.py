@@ -18,7 +18,7 @@ from credential.cli.common import (
     run_guarded,
 )
 from credential.cli.selection import fail_on_count, selection_options
-from credential.decisions import DecisionRecord
+from credential.evaluation.decisions import DecisionRecord
 
 
 @click.command("explain")
@@ -60,7 +60,8 @@ def command(
       credential explain RM3 pair:merger_acquisition:RM3:R0A
       credential explain --provider RM3 --provider R0A --subject 'form:*:lead' --as-of 2025-06-30
     """
-    from credential.engine import evaluate_inputs, load_inputs, records_for
+    from credential.evaluation.evaluate import evaluate_inputs, load_inputs
+    from credential.output.records import records_for
     from credential.proofs.render import render_text
     from credential.selection import check_providers, check_subject_patterns, normalise_pattern, subject_regex
 
@@ -104,11 +105,11 @@ def _glob(pattern: str) -> bool:
 
 def _pair_record(inputs: object, codes: list[str], subj: str, day: dt.date, backend: str) -> DecisionRecord:
     """The record of one pair, evaluating only its lead's and recipient's facts."""
-    from credential import __version__
-    from credential.decisions import Outcome
-    from credential.engine import Inputs, evaluate_inputs, policy_ref
     from credential.errors import UsageError
+    from credential.evaluation.decisions import Outcome
+    from credential.evaluation.evaluate import Inputs, evaluate_inputs, policy_ref
     from credential.proofs.proof import ProofBuilder
+    from credential.version import __version__
 
     assert isinstance(inputs, Inputs)
     parts = subj.split(":")

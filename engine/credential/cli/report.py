@@ -52,7 +52,7 @@ def command(
       credential report --as-of 2026-01-01 --output build/report
       credential report --from 2016-01-01 --to 2026-01-01 --every year --output build/report
     """
-    from credential.engine import load_inputs
+    from credential.evaluation.evaluate import load_inputs
     from credential.report import build_from_inputs
     from credential.timeline import UnknownSelection
 

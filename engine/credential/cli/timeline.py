@@ -95,7 +95,7 @@ def command(
       credential timeline --from 2016-01-01 --to 2026-01-01 --every year --changes-only
       credential timeline --from 2024-Q1 --to 2025-Q4 --every quarter --provider RTH --format csv
     """
-    from credential.engine import load_inputs
+    from credential.evaluation.evaluate import load_inputs
     from credential.timeline import UnknownSelection, as_of_dates, timeline_of
 
     try:

@@ -61,8 +61,8 @@ def command(
       credential evaluate --explain --format jsonl --output d.jsonl
       credential verify d.jsonl
     """
-    from credential.engine import load_inputs
     from credential.escaping import terminal_text
+    from credential.evaluation.evaluate import load_inputs
     from credential.proofs.verify import FormatError, Scope, verify_lines
 
     inputs = load_inputs(policy or default_policy(), data or default_data(), on_invalid)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ percent       float (a fraction)
 Providers enter Datalog as integer ids (their position in the bundle's sorted provider codes,
 ``FactBase.codes``): the language never compares a provider's code with anything, so only
 equality matters, and integer joins are cheaper than string joins.  ``provider_columns`` says
-which arguments hold ids; ``credential.engine.Evaluation`` turns them back into codes.
+which arguments hold ids; ``credential.evaluation.evaluate.Evaluation`` turns them back into codes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
 """The parts of ``credential diff``: declaration changes, attribution, results and rendering.
 
-The public entry point is :func:`credential.diff.diff_policies`.
+The public entry point is :func:`credential.diffing.diff.diff_policies`.
 """

@@ -39,7 +39,7 @@ from credential.proofs.recompute import Recompute, k_or
 from credential.types import ScaleType
 
 if TYPE_CHECKING:
-    from credential.engine import Evaluation
+    from credential.evaluation.evaluate import Evaluation
 
 Node = tuple[str, str, str | None]
 """A criterion, credential or form part: ``("credential", NAME, None)``, ``("form", NAME, "lead")``."""

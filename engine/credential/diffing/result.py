@@ -7,9 +7,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from credential.decisions import PolicyRef
 from credential.diagnostics import Diagnostic
 from credential.diffing.declarations import DeclChange
+from credential.evaluation.decisions import PolicyRef
 
 ABSENT = "absent"
 """The outcome of a subject that does not exist in one version (a new or dropped credential or form)."""

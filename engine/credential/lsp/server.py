@@ -18,7 +18,6 @@ from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
-from credential import __version__
 from credential.lsp import actions, completion, hover, navigation
 from credential.lsp.analysis import Analysis, parse_buffer
 from credential.lsp.diagnostics import to_lsp
@@ -27,6 +26,7 @@ from credential.lsp.positions import whole
 from credential.lsp.workspace import PolicyWorkspace
 from credential.span import SourceFile
 from credential.syntax.format import format_policy
+from credential.version import __version__
 
 log = logging.getLogger(__name__)
 

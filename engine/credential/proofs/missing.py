@@ -18,11 +18,11 @@ import pandas as pd
 from credential.check import ir
 from credential.compile import NodePreds
 from credential.compile import names as pn
-from credential.decisions import Truth
+from credential.evaluation.decisions import Truth
 from credential.proofs.values import describe_value, judged_labels, missing_text, stale_label
 
 if TYPE_CHECKING:
-    from credential.engine import Evaluation
+    from credential.evaluation.evaluate import Evaluation
 
 Labels = dict[str, np.ndarray]  # label -> boolean mask over providers
 

@@ -31,7 +31,7 @@ import pandas as pd
 from credential.check import ir
 from credential.compile import NodePreds
 from credential.compile import names as pn
-from credential.decisions import Outcome, Truth
+from credential.evaluation.decisions import Outcome, Truth
 from credential.jsontext import dumps, jstr
 from credential.proofs.qualify import Answer, Qualifier
 from credential.proofs.values import (
@@ -46,7 +46,7 @@ from credential.proofs.values import (
 )
 
 if TYPE_CHECKING:
-    from credential.engine import Evaluation
+    from credential.evaluation.evaluate import Evaluation
 
 Node = dict[str, Any]
 Args = tuple[str, ...]
@@ -222,7 +222,7 @@ class ProofBuilder:
         if key not in self._pair_models:
             from credential.datalog.columns import Columns
             from credential.datalog.evaluate import evaluate_program
-            from credential.engine import Evaluation
+            from credential.evaluation.evaluate import Evaluation
 
             ids = self.ev.ids(args)
             keep = set(ids)
@@ -281,7 +281,7 @@ class ProofBuilder:
 
     def grace(self, credential: str, code: str, rows: list[tuple[str, int]]) -> dict[str, Any]:
         """A grace condition's arrangements: each one's start and the credential's decision then."""
-        from credential.engine import held_at
+        from credential.evaluation.evaluate import held_at
 
         oracle = held_at(self.ev.inputs, self.ev.backend)
         pid = self.ev.positions.get(code)

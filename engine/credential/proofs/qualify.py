@@ -38,7 +38,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from credential.check import ir
-from credential.decisions import Truth
+from credential.evaluation.decisions import Truth
 from credential.proofs.values import cond_unit, describe_value, json_value, show, stale_json
 from credential.types import (
     BoolType,

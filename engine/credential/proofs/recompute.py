@@ -18,7 +18,7 @@ import pandas as pd
 
 from credential.check import ir
 from credential.data.bundle import Bundle
-from credential.decisions import Truth
+from credential.evaluation.decisions import Truth
 from credential.proofs.qualify import value_id
 from credential.proofs.values import is_missing, missing_text
 from credential.types import Duration, ScaleType

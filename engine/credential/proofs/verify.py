@@ -28,10 +28,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from credential import __version__
 from credential.check import ir
 from credential.data.bundle import Bundle
-from credential.decisions import Truth
+from credential.evaluation.decisions import Truth
 from credential.proofs.qualify import Answer, Qualifier, operands
 from credential.proofs.recompute import Recompute, k_or
 from credential.proofs.values import (
@@ -43,6 +42,7 @@ from credential.proofs.values import (
     stale_json,
     stale_label,
 )
+from credential.version import __version__
 
 OUTCOME = {Truth.TRUE: "granted", Truth.FALSE: "refused", Truth.UNKNOWN: "undetermined"}
 BACKENDS = ("pydatalog", "masks", "duckdb")
@@ -172,7 +172,7 @@ class Verifier:
 
     def dates(self, as_of: str) -> _Dates:
         if as_of not in self._dates:
-            from credential.engine import check_expiry
+            from credential.evaluation.evaluate import check_expiry
 
             day = dt.date.fromisoformat(as_of)
             check_expiry(self.policy, day, self.allow_expired)  # PolicyExpired unless allowed

@@ -28,13 +28,13 @@ from typing import Any
 import numpy as np
 from markupsafe import Markup
 
-from credential import __version__
 from credential.check import CheckedPolicy
 from credential.compile import names as pn
 from credential.data.bundle import Bundle
-from credential.engine import Evaluation, Inputs, OnInvalid, evaluate_inputs, load_inputs
+from credential.evaluation.evaluate import Evaluation, Inputs, OnInvalid, evaluate_inputs, load_inputs
 from credential.report.charts import ChartWriter, granted_heatmap, granted_over_time, outcome_bars, provider_timeline
 from credential.report.proofhtml import MARK, ProofHtml, Units, escape
+from credential.version import __version__
 
 OUTCOMES = ("granted", "refused", "undetermined")
 PARTNER_LIMIT = 25

@@ -33,11 +33,11 @@ from typing import TYPE_CHECKING, Any
 from credential.check import ir
 from credential.compile import NodePreds
 from credential.compile import names as pn
-from credential.decisions import Truth
+from credential.evaluation.decisions import Truth
 from credential.span import Span
 
 if TYPE_CHECKING:
-    from credential.engine import Evaluation
+    from credential.evaluation.evaluate import Evaluation
 
 KINDS = ("criterion", "credential", "role", "clause", "node")
 RULE_KINDS = ("criterion", "credential", "role")

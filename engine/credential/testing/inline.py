@@ -18,7 +18,7 @@ from credential.data.bundle import Bundle
 from credential.data.load import TABLES, RawBundle, read_json_bundle
 from credential.data.validate import validate_bundle
 from credential.diagnostics import Diagnostic, DiagnosticError, sort_diagnostics
-from credential.engine import DataInvalid
+from credential.evaluation.evaluate import DataInvalid
 from credential.span import Span
 from credential.testing.yamlsrc import YMap, span_of
 from credential.types import BundleSpec

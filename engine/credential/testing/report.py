@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from credential.decisions import Truth
+from credential.evaluation.decisions import Truth
 from credential.testing.coverage import KINDS, PolicyCoverage, line_ranges
 from credential.testing.runner import CaseResult, CheckResult, SuiteResult
 from credential.testing.spec import PolicyTest

@@ -15,9 +15,9 @@ from typing import Any
 
 from credential.check import CheckedPolicy
 from credential.compile import names as pn
-from credential.decisions import Outcome
 from credential.diagnostics import Diagnostic, DiagnosticError, error, sort_diagnostics
-from credential.engine import DataInvalid, Evaluation, Inputs, PolicyInvalid, evaluate_inputs, load_inputs
+from credential.evaluation.decisions import Outcome
+from credential.evaluation.evaluate import DataInvalid, Evaluation, Inputs, PolicyInvalid, evaluate_inputs, load_inputs
 from credential.proofs.values import show
 from credential.testing.coverage import PolicyCoverage
 from credential.testing.spec import CaseSpec, Expectation, PolicyTest, load_test_file

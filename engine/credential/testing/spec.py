@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from credential.decisions import Outcome
 from credential.diagnostics import Diagnostic, error
+from credential.evaluation.decisions import Outcome
 from credential.span import Span
 from credential.testing.yamlsrc import YMap, load_documents, span_of
 

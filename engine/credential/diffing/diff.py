@@ -7,7 +7,7 @@ changed declarations that caused it (see :mod:`credential.diffing.attribution`).
 
 Typical use::
 
-    from credential.diff import diff_policies
+    from credential.diffing.diff import diff_policies
     result = diff_policies("policies/dalton_2014.cred", "policies/dalton_2017.cred",
                            bundled_data_path(), date(2026, 11, 22))
     for change in result.changes:
@@ -23,12 +23,12 @@ from pathlib import Path
 from credential.check import CheckedPolicy
 from credential.compile import compile_policy
 from credential.data.bundle import Bundle
-from credential.decisions import Outcome
 from credential.diagnostics import Diagnostic, DiagnosticError
 from credential.diffing.attribution import Attributor
 from credential.diffing.declarations import DeclChange, compare_policies
 from credential.diffing.result import ABSENT, Cause, DecisionChange, DiffResult
-from credential.engine import (
+from credential.evaluation.decisions import Outcome
+from credential.evaluation.evaluate import (
     DataInvalid,
     Evaluation,
     Inputs,

@@ -7,27 +7,14 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from credential.decisions import DecisionRecord
 from credential.escaping import terminal_text
+from credential.evaluation.decisions import DecisionRecord
 
 if TYPE_CHECKING:
-    from credential.engine import RunResult
+    from credential.output.records import RunResult
 
 MARKS = {"granted": "✓", "refused": "✗", "undetermined": "?"}
 
-CSV_COLUMNS = [
-    "provider",
-    "provider_name",
-    "subject",
-    "outcome",
-    "as_of",
-    "missing",
-    "policy_name",
-    "policy_version",
-    "policy_sha256",
-    "engine",
-    "backend",
-]
 
 
 def to_jsonl(records: Sequence[DecisionRecord]) -> str:
@@ -117,8 +104,8 @@ def render_chunks(result: RunResult, fmt: str, *, csv_raw: bool = False) -> Iter
 
     CSV cells a spreadsheet would run as formulas are neutralised unless ``csv_raw``.
     """
-    from credential.batch import csv_chunks, jsonl_chunks
-    from credential.engine import policy_ref
+    from credential.evaluation.evaluate import policy_ref
+    from credential.output.batch import csv_chunks, jsonl_chunks
 
     pref = policy_ref(result.inputs.policy, result.expired).to_json_dict()
     if fmt in ("jsonl", "json"):
@@ -132,7 +119,7 @@ def render_chunks(result: RunResult, fmt: str, *, csv_raw: bool = False) -> Iter
     elif fmt == "csv":
         yield from csv_chunks(result.frame, pref, result.backend, raw=csv_raw)
     elif fmt == "parquet":
-        from credential.parquet import parquet_chunks
+        from credential.output.parquet import parquet_chunks
 
         yield from parquet_chunks(result)
     else:

@@ -1,6 +1,6 @@
 """Decisions in columns: outcomes for every provider and subject as one DataFrame, written in blocks.
 
-The record path (:func:`credential.engine.records_for`) makes one pydantic model per decision,
+The record path (:func:`credential.output.records.records_for`) makes one pydantic model per decision,
 which is what an API user wants but costs too much for 100,000 providers × 20 subjects.  Here:
 
 - **outcomes** come from the model's columns (``Model.columns``): one membership test per
@@ -28,15 +28,29 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from credential import __version__
 from credential.escaping import csv_field as _csv_field
 from credential.jsontext import dumps, jstr
+from credential.version import __version__
 
 if TYPE_CHECKING:
-    from credential.engine import Evaluation
+    from credential.evaluation.evaluate import Evaluation
 
 COLUMNS = ["provider", "provider_name", "subject", "outcome", "as_of", "missing"]
 OUTCOMES = ["granted", "refused", "undetermined"]
+CSV_COLUMNS = [  # the CSV format's header (before `policy_expires` past an allowed expiry)
+    "provider",
+    "provider_name",
+    "subject",
+    "outcome",
+    "as_of",
+    "missing",
+    "policy_name",
+    "policy_version",
+    "policy_sha256",
+    "engine",
+    "backend",
+]
+
 _GRANTED, _REFUSED, _UNDETERMINED = 0, 1, 2
 BLOCK_ROWS = 20_000  # decisions per written block (plain); measured: smaller blocks stay in cache
 EXPLAIN_BLOCK_ROWS = 2_000  # decisions per written block with proofs
@@ -277,8 +291,6 @@ def csv_chunks(frame: pd.DataFrame, policy: dict[str, Any], backend: str, *, raw
     Formula-like cells are neutralised (see :func:`credential.escaping.csv_field`) unless ``raw``;
     past the policy's expiry (allowed) a ``policy_expires`` column is added.
     """
-    from credential.output import CSV_COLUMNS
-
     def csv_field(value: str) -> str:
         return _csv_field(value, raw=raw)
 

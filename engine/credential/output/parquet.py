@@ -36,10 +36,10 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from credential import __version__
+from credential.version import __version__
 
 if TYPE_CHECKING:
-    from credential.engine import RunResult
+    from credential.output.records import RunResult
 
 ROW_GROUP = 20_000
 
@@ -68,7 +68,7 @@ def schema(explain: bool) -> pa.Schema:
 
 def parquet_chunks(result: RunResult) -> Iterator[bytes]:
     """The run's decisions as one Parquet file, yielded in pieces as row groups are written."""
-    from credential.engine import policy_ref
+    from credential.evaluation.evaluate import policy_ref
 
     pref = policy_ref(result.inputs.policy, result.expired)
     data_json = json.dumps(dict(sorted(result.inputs.bundle.digests.items())), sort_keys=True)
