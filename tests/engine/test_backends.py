@@ -94,9 +94,9 @@ def test_auto_is_the_default_of_every_command_and_function() -> None:
     import inspect
 
     from credential import api, engine, timeline
+    from credential.cli import COMMANDS
     from credential.diffing import diff
     from credential.evaluation import evaluate
-    from credential.cli import COMMANDS
     from credential.report import build
     from credential.testing import runner
 
