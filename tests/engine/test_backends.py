@@ -53,10 +53,12 @@ def test_auto_chooses_by_size_and_records_it() -> None:
     assert choose_backend("auto", AUTO_MAX_PYDATALOG_FACTS) == "pydatalog"
     assert choose_backend("auto", AUTO_MAX_PYDATALOG_FACTS + 1) == "duckdb"
     assert choose_backend("auto", AUTO_MAX_PYDATALOG_FACTS + 1, one_key=True) == "masks"
-    assert choose_backend("auto", AUTO_MAX_PYDATALOG_FACTS, one_key=True) == "pydatalog"
+    assert choose_backend("auto", 10, one_key=True) == "masks"  # a plain run takes masks at any size
     assert choose_backend("duckdb", 10) == "duckdb"
     small = run(FIX / "spec_example.cred", FIX / "hand_bundle", [dt.date(2016, 4, 1)], backend="auto")
-    assert {r.backend for r in small.records} == {"pydatalog"}
+    assert {r.backend for r in small.records} == {"masks"}
+    small_pairs = run(FIX / "spec_example.cred", FIX / "hand_bundle", [dt.date(2016, 4, 1)], pairs=True)
+    assert {r.backend for r in small_pairs.records} == {"pydatalog"}  # pairs: the reference while small
 
 
 @pytest.mark.slow
@@ -132,7 +134,7 @@ def test_the_default_backend_gives_the_reference_records(tmp_path: Path, monkeyp
     import credential.engine
     from credential.api import explain_api
 
-    monkeypatch.setattr(credential.evaluation.evaluate, "AUTO_MAX_PYDATALOG_FACTS", 50)
+    monkeypatch.setattr(credential.evaluation.evaluate, "AUTO_MAX_PYDATALOG_FACTS", 50)  # DuckDB for pairs
     policy = load_policy(ROOT / "policies" / "dalton_2014.cred")
     data = write_bundle(generate_bundle(60, 11, spec=policy.bundle_spec()), tmp_path / "b", "csv")
     dates = [dt.date(2026, 11, 22)]
