@@ -148,7 +148,7 @@ BACKEND_OPTION = click.option(
     type=click.Choice(["pydatalog", "duckdb", "auto"]),
     default="auto",
     show_default=True,
-    help="Datalog backend (auto: pyDatalog for small bundles; for large ones numpy masks, or DuckDB with --pairs)",
+    help="Datalog backend (auto: numpy masks for plain runs; with --pairs pyDatalog for small bundles, DuckDB above)",
 )
 
 
