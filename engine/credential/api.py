@@ -97,7 +97,7 @@ def evaluate_api(
     pairs: bool = False,
     explain: bool = False,
     on_invalid: OnInvalid = "reject",
-    backend: str = "pydatalog",
+    backend: str = "auto",
     policy_path: Sequence[str | Path] = (),
     providers: Sequence[str] = (),
     subjects: Sequence[str] = (),
@@ -152,7 +152,7 @@ def explain_api(
     as_of: DateArg | None = None,
     *,
     on_invalid: OnInvalid = "reject",
-    backend: str = "pydatalog",
+    backend: str = "auto",
     policy_path: Sequence[str | Path] = (),
     allow_expired: bool = False,
 ) -> list[DecisionRecord]:
@@ -235,7 +235,7 @@ def timeline_api(
     providers: Sequence[str] = (),
     subjects: Sequence[str] = (),
     on_invalid: OnInvalid = "reject",
-    backend: str = "pydatalog",
+    backend: str = "auto",
 ) -> Timeline:
     """Every decision at each as-of date from ``start`` to ``end`` (``credential timeline``).
 
@@ -263,7 +263,7 @@ def report_api(
     providers: Sequence[str] = (),
     subjects: Sequence[str] = (),
     on_invalid: OnInvalid = "reject",
-    backend: str = "pydatalog",
+    backend: str = "auto",
 ) -> ReportSummary:
     """Write the static audit report (``credential report``) into the folder ``output``.
 
