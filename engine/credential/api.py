@@ -98,7 +98,7 @@ def evaluate_api(
     pairs: bool = False,
     explain: bool = False,
     on_invalid: OnInvalid = "reject",
-    backend: str = "pydatalog",
+    backend: str = "auto",
     policy_path: Sequence[str | Path] = (),
     providers: Sequence[str] = (),
     subjects: Sequence[str] = (),
@@ -153,7 +153,7 @@ def explain_api(
     as_of: DateArg | None = None,
     *,
     on_invalid: OnInvalid = "reject",
-    backend: str = "pydatalog",
+    backend: str = "auto",
     policy_path: Sequence[str | Path] = (),
     allow_expired: bool = False,
 ) -> list[DecisionRecord]:
@@ -236,7 +236,7 @@ def timeline_api(
     providers: Sequence[str] = (),
     subjects: Sequence[str] = (),
     on_invalid: OnInvalid = "reject",
-    backend: str = "pydatalog",
+    backend: str = "auto",
 ) -> Timeline:
     """Every decision at each as-of date from ``start`` to ``end`` (``credential timeline``).
 
@@ -264,7 +264,7 @@ def report_api(
     providers: Sequence[str] = (),
     subjects: Sequence[str] = (),
     on_invalid: OnInvalid = "reject",
-    backend: str = "pydatalog",
+    backend: str = "auto",
 ) -> ReportSummary:
     """Write the static audit report (``credential report``) into the folder ``output``.
 
