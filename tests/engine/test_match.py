@@ -191,3 +191,23 @@ def test_three_struggling_trusts_on_the_bundled_data() -> None:
     code, out = run("RAJ", "RCB", "RWA", "--form", "buddying", "--as-of", "2026-06-30")
     assert code == 0
     assert_golden(GOLDEN / "nhs_RAJ_RCB_RWA_buddying.txt", out)
+
+
+def test_prefer_clauses_are_checked(tmp_path: Path) -> None:
+    """Two preferences of one form cannot share a name; `prefer` belongs in a form only."""
+    from credential.policy import load_checked
+
+    base = (FIXTURES / "match.cred").read_text(encoding="utf-8")
+    twice = base + '  prefer same_ics "Again" when lead.ics = recipient.ics\n'
+    path = tmp_path / "twice.cred"
+    path.write_text(twice, encoding="utf-8")
+    policy, diags = load_checked(path)
+    assert policy is None and [d.code for d in diags if d.is_error] == ["check.duplicate-name"]
+    misplaced = base.replace(
+        "credential leader",
+        'criterion odd "Odd"\n  requires cqc_overall >= good\n'
+        '  prefer x "X" when cqc_safe >= good\n\ncredential leader',
+    )
+    path.write_text(misplaced, encoding="utf-8")
+    policy, diags = load_checked(path)
+    assert policy is None and "check.bad-clause" in [d.code for d in diags if d.is_error]
