@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from credential.api import evaluate_api, explain_api, verify_api
 from credential.cli import cli
 from credential.evaluation.evaluate import PolicyExpired
+from credential.proofs.store import expand_lines
 from support.golden import assert_golden
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,7 +72,7 @@ def test_allow_expired_is_recorded_in_every_record_and_verifies(tmp_path: Path) 
     base = ["--policy", POLICY, "--data", DATA, "--as-of", "2016-04-01", "--allow-expired"]
     code, _, _ = invoke("evaluate", *base, "--explain", "--format", "jsonl", "--output", str(out))
     assert code == 0
-    records = [json.loads(x) for x in out.read_text().splitlines()]
+    records = expand_lines(out.read_text().splitlines())
     assert records and all(r["policy"]["allow_expired"] is True for r in records)
     assert all(r["policy"]["expires"] == "2016-03-31" for r in records)
     # verify needs the same permission, and then holds

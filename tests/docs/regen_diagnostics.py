@@ -63,6 +63,10 @@ MEANING = {
     ),
     "check.unused": "(warning) a declaration nothing refers to",
     "check.risk-gradient": "(warning) a higher-change form whose lead bar is lower than a lower-change form's",
+    "check.pair-unconstrained": (
+        "(warning) a form with no `pair requires`, or one whose condition reads only the lead's or only the"
+        " recipient's values: it says nothing about which lead fits which recipient"
+    ),
     "check.grace-target": "`held X at start of arrangement led ...` where X is not a credential",
     "check.grace-unbounded": "a grace condition without `started within D` (a grace period must end)",
     "check.stale-without-age": "`stale may refuse` on a measure that declares no `max age`",

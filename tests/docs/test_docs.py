@@ -72,7 +72,26 @@ def sessions(body: str) -> list[tuple[str, list[str]]]:
     return out
 
 
-@pytest.mark.parametrize(("doc", "line", "body"), CONSOLE, ids=[f"{d}:{n}" for d, n, _ in CONSOLE])
+# a session that evaluates the whole bundled data many times over (the same rule as the shell
+# examples of test_examples_run.py) runs in the slow step
+HEAVY_VERBS = {"report", "timeline", "diff", "verify", "test", "match"}
+
+
+def _heavy(body: str) -> bool:
+    for command, _ in sessions(body):
+        words = command.split()
+        if words[:1] != ["credential"]:
+            continue
+        verb = words[1] if len(words) > 1 else ""
+        if (verb in HEAVY_VERBS and "--list" not in words) or {"--explain", "--decisions", "--pairs"} & set(words):
+            return True
+    return False
+
+
+@pytest.mark.parametrize(
+    ("doc", "line", "body"),
+    [pytest.param(d, n, b, id=f"{d}:{n}", marks=[pytest.mark.slow] if _heavy(b) else []) for d, n, b in CONSOLE],
+)
 def test_console_examples_run(doc: str, line: int, body: str) -> None:
     # examples write into build/ (gitignored); an --output folder must exist (docs/cli.md), as a user's would
     (ROOT / "build").mkdir(exist_ok=True)

@@ -70,6 +70,31 @@ def _sh_lines() -> list[tuple[str, str]]:
 HELP = _help_examples()
 SH = _sh_lines()
 
+# Examples that evaluate the whole bundled data many times over (a report or timeline across years,
+# a diff, the reference policies' tests, proofs of every decision and their verification) run in the
+# slow step; an example that reads another's output (verify, explain --decisions) is in the same step.
+HEAVY_VERBS = {"report", "timeline", "diff", "verify", "test", "match"}
+
+
+def _heavy(line: str) -> bool:
+    words = line.split()
+    verb = words[1] if len(words) > 1 else ""
+    if verb == "test" and "--list" in words:
+        return False
+    return verb in HEAVY_VERBS or "--explain" in words or "--decisions" in words or "--pairs" in words
+
+
+def _params(examples: list[tuple[str, str]]) -> list[object]:
+    return [
+        pytest.param(w, line, id=f"{w}: {line}", marks=[pytest.mark.slow] if _heavy(line) else [])
+        for w, line in examples
+    ]
+
+
+# a command line already run with success in this session (the same line in a --help and in a
+# doc) is not run again: it would print the same
+_PASSED: set[tuple[str, bytes | None]] = set()
+
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -107,20 +132,24 @@ def _run_line(line: str, where: str, box: Path, monkeypatch: pytest.MonkeyPatch)
     if argv[1:2] and argv[1] in SERVERS:
         pytest.skip(f"a server reading standard input, not a batch command: {line}")
     argv = [STAND_INS.get(a, a) for a in argv[1:]]
+    key = (shlex.join(argv), stdin)
+    if key in _PASSED:
+        return
     monkeypatch.chdir(box)
     result = CliRunner().invoke(cli, argv, input=stdin, catch_exceptions=False)
     if expect == -1:
         assert result.exit_code in (1, 3, 4, 5), f"{where}: `{line}` exit {result.exit_code}\n{result.output}"
     else:
         assert result.exit_code == 0, f"{where}: `{line}` exit {result.exit_code}\n{result.output}{result.stderr}"
+    _PASSED.add(key)
 
 
-@pytest.mark.parametrize(("where", "line"), HELP, ids=[f"{w}: {line}" for w, line in HELP])
+@pytest.mark.parametrize(("where", "line"), _params(HELP))
 def test_help_examples_run(sandbox: Path, monkeypatch: pytest.MonkeyPatch, where: str, line: str) -> None:
     _run_line(line, where, sandbox, monkeypatch)
 
 
-@pytest.mark.parametrize(("where", "line"), SH, ids=[f"{w}: {line}" for w, line in SH])
+@pytest.mark.parametrize(("where", "line"), _params(SH))
 def test_shell_examples_run(sandbox: Path, monkeypatch: pytest.MonkeyPatch, where: str, line: str) -> None:
     _run_line(line, where, sandbox, monkeypatch)
 

@@ -70,6 +70,7 @@ def test_facts_in_columns_equal_to_datalog_on_python_values(case: str, synthetic
             assert [(codes[i],) for (i,) in unknown] == [(c,) for c, v in values.items() if v is None]
 
 
+@pytest.mark.slow
 def test_model_columns_masks_and_relations_agree_across_backends(synthetic: Path) -> None:
     inputs = load_inputs(ROOT / "policies" / "dalton_2014.cred", synthetic)
     a = evaluate_inputs(inputs, DATES[1], pairs=True, backend="pydatalog")
@@ -110,6 +111,7 @@ def test_model_columns_masks_and_relations_agree_across_backends(synthetic: Path
         assert {a.codes[j] for j in np.flatnonzero(expected)} == {r[0] for r in a.rel(pred)}, pred
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["pydatalog", "duckdb"])
 def test_frame_missing_lists_equal_the_proof_builder(synthetic: Path, backend: str) -> None:
     result = run(ROOT / "policies" / "dalton_2014.cred", synthetic, DATES, pairs=True, backend=backend)

@@ -115,6 +115,7 @@ LEVELS = ("inadequate", "requires_improvement", "good", "outstanding")
     threshold=st.sampled_from(LEVELS),
     refuses=st.booleans(),
 )
+@pytest.mark.slow
 def test_three_valued_semantics_of_stale_evidence(
     tmp_path_factory: pytest.TempPathFactory, level: str, age_months: int, op: str, threshold: str, refuses: bool
 ) -> None:

@@ -16,7 +16,9 @@ from credential.proofs.proof import ProofBuilder
 ROOT = Path(__file__).resolve().parents[2]
 CASES = [
     (ROOT / "tests/fixtures/spec_example.cred", ROOT / "tests/fixtures/hand_bundle", dt.date(2016, 4, 1)),
-    (ROOT / "policies/dalton_2014.cred", ROOT / "fixtures/nhs", dt.date(2025, 6, 30)),
+    pytest.param(  # the whole bundled data: the slow step
+        ROOT / "policies/dalton_2014.cred", ROOT / "fixtures/nhs", dt.date(2025, 6, 30), marks=pytest.mark.slow
+    ),
 ]
 
 
@@ -30,7 +32,11 @@ def test_focused_records_and_proofs_equal_the_full_run(policy: Path, data: Path,
     for code in codes[:: 1 if small else 25]:
         focused = evaluate_inputs(inputs, day, focus=[code])
         want = [r for r in records_for(full, explain=True, provider=code) if not r.subject.startswith("pair:")]
-        assert records_for(focused, explain=True, provider=code) == want
+        # the same records but for the backend they name (`auto` takes masks for a plain run)
+        got = records_for(focused, explain=True, provider=code)
+        assert [r.model_copy(update={"backend": "-"}) for r in got] == [
+            r.model_copy(update={"backend": "-"}) for r in want
+        ]
     if not small:
         return
     lead, rec = codes[0], codes[1]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -45,6 +46,7 @@ def jsonl_without_digests(text: str) -> list[dict[str, Any]]:
     return out
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(seed=st.integers(0, 10_000), shuffle_seed=st.integers(0, 10_000))
 def test_shuffling_rows_changes_nothing(tmp_path_factory: Any, seed: int, shuffle_seed: int) -> None:
@@ -79,6 +81,7 @@ def improve(tables: dict[str, pd.DataFrame], rng: random.Random) -> dict[str, pd
     return {**tables, "observations": obs}
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(seed=st.integers(0, 10_000), pick=st.integers(0, 10_000))
 def test_improving_a_value_never_turns_granted_into_refused(tmp_path_factory: Any, seed: int, pick: int) -> None:
@@ -101,6 +104,7 @@ def explained_lines(tmp: Path, seed: int) -> tuple[list[str], Any]:
     return lines, inputs
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(seed=st.integers(0, 10_000))
 def test_every_proof_verifies(tmp_path_factory: Any, seed: int) -> None:
@@ -113,6 +117,7 @@ def test_every_proof_verifies(tmp_path_factory: Any, seed: int) -> None:
 REFERENCE = load_policy(Path(__file__).resolve().parents[2] / "policies" / "dalton_2014.cred")
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(seed=st.integers(0, 10_000), reference=st.booleans())
 def test_proof_text_is_what_encoding_the_tree_writes(tmp_path_factory: Any, seed: int, reference: bool) -> None:
@@ -195,6 +200,7 @@ def mutate(rec: dict[str, Any], rng: random.Random) -> str | None:
     return kind
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(seed=st.integers(0, 10_000), pick=st.integers(0, 10_000))
 def test_every_single_mutation_is_rejected(tmp_path_factory: Any, seed: int, pick: int) -> None:

@@ -202,6 +202,7 @@ SETTINGS = settings(max_examples=6, deadline=None, suppress_health_check=[Health
     name=st.sampled_from(sorted(POLICIES)),
     as_of=st.sampled_from([dt.date(2016, 4, 1), dt.date(2019, 1, 31), dt.date(2024, 6, 30)]),
 )
+@pytest.mark.slow
 def test_to_qualify_is_sufficient_and_minimal_on_generated_bundles(
     tmp_path_factory: Any, seed: int, name: str, as_of: dt.date
 ) -> None:
@@ -235,6 +236,7 @@ def test_to_qualify_on_the_whole_nhs_bundle() -> None:
     assert well_led[0]["covers"][0]["text"] == "cqc_well_led > inadequate"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["dalton_2014", "spec_example"])
 def test_shared_answers_are_the_answers_computed_alone(tmp_path: Path, name: str) -> None:
     """Providers with the same leaf truths share an answer (the builder's cache): it must be, item

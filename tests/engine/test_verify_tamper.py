@@ -22,8 +22,10 @@ from hypothesis import strategies as st
 from credential.data.synthetic import generate_bundle, write_bundle
 from credential.engine import run
 from credential.evaluation.evaluate import load_inputs
+from credential.jsontext import dumps
 from credential.output.render import render
 from credential.policy import load_policy
+from credential.proofs.store import Encoder, NodeStore, digest, is_compact
 from credential.proofs.verify import Scope, VerifyReport, verify_lines
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
@@ -33,10 +35,55 @@ AS_OF = dt.date(2016, 4, 1)
 Records = list[dict[str, Any]]
 
 
+def expand(text: str) -> Records:
+    """The records of a decisions file with full proof trees (a content-addressed file rebuilt)."""
+    store = NodeStore()
+    out: Records = []
+    for line in text.splitlines():
+        obj = json.loads(line)
+        if obj.get("kind") in ("node", "row"):
+            store.add(obj)
+        else:
+            if is_compact(obj.get("proof")):
+                obj["proof"] = store.expand(obj["proof"], obj["provider"])
+            out.append(obj)
+    return out
+
+
+def compact(recs: Records) -> str:
+    """Records with full proofs written in the content-addressed form (nodes before their records)."""
+    enc = Encoder()
+    out: list[str] = []
+    for rec in recs:
+        proof = rec.get("proof")
+        if isinstance(proof, dict) and "kind" in proof and isinstance(rec.get("provider"), str):
+            lines, text = enc.encode(proof, rec["provider"])
+            out.extend(lines)
+            rec = {**rec, "proof": json.loads(text)}
+        out.append(json.dumps(rec, ensure_ascii=False) + "\n")
+    return "".join(out)
+
+
 @pytest.fixture(scope="module")
-def original() -> tuple[str, Any]:
-    result = run(POLICY, DATA, [AS_OF], pairs=True, explain=True)
-    return render(result, "jsonl"), load_inputs(POLICY, DATA)
+def written() -> str:
+    """What ``evaluate --explain --pairs --format jsonl`` writes (content-addressed proofs)."""
+    return render(run(POLICY, DATA, [AS_OF], pairs=True, explain=True), "jsonl")
+
+
+@pytest.fixture(scope="module", params=["self-contained", "content-addressed"])
+def original(request: Any, written: str) -> tuple[str, Any]:
+    """The file in each proof format: full trees in every record, or nodes written once."""
+    text = _lines(expand(written)) if request.param == "self-contained" else written
+    return text, load_inputs(POLICY, DATA)
+
+
+def records_of(text: str) -> Records:
+    return expand(text)
+
+
+def lines_like(text: str, recs: Records) -> str:
+    """Records written in the format of ``text``."""
+    return compact(recs) if '"kind": "node"' in text else _lines(recs)
 
 
 def check(text: str, inputs: Any) -> VerifyReport:
@@ -348,7 +395,7 @@ def test_the_untouched_file_verifies(original: tuple[str, Any]) -> None:
     text, inputs = original
     report = check(text, inputs)
     assert report.ok, [str(p) for p in report.problems[:5]]
-    assert report.checked == report.proofs == len(text.splitlines())
+    assert report.checked == report.proofs == len(records_of(text))
 
 
 def test_there_are_at_least_twenty_kinds_of_tamper() -> None:
@@ -360,8 +407,8 @@ def test_every_tamper_is_caught(
     original: tuple[str, Any], name: str, tamper: Callable[[Records], Records], code: str, phrase: str
 ) -> None:
     text, inputs = original
-    recs = [json.loads(line) for line in text.splitlines()]
-    tampered = _lines(tamper(copy.deepcopy(recs)))
+    recs = records_of(text)
+    tampered = lines_like(text, tamper(copy.deepcopy(recs)))
     assert tampered != text, "the tamper changed nothing"
     report = check(tampered, inputs)
     assert not report.ok
@@ -376,7 +423,7 @@ def test_empty_and_truncated_files_fail(original: tuple[str, Any]) -> None:
     cut = text[: len(text) - 40]
     report = check(cut, inputs)
     assert any(p.code == "verify.truncated" for p in report.problems)
-    at_boundary = "".join(text.splitlines(keepends=True)[:-1])
+    at_boundary = "".join(text.splitlines(keepends=True)[:-1])  # the last line is a record
     assert any(p.code == "verify.missing-record" for p in check(at_boundary, inputs).problems)
 
 
@@ -385,17 +432,19 @@ def test_the_json_array_verifies_and_is_checked_the_same(original: tuple[str, An
     text = render(run(POLICY, DATA, [AS_OF], pairs=True, explain=True), "json")
     assert text.startswith("[\n")
     assert check(text, inputs).ok
-    recs = json.loads(text)
-    recs[1]["outcome"] = "granted" if recs[1]["outcome"] != "granted" else "refused"
-    tampered = "[\n" + ",\n".join(json.dumps(r) for r in recs) + "\n]\n"
+    items = json.loads(text)
+    i = [n for n, r in enumerate(items) if "provider" in r][1]  # the second record (nodes come first)
+    items[i]["outcome"] = "granted" if items[i]["outcome"] != "granted" else "refused"
+    tampered = "[\n" + ",\n".join(json.dumps(r) for r in items) + "\n]\n"
     problems = check(tampered, inputs).problems
-    assert [(p.line, p.code) for p in problems] == [(3, "verify.outcome")]
+    assert [(p.line, p.code) for p in problems] == [(i + 2, "verify.outcome")]
 
 
 POLICY_TEXT = load_policy(POLICY)
 SETTINGS = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(seed=st.integers(0, 10_000), fmt=st.sampled_from(["jsonl", "json"]), explain=st.booleans())
 def test_untouched_files_verify(tmp_path_factory: Any, seed: int, fmt: str, explain: bool) -> None:
@@ -407,3 +456,174 @@ def test_untouched_files_verify(tmp_path_factory: Any, seed: int, fmt: str, expl
     report = check(text, load_inputs(POLICY_TEXT, path))
     assert report.ok, [str(p) for p in report.problems[:5]]
     assert report.checked > 0 and report.proofs == (report.checked if explain else 0)
+
+
+# ---- the content-addressed form: tampers with nodes, rows and references ------------------------
+
+Lines = list[dict[str, Any]]
+
+
+def _objs(text: str) -> Lines:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def _write(objs: Lines) -> str:
+    return "".join(dumps(o) + "\n" for o in objs)
+
+
+def _first(objs: Lines, pred: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    return next(o for o in objs if pred(o))
+
+
+def _rehash(obj: dict[str, Any]) -> None:
+    obj["id"] = digest(dumps(obj["node" if obj["kind"] == "node" else "row"]))
+
+
+def _leafy(o: dict[str, Any]) -> bool:
+    return "provider" in o and bool(o["proof"]["leaves"])
+
+
+def _with_evidence(o: dict[str, Any]) -> bool:
+    return "provider" in o and any(e.get("evidence") for e in o["proof"]["leaves"])
+
+
+def _edit_node(objs: Lines, rehash: bool) -> Lines:
+    node = _first(objs, lambda o: o.get("kind") == "node" and "text" in o["node"])
+    node["node"]["text"] = "something else"
+    if rehash:
+        _rehash(node)
+    return objs
+
+
+def _other_row(objs: Lines) -> Lines:
+    rows = [o["row"] for o in objs if o.get("kind") == "row"]
+    rec = _first(objs, _with_evidence)
+    leaf = next(e for e in rec["proof"]["leaves"] if e.get("evidence"))
+    other = next(r for r in rows if [r["file"], r["row"]] != leaf["evidence"][0])
+    leaf["evidence"][0] = [other["file"], other["row"]]
+    return objs
+
+
+def _no_such_row(objs: Lines) -> Lines:
+    leaf = next(e for e in _first(objs, _with_evidence)["proof"]["leaves"] if e.get("evidence"))
+    leaf["evidence"][0] = [leaf["evidence"][0][0], 999_999]
+    return objs
+
+
+def _row_values(objs: Lines) -> Lines:
+    """A cited row's values changed and the row re-hashed: consistent, but false."""
+    rec = _first(objs, _with_evidence)
+    ref = next(e for e in rec["proof"]["leaves"] if e.get("evidence"))["evidence"][0]
+    row = _first(objs, lambda o: o.get("kind") == "row" and [o["row"]["file"], o["row"]["row"]] == ref)
+    values = row["row"]["values"]
+    values[next(iter(values))] = "tampered"
+    _rehash(row)
+    return objs
+
+
+def _edit_row(objs: Lines) -> Lines:
+    row = _first(objs, lambda o: o.get("kind") == "row")
+    row["row"]["row"] += 1
+    return objs
+
+
+def _move_record_first(objs: Lines) -> Lines:
+    i = next(n for n, o in enumerate(objs) if "provider" in o)
+    return [objs[i], *objs[:i], *objs[i + 1 :]]
+
+
+def _root_swapped(objs: Lines) -> Lines:
+    recs = [o for o in objs if "provider" in o]
+    a = recs[0]
+    b = next(
+        r
+        for r in recs
+        if r["proof"]["root"] != a["proof"]["root"] and len(r["proof"]["leaves"]) == len(a["proof"]["leaves"])
+    )
+    a["proof"]["root"] = b["proof"]["root"]
+    return objs
+
+
+def _dup_node(objs: Lines) -> Lines:
+    i = next(n for n, o in enumerate(objs) if o.get("kind") == "node")
+    return [*objs[: i + 1], copy.deepcopy(objs[i]), *objs[i + 1 :]]
+
+
+def _drop_node(objs: Lines) -> Lines:
+    rec = _first(objs, lambda o: "provider" in o)
+    return [o for o in objs if o.get("id") != rec["proof"]["root"]]
+
+
+COMPACT_TAMPERS: list[tuple[str, Callable[[Lines], Lines], str, str]] = [
+    ("node edited, id kept", lambda os: _edit_node(os, False), "verify.node-hash", "not its content's hash"),
+    ("node edited and re-hashed", lambda os: _edit_node(os, True), "verify.unresolved", "not written before it"),
+    ("node removed", _drop_node, "verify.unresolved", "not written before it"),
+    ("node written twice", _dup_node, "verify.node-duplicate", "more than once"),
+    ("record before its nodes", _move_record_first, "verify.unresolved", "not written before it"),
+    (
+        "leaf entry dropped",
+        lambda os: [*os] if _first(os, _leafy)["proof"]["leaves"].pop() else os,
+        "verify.leaves",
+        "fewer entries",
+    ),
+    (
+        "leaf entry added",
+        lambda os: [*os] if _first(os, _leafy)["proof"]["leaves"].append({"value": 1}) is None else os,
+        "verify.leaves",
+        "more entries",
+    ),
+    ("evidence of another row", _other_row, "verify.", "evidence"),
+    ("evidence of a row not written", _no_such_row, "verify.unresolved", "no such row"),
+    ("row edited, id kept", lambda os: _edit_row(os), "verify.node-hash", "not its content's hash"),
+    ("row values changed consistently", _row_values, "verify.proof", "tampered"),
+    (
+        "proof format",
+        lambda os: (
+            [*os] if _first(os, lambda o: "provider" in o)["proof"].update(format="credential-proof/9") is None else os
+        ),
+        "verify.proof-format",
+        "credential-proof/9",
+    ),
+    ("root of another skeleton", _root_swapped, "verify.", ""),
+]
+
+
+@pytest.mark.parametrize(("name", "tamper", "code", "phrase"), COMPACT_TAMPERS, ids=[t[0] for t in COMPACT_TAMPERS])
+def test_every_tamper_of_nodes_and_references_is_caught(
+    written: str, name: str, tamper: Callable[[Lines], Lines], code: str, phrase: str
+) -> None:
+    inputs = load_inputs(POLICY, DATA)
+    objs = _objs(written)
+    tampered = _write(tamper(copy.deepcopy(objs)))
+    assert tampered != written, "the tamper changed nothing"
+    report = check(tampered, inputs)
+    assert not report.ok
+    hits = [p for p in report.problems if p.code.startswith(code) and phrase in p.message]
+    assert hits, (name, [str(p) for p in report.problems[:6]])
+
+
+def test_the_writer_and_the_reference_encoding_agree(written: str) -> None:
+    """The writer's quick path gives, record by record, what encoding each full tree gives."""
+    recs = expand(written)
+    again = compact(copy.deepcopy(recs))
+    assert [o.get("proof") for o in _objs(again) if "provider" in o] == [
+        o.get("proof") for o in _objs(written) if "provider" in o
+    ]
+    assert {line for line in again.splitlines() if not line.startswith('{"provider"')} == {
+        line for line in written.splitlines() if not line.startswith('{"provider"')
+    }
+
+
+def test_one_provider_of_a_whole_file(written: str) -> None:
+    """``--provider`` on a content-addressed file: that provider's records alone, with the nodes they use."""
+    inputs = load_inputs(POLICY, DATA)
+    code = _first(_objs(written), lambda o: "provider" in o)["provider"]
+    lines = written.splitlines(keepends=True)
+    report = verify_lines(lines, inputs.policy, inputs.bundle, Scope(complete=True, provider=code))
+    assert report.ok, [str(p) for p in report.problems[:5]]
+    assert report.checked == sum(1 for o in _objs(written) if o.get("provider") == code)
+    objs = _objs(written)
+    rec = _first(objs, lambda o: o.get("provider") == code and o["outcome"] == "granted")
+    rec["outcome"] = "refused"
+    report = verify_lines(_write(objs).splitlines(True), inputs.policy, inputs.bundle, Scope(provider=code))
+    assert [p.code for p in report.problems] == ["verify.outcome"]

@@ -47,6 +47,8 @@ form buddying "Buddying"
   change low
   lead requires supporter and sector = acute
   recipient requires special_measures or receives arrangement as buddying
+  pair requires lead.good_quality and not recipient.supporter
+  prefer meets_ae "Meets the A&E standard" when lead.ae_4h >= ae_standard
 """
 
 NAMES = {
@@ -310,7 +312,14 @@ async def test_document_symbols(client: Client, policy: tuple[Path, Path]) -> No
         ("buddying", types.SymbolKind.Struct),
     ]
     form = syms[-1]  # type: ignore[index]
-    assert [c.name for c in form.children] == ["cites review", "change low", "lead requires", "recipient requires"]
+    assert [c.name for c in form.children] == [
+        "cites review",
+        "change low",
+        "lead requires",
+        "recipient requires",
+        "pair requires",
+        "prefer meets_ae",
+    ]
     lib_uri = client.open(lib)
     syms = await client.text_document_document_symbol_async(types.DocumentSymbolParams(text_document=doc(lib_uri)))
     assert [s.name for s in syms] == ["review", "rating", "sector", "ae_4h", "cqc_overall", "special_measures",
@@ -347,6 +356,7 @@ async def test_completion_in_context(client: Client, policy: tuple[Path, Path]) 
 
 COMPLETIONS = {
     # what is typed on the last line of a half-typed file: (must be offered, must not be)
+    '  prefer close "Close by" ': ({"when"}, {"ae_4h"}),
     "  lead requires lead.": (
         {"ae_4h", "cqc_overall", "good_quality", "sector", "special_measures", "supporter"},
         {"ae_standard", "review", "buddying"},
@@ -368,7 +378,7 @@ COMPLETIONS = {
         {"good_quality", "special_measures", "ae_4h", "not", "leads arrangement"},
         {"review"},
     ),
-    "  ": ({"change", "lead requires", "recipient requires", "pair requires", "cites"}, {"unless", "ae_4h"}),
+    "  ": ({"change", "lead requires", "recipient requires", "pair requires", "prefer", "cites"}, {"unless", "ae_4h"}),
     "": ({"policy", "criterion", "credential", "form", "measure", "param", "use", "source"}, {"requires", "ae_4h"}),
     "criterion ": (set(), {"ae_4h", "policy"}),
     "  requires x # a comment ": (set(), {"ae_4h", "and"}),

@@ -33,7 +33,10 @@ ARGS = [
 ]
 AXE = Path(__file__).resolve().parents[1] / "fixtures" / "axe" / "axe.min.js"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs the system Chromium (.ci/run installs it)")
+pytestmark = [
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs the system Chromium (.ci/run installs it)"),
+    pytest.mark.slow,  # a browser per page type: the slow step
+]
 
 
 @pytest.fixture(scope="module")

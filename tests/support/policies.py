@@ -523,6 +523,8 @@ def well_typed_policies(draw: Draw) -> ast.PolicyFile:
             clauses += [ast.Requires(env.cond(), role) for _ in range(draw(_ints(1, 2)))]
         if draw(BOOLS):
             clauses.append(ast.Requires(env.cond(pair=True), "pair"))
+        for i in range(draw(_ints(0, 2))):  # ranking preferences: pair conditions with a name and title
+            clauses.append(ast.Prefer(_ident(f"pref_{i}"), ast.StringLit(draw(string_values())), env.cond(pair=True)))
         decls.append(ast.RuleDecl("form", _ident(form), _title(draw), tuple(_shuffled(draw, clauses))))
 
     return ast.PolicyFile((policy, *_shuffled(draw, decls)))
@@ -671,7 +673,9 @@ class _Free:
 
     def clause(self) -> ast.Clause:
         d = self.draw
-        kind = pick(d, ["cites", "requires", "requires", "requires", "unless", "change", "applies"])
+        kind = pick(d, ["cites", "requires", "requires", "requires", "unless", "change", "applies", "prefer"])
+        if kind == "prefer":
+            return ast.Prefer(self.name(), ast.StringLit(d(string_values())), self.cond())
         if kind == "applies":
             return ast.AppliesTo(self.name(), self.members())
         if kind == "cites":
@@ -953,6 +957,8 @@ class _Tokens:
             return ["unless", *self.cond(c.cond)]
         if isinstance(c, ast.AppliesTo):
             return ["applies", "to", c.attribute.name, "in", *self.members(c.members)]
+        if isinstance(c, ast.Prefer):
+            return ["prefer", c.name.name, *self.string(c.title), "when", *self.cond(c.cond)]
         words = ["requires"] if c.role is None else [c.role, "requires"]
         return [*words, *self.cond(c.cond)]
 

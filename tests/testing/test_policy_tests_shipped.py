@@ -30,6 +30,7 @@ def shipped() -> tuple[int, dict[str, Any]]:
     return result.exit_code, json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_every_case_passes(shipped: tuple[int, dict[str, Any]]) -> None:
     code, doc = shipped
     assert code == 0
@@ -40,6 +41,7 @@ def test_every_case_passes(shipped: tuple[int, dict[str, Any]]) -> None:
     assert any(r["data"] == "fixture nhs" for r in doc["results"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("policy", ["dalton_2014", "dalton_2017"])
 def test_full_coverage(shipped: tuple[int, dict[str, Any]], policy: str) -> None:
     _, doc = shipped

@@ -342,6 +342,17 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Preference:
+    """``prefer NAME "TITLE" when C``: a condition on a (lead, recipient) pair that ranks the
+    eligible leads of ``credential match``; it never makes a pair eligible or ineligible."""
+
+    name: str
+    title: str
+    cond: Cond
+    span: Span = _meta()
+
+
+@dataclass(frozen=True)
 class Form:
     name: str
     title: str | None
@@ -354,6 +365,8 @@ class Form:
     lead_span: Span = _meta()
     recipient_span: Span = _meta()
     pair_span: Span = _meta()
+    prefers: tuple[Preference, ...] = ()
+    """The ranking preferences of ``credential match``, most important first."""
 
 
 CHANGE_LEVELS = ("low", "medium", "high", "very_high")

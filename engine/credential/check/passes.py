@@ -246,7 +246,7 @@ def pass_params(ctx: CheckContext) -> None:
 ALLOWED = {
     "criterion": {"cites", "requires", "unless", "applies"},
     "credential": {"cites", "requires"},
-    "form": {"cites", "change", "lead", "recipient", "pair"},
+    "form": {"cites", "change", "lead", "recipient", "pair", "prefer"},
 }
 
 
@@ -259,6 +259,8 @@ def _clause_kind(c: ast.Clause) -> str:
         return "change"
     if isinstance(c, ast.AppliesTo):
         return "applies"
+    if isinstance(c, ast.Prefer):
+        return "prefer"
     return c.role or "requires"
 
 
@@ -268,6 +270,7 @@ def _clause_words(kind: str) -> str:
         "recipient": "recipient requires",
         "pair": "pair requires",
         "applies": "applies to",
+        "prefer": 'prefer NAME "TITLE" when',
     }
     return words.get(kind, kind)
 
@@ -292,6 +295,8 @@ def pass_rules(ctx: CheckContext) -> None:
         cites: list[ir.Citation] = []
         groups: dict[str, list[tuple[ir.Cond | None, Any]]] = {}
         changes: list[ast.Change] = []
+        prefers: list[ir.Preference] = []
+        prefer_names: dict[str, ast.Prefer] = {}
         deps: set[str] = set()
         for c in d.clauses:
             kind = _clause_kind(c)
@@ -325,6 +330,20 @@ def pass_rules(ctx: CheckContext) -> None:
                 changes.append(c)
             elif isinstance(c, ast.AppliesTo):
                 continue  # resolved by pass_scopes
+            elif isinstance(c, ast.Prefer):
+                if c.name.name in prefer_names:
+                    ctx.error(
+                        "check.duplicate-name",
+                        f"form `{d.name.name}` has two preferences named `{c.name.name}`",
+                        c.name.span,
+                        help="give each `prefer` of a form its own name (the name labels the reason)",
+                    )
+                    continue
+                prefer_names[c.name.name] = c
+                pscope = Scope(pair=True)
+                pcond = resolver.cond(c.cond, pscope)
+                if pcond is not None:
+                    prefers.append(ir.Preference(c.name.name, c.title.value, pcond, span=c.span))
             else:
                 scope = Scope(pair=(kind == "pair"))
                 cond = resolver.cond(c.cond, scope)
@@ -382,6 +401,7 @@ def pass_rules(ctx: CheckContext) -> None:
                 lead_span=groups["lead"][0][1],
                 recipient_span=groups["recipient"][0][1],
                 pair_span=groups["pair"][0][1] if "pair" in groups else d.span,
+                prefers=tuple(prefers),
             )
         else:
             unless = None
@@ -555,6 +575,61 @@ def pass_risk_gradient(ctx: CheckContext) -> None:
                 )
 
 
+def _sides(c: ir.Cond) -> set[str]:
+    """Whose values a pair condition reads: ``lead``, ``recipient`` or both."""
+    if isinstance(c, ir.CAnd | ir.COr):
+        out: set[str] = set()
+        for item in c.items:
+            out |= _sides(item)
+        return out
+    if isinstance(c, ir.CNot):
+        return _sides(c.item)
+    if isinstance(c, ir.CJudged):
+        out = set()
+        for scope in c.scopes:
+            out |= _sides(scope)
+        return out
+    if isinstance(c, ir.CCompare):
+        values: list[Any] = [c.left, c.right]
+    elif isinstance(c, ir.CIn | ir.CBool):
+        values = [c.value]
+    else:
+        values = [c]
+    return {str(w) for v in values if (w := getattr(v, "who", None)) is not None}
+
+
+def pass_pair_constraint(ctx: CheckContext) -> None:
+    """A form's pair rule should say why a lead fits a recipient: a form with no `pair requires`,
+    or one whose condition reads only one side's values, pairs any eligible lead with any
+    eligible recipient (a condition on one side alone belongs in that side's `requires`)."""
+    if ctx.has_errors:
+        return
+    for name, form in ctx.forms.items():
+        help = (
+            "relate the lead to the recipient, e.g. `pair requires lead.sector = recipient.sector` "
+            "(compatible services) or `lead.region = recipient.region` (where the form needs "
+            "physical integration)"
+        )
+        if form.pair is None:
+            ctx.warn(
+                "check.pair-unconstrained",
+                f"form `{name}` has no `pair requires`: any eligible lead is paired with any eligible recipient",
+                ctx.symbols[name].decl.name.span,
+                help=help,
+            )
+            continue
+        sides = _sides(form.pair)
+        if sides != {"lead", "recipient"}:
+            only = "neither side's" if not sides else f"only the {next(iter(sides))}'s"
+            ctx.warn(
+                "check.pair-unconstrained",
+                f"the `pair requires` of form `{name}` reads {only} values: it says nothing about "
+                "which lead fits which recipient",
+                form.pair_span,
+                help=help,
+            )
+
+
 def pass_unused(ctx: CheckContext) -> None:
     """Declarations nothing refers to (warnings; skipped when errors may have hidden uses)."""
     if ctx.has_errors:
@@ -579,6 +654,7 @@ PASSES: tuple[tuple[str, Pass], ...] = (
     ("rules", pass_rules),
     ("cycles", pass_cycles),
     ("risk-gradient", pass_risk_gradient),
+    ("pair-constraint", pass_pair_constraint),
     ("unused", pass_unused),
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import click
 
@@ -17,6 +18,7 @@ from credential.cli.common import (
     policy_data_options,
     run_guarded,
 )
+from credential.cli.paths import InputFile
 from credential.cli.selection import fail_on_count, selection_options
 from credential.evaluation.decisions import DecisionRecord
 
@@ -29,6 +31,12 @@ from credential.evaluation.decisions import DecisionRecord
     "--as-of", "as_of", type=IsoDate(), default=None, help="evaluation date: today or YYYY-MM-DD (default today)"
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--decisions",
+    type=InputFile(),
+    default=None,
+    help="read the proofs from this file (evaluate --explain --format jsonl|json) instead of evaluating",
+)
 @selection_options
 @run_guarded
 def command(
@@ -41,6 +49,7 @@ def command(
     allow_expired: bool,
     as_of: dt.date | None,
     fmt: str,
+    decisions: str | None,
     providers: tuple[str, ...],
     subjects: tuple[str, ...],
     fail_on: tuple[str, ...],
@@ -59,16 +68,27 @@ def command(
       credential explain R0A form:buddying:recipient --format json
       credential explain RM3 pair:merger_acquisition:RM3:R0A
       credential explain --provider RM3 --provider R0A --subject 'form:*:lead' --as-of 2025-06-30
+      credential explain --decisions d.jsonl RM3 partner
+
+    With --decisions the proofs are read from a decisions file that `evaluate --explain` wrote
+    (nothing is evaluated; --policy and --data are not read) and shown in full, as without it.
     """
     from credential.evaluation.evaluate import evaluate_inputs, load_inputs
     from credential.output.records import records_for
-    from credential.proofs.render import render_text
     from credential.selection import check_providers, check_subject_patterns, normalise_pattern, subject_regex
 
     codes = list(dict.fromkeys([*([code] if code else []), *providers]))
     if not codes:
         fail(EXIT_USAGE, "error[usage.bad-argument]: name a provider: CODE or --provider CODE")
     patterns = [*([subject] if subject else []), *subjects]
+    if decisions is not None:
+        from credential.proofs.reading import records_from_file
+
+        match = subject_regex(patterns) if patterns else None
+        when = as_of.isoformat() if as_of else None
+        found = records_from_file(decisions, codes, lambda s: match is None or bool(match.fullmatch(s)), when)
+        _show([r for c in codes for r in found[c]], codes, patterns, fmt, fail_on)
+        return
     inputs = load_inputs(policy or default_policy(), data or default_data(), on_invalid, allow_expired)  # type: ignore[arg-type]
     check_providers(codes, inputs.bundle.provider_codes)
     day = as_of or dt.date.today()
@@ -87,13 +107,21 @@ def command(
             for r in records_for(ev, explain=True, provider=c)
             if match is None or match.fullmatch(r.subject)
         ]
+    _show([r.to_json_dict() for r in records], codes, patterns, fmt, fail_on)
+
+
+def _show(
+    records: list[dict[str, Any]], codes: list[str], patterns: list[str], fmt: str, fail_on: tuple[str, ...]
+) -> None:
+    """The records (with full proofs) as text or JSON; exit 5 when --fail-on matches one."""
+    from credential.proofs.render import render_text
+
     if fmt == "json":
-        payload = [r.to_json_dict() for r in records]
-        single = len(codes) == 1 and len(patterns) == 1 and not _glob(patterns[0]) and len(payload) == 1
-        click.echo(json.dumps(payload[0] if single else payload, ensure_ascii=False, indent=2))
+        single = len(codes) == 1 and len(patterns) == 1 and not _glob(patterns[0]) and len(records) == 1
+        click.echo(json.dumps(records[0] if single else records, ensure_ascii=False, indent=2))
     else:
-        click.echo("\n".join(render_text(r.to_json_dict()) for r in records), nl=False)
-    matched = fail_on_count((r.outcome.value for r in records), fail_on)
+        click.echo("\n".join(render_text(r) for r in records), nl=False)
+    matched = fail_on_count((str(r["outcome"]) for r in records), fail_on)
     if matched:
         click.echo(f"--fail-on {'/'.join(fail_on)}: {matched} decision(s) matched", err=True)
         raise SystemExit(EXIT_FAIL_ON)

@@ -66,14 +66,15 @@ class Progress:
         bar = click.progressbar(length=len(result.frame), label="proofs", file=cast(TextIO, self.stream), show_eta=True)
         bar.__enter__()
         self._bar = bar
-        original = result.proof_texts
+        for name in ("proof_texts", "proof_block"):  # self-contained (parquet) or content-addressed (JSON)
+            original = getattr(result, name)
 
-        def proof_texts(start: int, stop: int) -> list[str]:
-            out: list[str] = original(start, stop)
-            bar.update(stop - start)
-            return out
+            def built(start: int, stop: int, original: Any = original) -> Any:
+                out = original(start, stop)
+                bar.update(stop - start)
+                return out
 
-        result.proof_texts = proof_texts
+            setattr(result, name, built)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -431,8 +431,12 @@ def _observations(bundle: Bundle, measure: str) -> _Observations:
         order = np.lexsort((row, pe.view(np.int64), pid))
         idx, pid, pe, row = idx[order], pid[order], pe[order], row[order]
     cells = _encoded(bundle, "value")
-    if cells is not None:  # each distinct cell converted once
-        per_cell = np.append(_numeric_cells(cells, t), np.nan)  # the last for a missing cell (code -1)
+    if cells is not None:  # each distinct cell converted once (for every measure of its kind)
+        kind = ("numeric_cells", "number") if isinstance(t, NumberType | PercentType) else ("numeric_cells", repr(t))
+        per_cell = bundle._cache.get(kind)
+        if not isinstance(per_cell, np.ndarray):
+            per_cell = np.append(_numeric_cells(cells, t), np.nan)  # the last for a missing cell (code -1)
+            bundle._cache[kind] = per_cell
         num = per_cell[cells.codes[idx]]
     else:
         num = _numeric(bundle.observations["value"].to_numpy(dtype=object)[idx], t)

@@ -36,7 +36,7 @@ CLAUSES: dict[str, tuple[str, ...]] = {
     "criterion": ("cites", "applies to", "requires", "unless"),
     "measure": ("max age", "stale may refuse"),
     "credential": ("cites", "requires"),
-    "form": ("change", "lead requires", "recipient requires", "pair requires", "cites"),
+    "form": ("change", "lead requires", "recipient requires", "pair requires", "prefer", "cites"),
 }
 CONDITION_WORDS = (
     "and",
@@ -138,6 +138,9 @@ def _levels(analysis: Analysis | None) -> list[types.CompletionItem]:
     ]
 
 
+_PREFER_HEAD = re.compile(r'^\s+prefer\s+[A-Za-z_][A-Za-z0-9_]*\s+"(?:[^"\\]|\\.)*"\s+$')
+
+
 def _enclosing(text: str, line_start: int) -> tuple[str | None, str | None, int | None]:
     """The declaration the cursor's line belongs to: (keyword, name, indent of its first clause)."""
     first_clause: int | None = None
@@ -185,6 +188,8 @@ def complete(analysis: Analysis | None, text: str, offset: int) -> list[types.Co
         return _words(UNITS)
     if _IN_LIST.search(before):
         return _levels(analysis)
+    if _PREFER_HEAD.match(before):  # `prefer NAME "TITLE" ` : its condition comes after `when`
+        return _words(["when"])
     if last == "cites":
         return _names(analysis, ("source",), None)
     if last == "as":

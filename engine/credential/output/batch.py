@@ -247,7 +247,9 @@ def jsonl_chunks(
     """The decision records as JSON lines (UTF-8), in blocks; byte-identical to ``DecisionRecord.to_jsonl``.
 
     ``proofs``, if given, is called with ``(start, stop)`` and returns the proofs of those rows
-    as JSON text (``ProofBuilder.proof_json``), which are then written into the lines.
+    as JSON text (``ProofBuilder.proof_json``), which are then written into the lines; or a pair
+    (lines to write before the block's records, the proofs): the content-addressed form
+    (``RunResult.proof_block``), whose proof nodes go before the records that refer to them.
     """
     pieces = _Pieces(frame)
     heads = np.array(
@@ -270,13 +272,17 @@ def jsonl_chunks(
         out[0::per_row] = heads[pieces.prov[start:stop]]
         out[1::per_row] = mids[pieces.mid_index[start:stop]]
         out[2::per_row] = pieces.missing_pieces(start, stop, dumps, b"[]")
+        prelude = b""
         if proofs is None:
             out[3::per_row] = tail + b"\n"
         else:
+            texts = proofs(start, stop)
+            if isinstance(texts, tuple):
+                prelude, texts = texts
             out[3::per_row] = tail[:-1] + b', "proof": '
-            out[4::per_row] = [p.encode() for p in proofs(start, stop)]
+            out[4::per_row] = [p.encode() for p in texts]
             out[5::per_row] = b"}\n"
-        yield b"".join(out.tolist())
+        yield prelude + b"".join(out.tolist())
 
 
 def jsonl_lines(frame: pd.DataFrame, policy: dict[str, str], data: dict[str, str], backend: str) -> list[str]:
@@ -291,6 +297,7 @@ def csv_chunks(frame: pd.DataFrame, policy: dict[str, Any], backend: str, *, raw
     Formula-like cells are neutralised (see :func:`credential.escaping.csv_field`) unless ``raw``;
     past the policy's expiry (allowed) a ``policy_expires`` column is added.
     """
+
     def csv_field(value: str) -> str:
         return _csv_field(value, raw=raw)
 

@@ -73,8 +73,9 @@ def records_for(
 class RunResult:
     """The decisions of a run as a frame (``credential.output.batch``), and as records built on first use.
 
-    With ``explain`` the proofs are not built here: ``proof_texts(start, stop)`` builds those of
-    a block of the frame's rows as JSON text (what a writer streams), and ``records`` builds them all.
+    With ``explain`` the proofs are not built here: ``proof_block(start, stop)`` builds those of
+    a block of the frame's rows in the content-addressed form a JSON writer streams,
+    ``proof_texts`` as self-contained JSON text (Parquet), and ``records`` builds them all.
     """
 
     inputs: Inputs
@@ -83,6 +84,7 @@ class RunResult:
     explain: bool = False
     _records: list[DecisionRecord] | None = field(default=None, repr=False)
     _builders: dict[str, Any] = field(default_factory=dict, repr=False)
+    _compact: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def backend(self) -> str:
@@ -108,6 +110,27 @@ class RunResult:
             args = tuple(subject.split(":")[2:4]) if subject.startswith("pair:") else (str(code),)
             out.append(self._builders[str(as_of)].proof_json(subject, args))
         return out
+
+    def proof_block(self, start: int, stop: int) -> tuple[bytes, list[str]]:
+        """The compact proofs of rows ``start:stop`` (``credential.proofs.store``): the node and row
+        lines not written by an earlier block, and each row's proof as JSON text."""
+        from credential.proofs.compact import CompactProofs
+        from credential.proofs.proof import ProofBuilder
+        from credential.proofs.store import Encoder
+
+        if not self._compact or start == 0:  # a new file: every node and row is written again
+            encoder = Encoder()
+            self._compact = {ev.as_of.isoformat(): CompactProofs(ProofBuilder(ev), encoder) for ev in self.evaluations}
+        for c in self._compact.values():
+            c.b.forget()
+            c.forget()
+        f = self.frame.iloc[start:stop]
+        out: list[str] = []
+        for code, subject, as_of in zip(f["provider"], f["subject"], f["as_of"], strict=True):
+            subject = str(subject)
+            args = tuple(subject.split(":")[2:4]) if subject.startswith("pair:") else (str(code),)
+            out.append(self._compact[str(as_of)].proof(subject, args))
+        return "".join(c.take() for c in self._compact.values()).encode(), out
 
     def proofs(self, start: int, stop: int) -> list[dict[str, Any]]:
         """The proofs of the frame's rows ``start:stop`` as data."""
@@ -146,5 +169,3 @@ class RunResult:
                 )
             ]
         return self._records
-
-

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 MARKS = {"granted": "✓", "refused": "✗", "undetermined": "?"}
 
 
-
 def to_jsonl(records: Sequence[DecisionRecord]) -> str:
     return "".join(r.to_jsonl() + "\n" for r in records)
 
@@ -110,7 +109,7 @@ def render_chunks(result: RunResult, fmt: str, *, csv_raw: bool = False) -> Iter
     pref = policy_ref(result.inputs.policy, result.expired).to_json_dict()
     if fmt in ("jsonl", "json"):
         data = dict(sorted(result.inputs.bundle.digests.items()))
-        proofs = result.proof_texts if result.explain else None
+        proofs = result.proof_block if result.explain else None  # content-addressed (proofs.store)
         chunks = jsonl_chunks(result.frame, pref, data, result.backend, proofs=proofs)
         if fmt == "jsonl":
             yield from chunks

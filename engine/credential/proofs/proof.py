@@ -417,13 +417,7 @@ class ProofBuilder:
     # provider's proofs.  Slots are marked with NUL characters, which JSON text never holds raw.
     def _templated(self, key: tuple[str, str, Truth | None], code: str, build: Any) -> str:
         """``build()`` for this provider, through the template its truths reach."""
-        i = self.ev.positions.get(code)
-        if i is None or not self.templates or key in self._untemplated:
-            return str(build())
-        node: _Trie | None = self._tries.get(key)
-        while node is not None and node.template is None:
-            node = node.kids.get(_TRUTH_OF_FLAGS[node.flags[i]]) if node.flags is not None else None
-        template = node.template if node is not None else self._build_template(key, build)
+        template = self._template_for(key, code, build)
         if template is None:
             return str(build())
         statics, slots = template
@@ -431,6 +425,18 @@ class ProofBuilder:
         parts[0::2] = statics
         parts[1::2] = [self._slot_value(k, code) for k in slots]
         return "".join(parts)
+
+    def _template_for(
+        self, key: tuple[str, str, Truth | None], code: str, build: Any
+    ) -> tuple[list[str], list[int]] | None:
+        """The template this provider's truths reach (built on first reach), or None: build directly."""
+        i = self.ev.positions.get(code)
+        if i is None or not self.templates or key in self._untemplated:
+            return None
+        node: _Trie | None = self._tries.get(key)
+        while node is not None and node.template is None:
+            node = node.kids.get(_TRUTH_OF_FLAGS[node.flags[i]]) if node.flags is not None else None
+        return node.template if node is not None else self._build_template(key, build)
 
     def _build_template(self, key: tuple[str, str, Truth | None], build: Any) -> tuple[list[str], list[int]] | None:
         trace: list[tuple[NodePreds, Truth]] = []

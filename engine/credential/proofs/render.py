@@ -180,3 +180,19 @@ def render_text(record: dict[str, Any], width: int = 100) -> str:
     if record.get("missing"):
         lines.append("  missing: " + ", ".join(record["missing"]))
     return "\n".join(terminal_text(line) for line in lines) + "\n"  # names, titles, values: escaped
+
+
+def leaf_lines(node: dict[str, Any], inner: bool = True) -> list[str]:
+    """The one-line facts a proof node rests on: its leaves (comparisons, statuses, named
+    rules), each as the proof tree shows it, without the and/or/not structure above them.
+    A criterion is followed, one level deep (``inner``), by the facts it rests on."""
+    if node.get("kind") in ("and", "or", "not"):
+        return [line for child in node.get("children", []) for line in leaf_lines(child, inner)]
+    line = _line(node)
+    if inner and node.get("kind") == "criterion" and node.get("children") and _not_applicable(node) is None:
+        facts = [f for child in node["children"] for f in leaf_lines(child, inner=False)]
+        line = f"{line.split(' — ')[0]}: " + "; ".join(f[2:] if f[:2] in _MARKS else f for f in facts)
+    return [terminal_text(line)]
+
+
+_MARKS = {f"{m} " for m in MARK.values()} | {"– "}

@@ -33,6 +33,7 @@ from credential.data.bundle import Bundle
 from credential.evaluation.decisions import Truth
 from credential.proofs.qualify import Answer, Qualifier, operands
 from credential.proofs.recompute import Recompute, k_or
+from credential.proofs.store import NodeStore, ProofError, is_compact
 from credential.proofs.values import (
     RowIndex,
     cond_unit,
@@ -80,7 +81,8 @@ class VerifyReport:
 
     @property
     def failed_records(self) -> int:
-        return len({p.line for p in self.problems if p.line > 0})
+        # a node or row line of a content-addressed file (provider "-") is not a record
+        return len({p.line for p in self.problems if p.line > 0 and p.provider != "-"})
 
 
 @dataclass
@@ -196,6 +198,18 @@ class Verifier:
         provider = str(rec.get("provider")) if rec else "?"
         subject = str(rec.get("subject")) if rec else "?"
         self.report.problems.append(Problem(line, provider, subject, message, code, self._where))
+
+    def seen(self, line: int, rec: dict[str, Any]) -> None:
+        """Count a record as present (one whose proof could not be rebuilt)."""
+        key = (str(rec.get("provider")), str(rec.get("subject")), str(rec.get("as_of")))
+        self._seen.setdefault(key, line)
+
+    def in_scope(self, rec: dict[str, Any]) -> bool:
+        """Whether a record is of the scope's provider and subject (in a file that holds others too)."""
+        s = self.scope
+        return (s.provider is None or rec.get("provider") == s.provider) and (
+            s.subject is None or rec.get("subject") == s.subject
+        )
 
     # ---- one record ---------------------------------------------------------------
     def check(self, line: int, rec: Any) -> None:
@@ -930,6 +944,7 @@ def verify_lines(
     A record as of a date after the policy's ``expires`` raises ``PolicyExpired`` unless
     ``allow_expired`` (then the record must say it was allowed)."""
     v = Verifier(policy, bundle, scope, allow_expired)
+    store = NodeStore()  # the nodes and rows of a content-addressed file (credential.proofs.store)
     for n, rec, error in read_records(lines):
         if error is not None:
             code, _, msg = error.partition(": ")
@@ -938,6 +953,23 @@ def verify_lines(
             if rec is None:
                 continue
             v.report.checked -= 1
+        if isinstance(rec, dict) and rec.get("kind") in ("node", "row") and "provider" not in rec:
+            try:
+                store.add(rec)
+            except ProofError as exc:
+                v.report.problems.append(Problem(n, "-", "-", exc.message, exc.code, v._where))
+            continue
+        if isinstance(rec, dict) and is_compact(rec.get("proof")):
+            if not v.in_scope(rec):
+                continue  # a record of another provider or subject: only those asked for are checked
+            try:
+                rec = {**rec, "proof": store.expand(rec["proof"], str(rec.get("provider")))}
+            except ProofError as exc:
+                v.report.checked += 1
+                v.report.proofs += 1
+                v.problem(n, rec, exc.code, exc.message)
+                v.seen(n, rec)  # the record is there, its proof is not sound: not also "missing"
+                continue
         v.check(n, rec)
     return v.finish()
 

@@ -502,7 +502,9 @@ class _Site:
         pev = evaluate_inputs(self.inputs, self.ev.as_of, pairs=True, backend="duckdb")
         n = len(self.ev.codes)
         codes = [str(c) for c in self.ev.codes]
-        lists: dict[tuple[str, str, str], tuple[str, int, str, int]] = {}
+        # per (form, role, kind): the partner ids sorted by (provider, partner), and each provider's
+        # (first, count) in them; a list's links are made only for the entries a page shows
+        spans: dict[tuple[str, str, str], tuple[Any, dict[int, tuple[int, int]]]] = {}
         for f in sorted(self.policy.forms):
             c, p = pn.pair_preds(f)
             found = {}
@@ -516,22 +518,24 @@ class _Site:
                 found[name] = np.unique(keys)
             groups = {"granted": found["granted"], "undetermined": np.setdiff1d(found["possible"], found["granted"])}
             for role in ("lead", "recipient"):
-                per: dict[str, dict[int, tuple[str, int]]] = {}
                 for kind, keys in groups.items():
                     me, other = (keys // n, keys % n) if role == "lead" else (keys % n, keys // n)
                     order = np.lexsort((other, me))
                     me, other = me[order], other[order]
                     ids, first, count = np.unique(me, return_index=True, return_counts=True)
-                    per[kind] = {
-                        int(i): (self._links(other[a : a + min(k, PARTNER_LIMIT)], codes), int(k))
-                        for i, a, k in zip(ids.tolist(), first.tolist(), count.tolist(), strict=True)
-                    }
-                for i, code in enumerate(codes):
-                    g = per["granted"].get(i, ("", 0))
-                    u = per["undetermined"].get(i, ("", 0))
-                    lists[(code, f, role)] = (g[0], g[1], u[0], u[1])
+                    spans[(f, role, kind)] = (
+                        other,
+                        dict(zip(ids.tolist(), zip(first.tolist(), count.tolist(), strict=True), strict=True)),
+                    )
+
+        def partners_of(i: int, form: str, role: str, kind: str) -> tuple[str, int]:
+            other, at = spans[(form, role, kind)]
+            a, k = at.get(i, (0, 0))
+            return (self._links(other[a : a + min(k, PARTNER_LIMIT)], codes), k) if k else ("", 0)
+
         out: dict[str, list[dict[str, Any]]] = {}
         pos = {c: i for i, c in enumerate(self.codes)}
+        model_pos = {c: i for i, c in enumerate(codes)}
         for code in self.codes:
             entries = []
             for form in sorted(self.policy.forms.values(), key=lambda x: x.name):
@@ -539,7 +543,8 @@ class _Site:
                     subject = f"form:{form.name}:{role}"
                     if subject not in self.outcome or self.outcome[subject][pos[code]] == "refused":
                         continue
-                    g_html, g_n, u_html, u_n = lists.get((code, form.name, role), ("", 0, "", 0))
+                    g_html, g_n = partners_of(model_pos[code], form.name, role, "granted")
+                    u_html, u_n = partners_of(model_pos[code], form.name, role, "undetermined")
                     entries.append(
                         {
                             "form": form.name,

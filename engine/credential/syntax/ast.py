@@ -260,7 +260,18 @@ class AppliesTo:
     span: Span = _span()
 
 
-Clause = Cites | Requires | Unless | Change | AppliesTo
+@dataclass(frozen=True)
+class Prefer:
+    """``prefer NAME "TITLE" when C``: a form's ranking preference over eligible pairs (``credential
+    match``); ``C`` is written like ``pair requires`` (``lead.X`` / ``recipient.X``)."""
+
+    name: Ident
+    title: StringLit
+    cond: Cond
+    span: Span = _span()
+
+
+Clause = Cites | Requires | Unless | Change | AppliesTo | Prefer
 
 
 # ---- declarations ------------------------------------------------------------

@@ -269,6 +269,12 @@ def _clause_lines(c: ast.Clause) -> list[str]:
         return condition_lines(f"{INDENT}unless ", c.cond)
     if isinstance(c, ast.AppliesTo):
         return [f"{INDENT}applies to {c.attribute.name} in {_members(c.members)}"]
+    if isinstance(c, ast.Prefer):
+        head = f"{INDENT}prefer {c.name.name} {format_string(c.title.value)}"
+        one = condition_lines(f"{head} when ", c.cond)
+        if len(one) == 1 and len(one[0]) <= WIDTH:
+            return one
+        return [head, *condition_lines(f"{CONTINUATION}when ", c.cond)]  # `when` on a continuation line
     return condition_lines(f"{INDENT}{_ROLE_WORDS[c.role]} ", c.cond)
 
 

@@ -347,6 +347,7 @@ def _token_help(tok: Token, expected: set[str]) -> str | None:
         "LEAD",
         "RECIPIENT",
         "PAIR",
+        "PREFER",
     }
     if tok.type in clause_words and ("_IND" in expected or tok.column == 1):
         return "indent clauses under their declaration (a line in column 1 starts a new declaration)"
@@ -563,6 +564,15 @@ class _ToAst(Transformer[Token, Any]):
     @v_args(meta=True)
     def pair_clause(self, meta: Any, c: list[Any]) -> ast.Requires:
         return ast.Requires(self._nodes(c)[0], "pair", span=self._sp(meta))
+
+    @v_args(meta=True)
+    def prefer_clause(self, meta: Any, c: list[Any]) -> ast.Prefer:
+        return ast.Prefer(
+            self._ident(self._toks(c, "NAME")[0]),
+            self._string(self._toks(c, "STRING")[0]),
+            self._nodes(c)[0],
+            span=self._sp(meta),
+        )
 
     @v_args(meta=True)
     def applies_clause(self, meta: Any, c: list[Any]) -> ast.AppliesTo:
