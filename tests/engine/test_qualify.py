@@ -67,7 +67,9 @@ def leaves(policy: ir.CheckedPolicy) -> dict[tuple[str, int, int], ir.Cond]:
 
 def fixed(cond: ir.Cond) -> bool:
     """A leaf that reads only provider attributes, constants and params."""
-    if isinstance(cond, ir.CStatus | ir.CArr):
+    if isinstance(cond, ir.CArr):  # arrangements by what was held when each started: the past
+        return cond.held is not None
+    if isinstance(cond, ir.CStatus):
         return False
     if isinstance(cond, ir.CJudged):  # whether a listed criterion applies: attributes only
         return all(fixed(scope) for scope in cond.scopes)

@@ -6,7 +6,10 @@ A refused decision's condition tree has two kinds of leaves:
   any column of ``providers``), constants and params: a provider cannot change them, so they are
   *eligibility*, never a gap;
 * **changeable** leaves read a value the provider's performance or situation sets: a measure's
-  latest value, a window aggregate, a status, a count of arrangements.
+  latest value, a window aggregate, a status, a count of arrangements. A count of arrangements by
+  what the provider *held when each started* (the grace period's ``held C at start of
+  arrangement ...``) is fixed: it is a fact of the past, and a grace period protects a credential
+  held, it is never a route to one.
 
 The answer is a list of *changes*, one per value (a value read by several leaves, e.g.
 ``cqc_well_led >= good`` and ``cqc_well_led > inadequate``, is one change, to the strictest
@@ -119,6 +122,11 @@ def value_id(v: ir.Value, code: str) -> ValueId | None:
     if isinstance(v, ir.VWindow):
         return ("window", v.func, v.measure, v.months, code)
     if isinstance(v, ir.VArrCount):
+        if v.held is not None:
+            # `held C at start of arrangement ...` counts arrangements by what the provider held when
+            # each started: a fact of the past. A refused provider cannot qualify through grace (a new
+            # arrangement would need C held at its start, the very thing it lacks), so it is fixed.
+            return None
         return ("arrangements", v.role, v.form, _within_key(v.within), v.held, code)
     if isinstance(v, ir.VPeer):  # a position among peers moves with the provider's own value
         base = value_id(v.base, code)
@@ -790,7 +798,7 @@ class Qualifier:
             stale = self.src.stale_of(cond.left, lcode) if left is None else None
             if stale is not None:  # evidence past its max age: newer evidence is what would count
                 sj = stale_json(stale[0], cond.left.type, stale[1], stale[2])
-                shown = f"stale ({sj['value']} of {sj['date'] or 'no date'}; max age {sj['max_age']})"
+                shown = f"stale ({show(stale[0], cond.left.type, unit)} of {sj['date'] or 'no date'}; max age {sj['max_age']})"
             out["needs"] = f"{_operand_text(cond.left)} is {shown}; {verb} {cond.op} {show(right, cond.type, unit)}"
             gap = _gap(left, right, cond)
         else:
