@@ -111,7 +111,7 @@ def test_auto_is_the_default_of_every_command_and_function() -> None:
         for param in command.params:
             if param.name == "backend":
                 with_backend[name] = param.default
-    assert with_backend == dict.fromkeys(["evaluate", "explain", "test", "diff", "timeline", "report"], "auto")
+    assert with_backend == dict.fromkeys(["evaluate", "explain", "test", "diff", "timeline", "report", "match"], "auto")
     functions = [
         engine.run,
         evaluate.evaluate_inputs,

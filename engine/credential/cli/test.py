@@ -87,7 +87,7 @@ def command(
     Examples:
       credential test
       credential test policies/tests/dalton_2014.yaml --format json
-      credential test --list -k partner
+      credential test --list -k grace
       credential test -k "dalton_2017 and not fixture" -v -x
       credential test policies/tests --junit report.xml --no-coverage
       credential test policies/tests --fail-under 100
