@@ -68,6 +68,7 @@ def command(
       credential explain R0A form:buddying:recipient --format json
       credential explain RM3 pair:merger_acquisition:RM3:R0A
       credential explain --provider RM3 --provider R0A --subject 'form:*:lead' --as-of 2025-06-30
+      credential evaluate --explain --format jsonl --output d.jsonl
       credential explain --decisions d.jsonl RM3 partner
 
     With --decisions the proofs are read from a decisions file that `evaluate --explain` wrote
