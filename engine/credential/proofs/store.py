@@ -49,6 +49,7 @@ LEAF_ORDER: dict[str, tuple[str, ...]] = {
         "value",
         "provider",
         "counts",
+        "peer",
         "threshold",
         "evidence",
         "stale",
