@@ -575,31 +575,36 @@ class Qualifier:
         """The changes that grant a refused decision (see the module docstring)."""
         if subject.startswith("pair:") and args[0] == args[1]:
             return Answer([], [], REASON_SELF)
+        key = self._shape_key(subject, args)
+        if key is not None:
+            hit = self._shapes.get(key)
+            if hit is not None:
+                return _rebind(hit, args[0])
+        answer, shareable = self._qualify(subject, args)
+        if key is not None and shareable:
+            self._shapes[key] = answer
+        return answer
+
+    def _qualify(self, subject: str, args: Args) -> tuple[Answer, bool]:
+        """The answer computed for this provider alone, and whether it may be shared (see _shape_key)."""
         parts = self._root(subject, args)
         if not all(self.possible(c, a, pf, True) for c, a, pf in parts):
             refs = _concat([self.search(c, a, pf, True, True, {}) for c, a, pf in parts]) or []
             blocking = [r for r in dedupe(refs) if is_fixed(r[0], r[1])]
             unknown = any(r[4] is Truth.UNKNOWN for r in blocking)
-            return Answer([], blocking, REASON_UNKNOWN if unknown else REASON_FIXED)
+            return Answer([], blocking, REASON_UNKNOWN if unknown else REASON_FIXED), True
         changes: list[Change] = []
         over: Overrides = {}
-        key: tuple[Any, ...] | None = None
         for round_ in range(4):
             found = _concat([self.search(c, a, pf, True, False, over) for c, a, pf in parts])
             if found is None or not self._add(changes, dedupe(found)):
-                return Answer([], [], REASON_NOT_FOUND)
-            if round_ == 0:
-                key = self._shape_key(subject, args, changes)
-                hit = self._shapes.get(key) if key is not None else None
-                if hit is not None:
-                    return _rebind(hit, args[0])
-            elif round_ == 1:
-                key = None  # a later round's targets may depend on the provider's values: not shared
+                return Answer([], [], REASON_NOT_FOUND), round_ == 0
             over = {c.vid: c.target for c in changes}
             if self.grants(subject, args, over):
                 break
         else:
-            return self._remember(key, Answer([], [], REASON_NOT_FOUND))
+            return Answer([], [], REASON_NOT_FOUND), False
+        shareable = round_ == 0  # a later round's targets were chosen with more needs: kept to its provider
         # minimal: no change can be left out
         dropped = True
         while dropped:
@@ -611,12 +616,17 @@ class Qualifier:
                     over = rest
                     dropped = True
                     break
-        return self._remember(key, Answer(changes, [], None))
+        return Answer(changes, [], None), shareable
 
     # -- answers shared between providers: a single-provider subject whose changeable leaves each
     # compare one changeable value with constants or params gives the same answer to every provider
-    # whose leaves have the same truths and whose first changes have the same targets (everything
-    # the re-evaluations read is then the same); the answer is kept with its provider code replaced.
+    # whose leaves have the same truths, so it is looked up before any search.  Everything the
+    # search reads is then the same: the leaves' truths, and the needs' bounds (constants and
+    # params).  The one provider value it reads is a change's current value, to choose the target
+    # nearest it; the truths of the leaves reading that value fix which side of every bound it
+    # lies on (or that it is missing), and the nearest candidate meeting the needs is then the same
+    # from anywhere on that side.  Answers found in a later round are kept to their provider, as
+    # before.  A shared answer is kept with its provider code replaced (``_rebind``).
     def _grants_simple(self, subject: str, args: Args, over: Overrides, leaves: list[ir.Cond]) -> bool:
         """``grants`` from the leaves' truths: the data's, with those of the changed values re-read;
         the tree's truth for a vector of leaf truths is computed once per subject and vector."""
@@ -657,18 +667,11 @@ class Qualifier:
             hit = self._base[key] = tuple(self.src.leaf_truth(c, args, None) for c in leaves)
         return hit
 
-    def _shape_key(self, subject: str, args: Args, changes: list[Change]) -> tuple[Any, ...] | None:
+    def _shape_key(self, subject: str, args: Args) -> tuple[Any, ...] | None:
         leaves = self._simple_leaves(subject) if self.share else None
         if leaves is None or len(args) != 1:
             return None
-        truths = self._base_truths(subject, args, leaves)
-        first = tuple((c.vid[:-1], _hashable(c.target), tuple((id(n.cond), n.want) for n in c.needs)) for c in changes)
-        return (subject, truths, first)
-
-    def _remember(self, key: tuple[Any, ...] | None, answer: Answer) -> Answer:
-        if key is not None:
-            self._shapes[key] = answer
-        return answer
+        return (subject, self._base_truths(subject, args, leaves))
 
     def _simple_leaves(self, subject: str) -> list[ir.Cond] | None:
         if subject not in self._subject_leaves:
@@ -898,7 +901,8 @@ def _rebind(answer: Answer, code: str) -> Answer:
         needs = [Need(n.cond, (code,), n.pair_form, n.want, n.op, n.bound, n.type) for n in c.needs]
         binding = next((needs[i] for i, n in enumerate(c.needs) if n is c.binding), None)
         changes.append(Change((*c.vid[:-1], code), c.value, needs, c.target, binding))
-    return Answer(changes, [], answer.reason)
+    ineligible = [(cond, (code,), pf, want, t) for cond, _, pf, want, t in answer.ineligible]
+    return Answer(changes, ineligible, answer.reason)
 
 
 def _concat(options: list[list[Ref] | None]) -> list[Ref] | None:
