@@ -359,6 +359,7 @@ class Qualifier:
         self._keep: dict[int, Any] = {}  # the policy objects whose ids key the memos
         self._reads_memo: dict[int, frozenset[tuple[Any, str | None]]] = {}
         self._shapes: dict[tuple[Any, ...], Answer] = {}
+        self._canon: dict[str, tuple[Any, ...]] = {}
         self._subject_leaves: dict[str, list[ir.Cond] | None] = {}
         self._leaf_pos: dict[str, dict[int, int]] = {}
         self._by_template: dict[str, dict[Any, list[int]]] = {}
@@ -671,7 +672,27 @@ class Qualifier:
         leaves = self._simple_leaves(subject) if self.share else None
         if leaves is None or len(args) != 1:
             return None
-        return (subject, self._base_truths(subject, args, leaves))
+        return (self._canonical(subject), self._base_truths(subject, args, leaves))
+
+    def _canonical(self, subject: str) -> tuple[Any, ...]:
+        """The subject's tree by structure, its rules and leaves by identity: roles that require the
+        same thing (four forms' ``lead requires group_leader and has_capacity``) have one tree, so
+        they share answers (an answer shows only leaves, never the connectives above them)."""
+        hit = self._canon.get(subject)
+        if hit is None:
+
+            def shape(node: ir.Cond | ir.Rule) -> Any:
+                if isinstance(node, ir.CRef) and node.who is None:
+                    node = self.policy.rule(node.name)
+                if isinstance(node, ir.CAnd | ir.COr):
+                    return (type(node).__name__, tuple(shape(i) for i in node.items))
+                if isinstance(node, ir.CNot):
+                    return ("not", shape(node.item))
+                self._keep[id(node)] = node
+                return id(node)
+
+            hit = self._canon[subject] = tuple(shape(part) for part, _, _ in self._root(subject, ("",)))
+        return hit
 
     def _simple_leaves(self, subject: str) -> list[ir.Cond] | None:
         if subject not in self._subject_leaves:
