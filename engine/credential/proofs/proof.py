@@ -128,6 +128,7 @@ class ProofBuilder:
         self.compiled = ev.compiled
         self._as_of = jstr(ev.as_of.isoformat())
         self._index: dict[str, DerivedIndex] = {}
+        self._index_of: dict[int, tuple[Any, DerivedIndex]] = {}  # id(value) -> (value, its index)
         self._covered: dict[str, bool] = {}
         self._pair_models: dict[tuple[str, ...], Any] = {}
         self._rows = RowIndex(ev.inputs.bundle)
@@ -258,9 +259,13 @@ class ProofBuilder:
         return self._derived_index(v).get(code)
 
     def _derived_index(self, v: ir.ProviderValue) -> DerivedIndex:
+        hit = self._index_of.get(id(v))  # by identity: a value's key is text made on each call
+        if hit is not None and hit[0] is v:
+            return hit[1]
         pred = pn.value_pred(pn.value_key(v))
         if pred not in self._index:
             self._index[pred] = DerivedIndex(self.ev.facts.derived[pred])
+        self._index_of[id(v)] = (v, self._index[pred])
         return self._index[pred]
 
     def status_lookup(self, name: str, code: str) -> tuple[Any, list[tuple[str, int]]]:

@@ -333,6 +333,8 @@ class Answer:
     changes: list[Change]
     ineligible: list[Ref]
     reason: str | None
+    shared: list[Change] | None = field(default=None, compare=False)
+    """The shared answer's changes this one was rebound from (parallel to ``changes``), if any."""
 
 
 REASON_FIXED = (
@@ -580,10 +582,13 @@ class Qualifier:
         if key is not None:
             hit = self._shapes.get(key)
             if hit is not None:
-                return _rebind(hit, args[0])
+                out = _rebind(hit, args[0])
+                out.shared = hit.changes
+                return out
         answer, shareable = self._qualify(subject, args)
         if key is not None and shareable:
             self._shapes[key] = answer
+            answer.shared = answer.changes
         return answer
 
     def _qualify(self, subject: str, args: Args) -> tuple[Answer, bool]:
@@ -783,6 +788,24 @@ class Qualifier:
     # -- as JSON
     def items(self, answer: Answer) -> list[dict[str, Any]]:
         return [self.item(c) for c in answer.changes]
+
+    def item_key(self, answer: Answer, i: int) -> tuple[Any, ...] | None:
+        """What :meth:`item` of a shared answer's ``i``-th change reads besides the change itself
+        (the provider's values), with the shared change: equal keys give equal items but for
+        ``provider``; None for an answer that is not shared."""
+        if answer.shared is None:
+            return None
+        c = answer.changes[i]
+        n = c.binding
+        assert n is not None
+        cond = n.cond
+        # a shared answer's leaves compare the change's value with constants and params: the
+        # provider's current value is the only operand that differs between providers
+        current = self._current(c)
+        if current is None and isinstance(cond, ir.CCompare):
+            stale = self.src.stale_of(cond.left, code_of(getattr(cond.left, "who", None), n.args))
+            return (id(answer.shared[i]), None, _hashable(stale))
+        return (id(answer.shared[i]), _hashable(current))
 
     def item(self, c: Change) -> dict[str, Any]:
         n = c.binding
