@@ -140,6 +140,7 @@ class ProofBuilder:
         self._flags: dict[NodePreds, bytes] = {}
         self._fixed: dict[tuple[str, int], Any] = {}  # fixed fields of a policy node, as JSON text
         self._cond_flags: dict[int, bytes] = {}  # a condition's truth flags (see _flags_of)
+        self._flag_rows: dict[int, tuple[Any, np.ndarray]] = {}  # id(leaf list) -> (the list, flags by provider)
         self._operand_specs: dict[int, list[tuple[Any, dict[str, Any] | None, Any, str]]] = {}  # per leaf
         # per provider (forgotten between blocks)
         self._rule_kids: dict[tuple[str, str, Truth], str] = {}
@@ -211,6 +212,20 @@ class ProofBuilder:
             sub: Evaluation = self.pair_model(pair_form, args)
             return sub.truth(self.preds(cond, pair_form), args)
         return self.ev.truth(self.preds(cond, pair_form), args)
+
+    def truth_key(self, leaves: list[ir.Cond], code: str) -> bytes | None:
+        """The truth flags of single-provider ``leaves`` for one provider, one byte each (equal
+        keys, equal truths), read from a column per leaf list; None where ``truth`` must be used."""
+        i = self.ev.positions.get(code)
+        if i is None or self._trace is not None:
+            return None
+        hit = self._flag_rows.get(id(leaves))
+        if hit is None or hit[0] is not leaves:
+            cols = [np.frombuffer(self._flags_of(self.preds(c, None)), dtype=np.uint8) for c in leaves]
+            rows = np.ascontiguousarray(np.stack(cols, axis=1)) if cols else np.zeros((len(self.ev.positions), 0))
+            hit = self._flag_rows[id(leaves)] = (leaves, rows)
+        key: bytes = hit[1][i].tobytes()
+        return key
 
     def pair_model(self, form: str, args: Args) -> Any:
         """The model of the pair program for one non-candidate pair (its condition is not in the main model).
@@ -894,6 +909,9 @@ class _ModelSource:
 
     def leaf_truth(self, cond: ir.Cond, args: Args, pair_form: str | None) -> Truth:
         return self.builder.truth(cond, args, pair_form)
+
+    def truth_key(self, leaves: list[ir.Cond], code: str) -> bytes | None:
+        return self.builder.truth_key(leaves, code)
 
     def node_truth(self, node: ir.Cond | ir.Rule, args: Args, pair_form: str | None) -> Truth:
         if isinstance(node, ir.Rule):

@@ -677,7 +677,9 @@ class Qualifier:
         leaves = self._simple_leaves(subject) if self.share else None
         if leaves is None or len(args) != 1:
             return None
-        return (self._canonical(subject), self._base_truths(subject, args, leaves))
+        fast = getattr(self.src, "truth_key", None)  # a source reading truth columns: one row of them
+        key = fast(leaves, args[0]) if fast is not None else None
+        return (self._canonical(subject), key if key is not None else self._base_truths(subject, args, leaves))
 
     def _canonical(self, subject: str) -> tuple[Any, ...]:
         """The subject's tree by structure, its rules and leaves by identity: roles that require the
