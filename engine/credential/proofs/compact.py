@@ -160,11 +160,11 @@ class CompactProofs:
         q = self.b._qualifier
         out = self.out
         ids = []
-        for i, c in enumerate(answer.changes):
+        for i in range(len(answer.shared if answer.shared is not None else answer.changes)):
             key = q.item_key(answer, i)  # a shared answer's item: its node once per key
             node_id = self._item_ids.get(key) if key is not None else None
             if node_id is None:
-                node_id = self.enc.node(dumps(_unprovide(q.item(c), args[0])), out)
+                node_id = self.enc.node(dumps(_unprovide(q.shared_item(answer, i), args[0])), out)
                 if key is not None:
                     self._item_ids[key] = node_id
             ids.append(node_id)

@@ -328,13 +328,35 @@ def solve(change: Change, current: Any, t: ValueType | None) -> bool:
 Ref = tuple[Any, Args, str | None, bool, Truth]  # (leaf, providers, pair form, must_be, truth)
 
 
-@dataclass
 class Answer:
-    changes: list[Change]
-    ineligible: list[Ref]
-    reason: str | None
-    shared: list[Change] | None = field(default=None, compare=False)
-    """The shared answer's changes this one was rebound from (parallel to ``changes``), if any."""
+    """A refusal's changes, or the fixed conditions it rests on (``ineligible``) and why.
+
+    A shared answer's changes (``shared``, kept once for every provider with the same leaf
+    truths) are rebound to this answer's provider (``code``) only when ``changes`` is read."""
+
+    def __init__(
+        self,
+        changes: list[Change] | None,
+        ineligible: list[Ref],
+        reason: str | None,
+        shared: list[Change] | None = None,
+        code: str | None = None,
+    ):
+        self._changes = changes
+        self.ineligible = ineligible
+        self.reason = reason
+        self.shared = shared
+        self.code = code
+
+    @property
+    def changes(self) -> list[Change]:
+        if self._changes is None:
+            assert self.shared is not None and self.code is not None
+            self._changes = [_rebind_change(c, self.code) for c in self.shared]
+        return self._changes
+
+    def __repr__(self) -> str:
+        return f"Answer({self.changes!r}, {self.ineligible!r}, {self.reason!r})"
 
 
 REASON_FIXED = (
@@ -582,13 +604,11 @@ class Qualifier:
         if key is not None:
             hit = self._shapes.get(key)
             if hit is not None:
-                out = _rebind(hit, args[0])
-                out.shared = hit.changes
-                return out
+                return _rebind(hit, args[0])
         answer, shareable = self._qualify(subject, args)
         if key is not None and shareable:
             self._shapes[key] = answer
-            answer.shared = answer.changes
+            answer.shared, answer.code = answer.changes, args[0]
         return answer
 
     def _qualify(self, subject: str, args: Args) -> tuple[Answer, bool]:
@@ -792,22 +812,28 @@ class Qualifier:
         return [self.item(c) for c in answer.changes]
 
     def item_key(self, answer: Answer, i: int) -> tuple[Any, ...] | None:
-        """What :meth:`item` of a shared answer's ``i``-th change reads besides the change itself
-        (the provider's values), with the shared change: equal keys give equal items but for
-        ``provider``; None for an answer that is not shared."""
-        if answer.shared is None:
+        """What :meth:`item` of a shared answer's ``i``-th change reads besides the change itself:
+        the provider's current value (and, missing, whether it is stale), with the shared change;
+        equal keys give equal items but for ``provider``.  None for an answer that is not shared."""
+        if answer.shared is None or answer.code is None:
             return None
-        c = answer.changes[i]
+        c = answer.shared[i]
         n = c.binding
         assert n is not None
-        cond = n.cond
+        code = answer.code
         # a shared answer's leaves compare the change's value with constants and params: the
         # provider's current value is the only operand that differs between providers
-        current = self._current(c)
-        if current is None and isinstance(cond, ir.CCompare):
-            stale = self.src.stale_of(cond.left, code_of(getattr(cond.left, "who", None), n.args))
-            return (id(answer.shared[i]), None, _hashable(stale))
-        return (id(answer.shared[i]), _hashable(current))
+        current = self.src.status_value(c.vid[1], code) if c.value is None else self.src.value(c.value, code)
+        if current is None and isinstance(n.cond, ir.CCompare):
+            stale = self.src.stale_of(n.cond.left, code)
+            return (id(c), None, _hashable(stale))
+        return (id(c), _hashable(current))
+
+    def shared_item(self, answer: Answer, i: int) -> dict[str, Any]:
+        """:meth:`item` of an answer's ``i``-th change (of a shared answer: rebound for it alone)."""
+        if answer.shared is not None and answer.code is not None:
+            return self.item(_rebind_change(answer.shared[i], answer.code))
+        return self.item(answer.changes[i])
 
     def item(self, c: Change) -> dict[str, Any]:
         n = c.binding
@@ -941,14 +967,16 @@ def _hashable(x: Any) -> Any:
 
 
 def _rebind(answer: Answer, code: str) -> Answer:
-    """A shared answer for another provider (single-provider subjects: the code is the last part of a value id)."""
-    changes = []
-    for c in answer.changes:
-        needs = [Need(n.cond, (code,), n.pair_form, n.want, n.op, n.bound, n.type) for n in c.needs]
-        binding = next((needs[i] for i, n in enumerate(c.needs) if n is c.binding), None)
-        changes.append(Change((*c.vid[:-1], code), c.value, needs, c.target, binding))
-    ineligible = [(cond, (code,), pf, want, t) for cond, _, pf, want, t in answer.ineligible]
-    return Answer(changes, ineligible, answer.reason)
+    """A shared answer for another provider (single-provider subjects: the code is the last part
+    of a value id); its changes are rebound when read (``Answer.changes``)."""
+    ineligible: list[Ref] = [(cond, (code,), pf, want, t) for cond, _, pf, want, t in answer.ineligible]
+    return Answer(None if answer.shared else [], ineligible, answer.reason, answer.shared or None, code)
+
+
+def _rebind_change(c: Change, code: str) -> Change:
+    needs = [Need(n.cond, (code,), n.pair_form, n.want, n.op, n.bound, n.type) for n in c.needs]
+    binding = next((needs[i] for i, n in enumerate(c.needs) if n is c.binding), None)
+    return Change((*c.vid[:-1], code), c.value, needs, c.target, binding)
 
 
 def _concat(options: list[list[Ref] | None]) -> list[Ref] | None:
