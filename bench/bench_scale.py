@@ -1,31 +1,37 @@
-"""Scale benchmark (issue "Scale"): the engine stage by stage, per backend, against hand-written pandas.
+"""Scale benchmark: the engine stage by stage, per backend, against two hand-written peers.
 
-For seeded synthetic bundles (the reference policy's declarations, ~32 observations per
-provider, generated once into a temporary folder) it runs, each in a fresh subprocess:
+For seeded synthetic bundles (``bench/policy/dalton_2014_v1.cred``'s declarations, ~32
+observations per provider, generated once into a folder) it runs, each in a fresh subprocess:
 
-* the engine, per backend, plain and with ``--explain``, timing every stage and reading the
+* the engine, per backend (the first of ``--backends`` is the one the summary reports; ``auto`` is
+  the default of every command), plain and with ``--explain``, timing every stage and reading the
   peak resident memory (``ru_maxrss``, a high-water mark) after each:
   ``import`` (Python modules), ``compile`` (``load_checked`` + ``compile_policy``),
-  ``load`` (``load_bundle``), ``validate`` (``validate_bundle``), ``facts`` (``build_facts``),
-  ``evaluate`` (Datalog: ``evaluate_program``, with ``auto``'s choice), ``decisions`` (what
-  ``engine.run`` does after that: the decision frame, outcomes and missing-value lists, with or
-  without ``--explain``) and ``write`` (``render_chunks(result, "jsonl")`` streamed to a file by
+  ``load`` (``load_bundle``: reading and digesting the files), ``validate`` (``validate_bundle``),
+  ``facts`` (``build_facts``), ``evaluate`` (Datalog: ``evaluate_program``, with ``auto``'s choice),
+  ``decisions`` (what ``engine.run`` does after that: the decision frame, outcomes and
+  missing-value lists) and ``write`` (``render_chunks(result, FORMAT)`` streamed to a file by
   ``write_atomic``; with ``--explain`` the proofs are built here, block by block, while writing),
-  i.e. the path of ``credential evaluate --format jsonl --output F``; ``--path records`` measures
-  the API's record path instead (``records_for`` + ``to_jsonl``);
-* ``bench/pandas_baseline.py``: ``import``, ``read+derive`` (CSV to per-provider values),
-  ``decide`` (three-valued rules to outcomes) and ``write`` (CSV).
+  i.e. the path of ``credential evaluate --format FORMAT --output F`` (plain runs write CSV by
+  default, like the peers, ``--plain-format jsonl`` for JSON lines; ``--explain`` runs JSON lines);
+  ``--path records`` measures the API's record path instead (``records_for`` + ``to_jsonl``);
+* the peers, the same policy written by hand without the engine, both digesting and validating
+  the bundle first: ``bench/pandas_baseline.py`` (``import``, ``load+validate``, ``derive``,
+  ``decide``, ``write``) and ``bench/duckdb_baseline.py``, one DuckDB SQL query (``import``,
+  ``load+validate``, ``query``, ``write``); ``tests/bench/test_pandas_baseline.py`` checks that
+  both decide what the engine decides.
 
-It prints one table per backend and for pandas, then the ratios the issue sets targets for:
-auto/pandas at each size, explain/plain (with its floor: the plain run plus the time to write the
-proofs' extra bytes alone), the growth exponent log(t100k/t2k)/log(50), peak memory, and where
-pyDatalog and DuckDB cross over (Datalog stage alone and end to end).
-pyDatalog is skipped above ``--pydatalog-max`` providers (it takes very long there), and any
-run longer than ``--timeout`` seconds is stopped and reported as capped, with the stages it
-finished.  The 1-minute load average is recorded next to every run.
+It prints one table per backend and per peer, a summary (default backend plain and
+``--explain``, each peer, wall time and peak memory, ratios, and the growth exponent: the
+least-squares slope of log(time) on log(providers) from 2,000 up), then the detailed ratios:
+engine/peer at each size, explain/plain (with its floor: the plain run plus the time to write the
+proofs' extra bytes alone), growth between sizes, peak memory, and where pyDatalog and DuckDB
+cross over.  pyDatalog is skipped above ``--pydatalog-max`` providers (it takes very long there),
+and any run longer than ``--timeout`` seconds is stopped and reported as capped, with the stages
+it finished.  The 1-minute load average is recorded next to every run.
 
     PYTHONPATH=engine python3 bench/bench_scale.py                       # 200 2000 20000 100000
-    PYTHONPATH=engine python3 bench/bench_scale.py --sizes 200 2000 --backends pydatalog duckdb
+    PYTHONPATH=engine python3 bench/bench_scale.py --sizes 200 2000 --backends auto pydatalog
     PYTHONPATH=engine python3 bench/bench_scale.py --sizes 100 200 500 1000 2000 5000 \\
         --backends pydatalog duckdb --no-explain --no-pandas --pydatalog-max 5000   # crossover sweep
 
@@ -59,7 +65,12 @@ DEFAULT_SIZES = (200, 2000, 20000, 100000)
 AS_OF = dt.date(2026, 11, 22)
 
 ENGINE_STAGES = ("import", "compile", "load", "validate", "facts", "evaluate", "decisions", "write")
-PANDAS_STAGES = ("import", "read+derive", "decide", "write")
+PANDAS_STAGES = ("import", "load+validate", "derive", "decide", "write")
+DUCKDB_STAGES = ("import", "load+validate", "query", "write")
+PEERS = {
+    "pandas": ("bench/pandas_baseline.py", PANDAS_STAGES),
+    "duckdb_sql": ("bench/duckdb_baseline.py", DUCKDB_STAGES),
+}
 
 
 # ============================================================================ child processes
@@ -94,7 +105,9 @@ class _Stages:
         self.last = time.perf_counter()
 
 
-def child_engine(policy: str, data: str, as_of: str, backend: str, explain: bool, out: str, path: str) -> None:
+def child_engine(
+    policy: str, data: str, as_of: str, backend: str, explain: bool, out: str, path: str, fmt: str = "jsonl"
+) -> None:
     """One engine run, stage by stage.
 
     ``path="cli"`` does what ``credential evaluate --format jsonl --output F`` does after loading:
@@ -178,23 +191,46 @@ def child_engine(policy: str, data: str, as_of: str, backend: str, explain: bool
     emit("decisions", total - seen["evaluate_inputs_s"], records=n_records)
     stages.last = time.perf_counter()
     if path == "cli":  # as `credential evaluate --output F` writes: streamed, proofs built block by block
-        write_atomic(out, render_chunks(run, "jsonl"))
+        write_atomic(out, render_chunks(run, fmt))
     else:
         Path(out).write_text(to_jsonl(records), encoding="utf-8")
     stages.done("write", bytes=Path(out).stat().st_size)
 
 
 def child_pandas(data: str, as_of: str, out: str) -> None:
+    """The pandas peer, stage by stage: read, digest and validate; derive; decide; write."""
     stages = _Stages(time.perf_counter())
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import pandas_baseline as pb
 
     stages.done("import")
     day = dt.date.fromisoformat(as_of)
-    values = pb.provider_values(Path(data), day)
-    stages.done("read+derive")
+    tables, _digests = pb.load_valid(Path(data))
+    stages.done("load+validate")
+    values = pb.provider_values(tables, day)
+    stages.done("derive")
     result = pb.outcomes(values, day)
     stages.done("decide", records=len(result))
+    result.to_csv(out, index=False, lineterminator="\n")
+    stages.done("write", bytes=Path(out).stat().st_size)
+
+
+def child_duckdb(data: str, as_of: str, out: str) -> None:
+    """The DuckDB SQL peer, stage by stage: load, digest and validate; the policy's query; write."""
+    stages = _Stages(time.perf_counter())
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import duckdb_baseline as db
+
+    stages.done("import")
+    day = dt.date.fromisoformat(as_of)
+    con = db.connect()
+    db.digests(Path(data))
+    db._load(con, Path(data))
+    problems = db.validate(con)
+    assert not problems, problems
+    stages.done("load+validate")
+    result = db.decide(con, day)
+    stages.done("query", records=len(result))
     result.to_csv(out, index=False, lineterminator="\n")
     stages.done("write", bytes=Path(out).stat().st_size)
 
@@ -204,9 +240,9 @@ def child_pandas(data: str, as_of: str, out: str) -> None:
 
 @dataclass
 class Run:
-    kind: str  # "engine" or "pandas"
+    kind: str  # "engine" or "peer"
     size: int
-    backend: str  # "pandas" for the baseline
+    backend: str  # the peer's name for a peer
     explain: bool
     stages: dict[str, float] = field(default_factory=dict)
     peaks: dict[str, float] = field(default_factory=dict)
@@ -384,11 +420,12 @@ def engine_table(runs: list[Run], backend: str) -> str:
     return "\n".join(lines)
 
 
-def pandas_table(runs: list[Run]) -> str:
-    heads = ["providers", *PANDAS_STAGES, "total s", "wall s", "peak MiB", "load1"]
+def peer_table(runs: list[Run], peer: str) -> str:
+    stages = PEERS[peer][1]
+    heads = ["providers", *stages, "total s", "wall s", "peak MiB", "load1"]
     lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     for r in runs:
-        if r.kind != "pandas":
+        if r.kind != "peer" or r.backend != peer:
             continue
         if r.error:
             lines.append(f"| {r.size} | error: {r.error} |")
@@ -398,7 +435,7 @@ def pandas_table(runs: list[Run]) -> str:
             + " | ".join(
                 [
                     f"{r.size:,}",
-                    *[_cell(r, s) for s in PANDAS_STAGES],
+                    *[_cell(r, s) for s in stages],
                     _fmt_s(r.total),
                     _fmt_s(r.wall),
                     f"{r.peak:,.0f}",
@@ -407,6 +444,43 @@ def pandas_table(runs: list[Run]) -> str:
             )
             + " |"
         )
+    return "\n".join(lines)
+
+
+def growth_fit(points: list[tuple[int, float]]) -> float:
+    """The least-squares slope of log(time) against log(size): the growth exponent (1 = linear)."""
+    xs, ys = [math.log(n) for n, _ in points], [math.log(t) for _, t in points]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sum((x - mx) ** 2 for x in xs)
+
+
+def summary(runs: list[Run], sizes: list[int], backend: str, peers: list[str]) -> str:
+    """The headline table: the default backend plain and --explain, each peer, wall time and peak
+    memory, and the plain run's ratio to each peer."""
+    heads = ["providers", f"{backend} plain s", "MiB", f"{backend} --explain s", "MiB"]
+    for peer in peers:
+        heads += [f"{peer} s", "MiB"]
+    heads += [f"plain / {peer}" for peer in peers]
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
+    for n in sizes:
+        plain, explained = _find(runs, n, backend), _find(runs, n, backend, True)
+        cells = [f"{n:,}"]
+        for r in (plain, explained):
+            cells += [_fmt_s(r.total), f"{r.peak:,.0f}"] if r else ["-", "-"]
+        found = [_find(runs, n, peer) for peer in peers]
+        for r in found:
+            cells += [_fmt_s(r.total), f"{r.peak:,.0f}"] if r else ["-", "-"]
+        for r in found:
+            cells.append(f"{plain.total / r.total:.2f}×" if r and plain else "-")
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    for b in [backend, *peers]:
+        pts = [(n, r.total) for n in sizes if n >= 2000 and (r := _find(runs, n, b)) is not None]
+        if len(pts) >= 2:
+            lines.append(
+                f"- growth exponent of {b} (plain), least-squares fit of log(time) on log(providers) over "
+                f"{', '.join(f'{n:,}' for n, _ in pts)}: {growth_fit(pts):.2f}"
+            )
     return "\n".join(lines)
 
 
@@ -428,20 +502,21 @@ def _dominant(r: Run) -> str:
 def ratios(runs: list[Run], sizes: list[int], backends: list[str]) -> str:
     out: list[str] = []
     engines = list(backends)
-    # vs pandas
-    out.append("### Engine / pandas (end to end; `total` = sum of stages incl. imports, `wall` = whole process)\n")
-    out.append("| providers | backend | engine total s | pandas total s | ratio total | ratio wall |")
-    out.append("|---|---|---|---|---|---|")
+    # vs the peers
+    out.append("### Engine / peers (end to end; `total` = sum of stages incl. imports, `wall` = whole process)\n")
+    out.append("| providers | backend | peer | engine total s | peer total s | ratio total | ratio wall |")
+    out.append("|---|---|---|---|---|---|---|")
     for n in sizes:
-        pd_run = _find(runs, n, "pandas")
-        for b in engines:
-            e = _find(runs, n, b)
-            if e is None or pd_run is None:
-                continue
-            out.append(
-                f"| {n:,} | {b} | {_fmt_s(e.total)} | {_fmt_s(pd_run.total)} | "
-                f"{e.total / pd_run.total:.2f}× | {e.wall / pd_run.wall:.2f}× |"
-            )
+        for peer in PEERS:
+            pd_run = _find(runs, n, peer)
+            for b in engines:
+                e = _find(runs, n, b)
+                if e is None or pd_run is None:
+                    continue
+                out.append(
+                    f"| {n:,} | {b} | {peer} | {_fmt_s(e.total)} | {_fmt_s(pd_run.total)} | "
+                    f"{e.total / pd_run.total:.2f}× | {e.wall / pd_run.wall:.2f}× |"
+                )
     # explain / plain
     out.append("\n### --explain / plain (same backend, end to end)\n")
     out.append(
@@ -469,7 +544,7 @@ def ratios(runs: list[Run], sizes: list[int], backends: list[str]) -> str:
     out.append("\n### Growth exponent log(t(100k)/t(2k)) / log(50) (plain runs; 1.0 = linear)\n")
     out.append("| backend | t(2,000) s | t(100,000) s | exponent (total) | exponent (excl. imports) |")
     out.append("|---|---|---|---|---|")
-    for b in [*engines, "pandas"]:
+    for b in [*engines, *PEERS]:
         a, z = _find(runs, 2000, b), _find(runs, 100000, b)
         if a is None or z is None:
             continue
@@ -480,7 +555,7 @@ def ratios(runs: list[Run], sizes: list[int], backends: list[str]) -> str:
         )
     # pairwise exponents for every backend with >= 2 sizes
     out.append("\n### Growth exponent between consecutive sizes (plain, total)\n")
-    for b in [*engines, "pandas"]:
+    for b in [*engines, *PEERS]:
         pts = [(n, r.total) for n in sizes if (r := _find(runs, n, b)) is not None]
         if len(pts) >= 2:
             steps = ", ".join(
@@ -490,16 +565,17 @@ def ratios(runs: list[Run], sizes: list[int], backends: list[str]) -> str:
             out.append(f"- {b}: {steps}")
     # memory
     out.append("\n### Peak memory (ru_maxrss, MiB)\n")
-    out.append("| providers | " + " | ".join(f"{b} plain | {b} explain" for b in engines) + " | pandas |")
-    out.append("|---|" + "---|---|" * len(engines) + "---|")
+    out.append("| providers | " + " | ".join(f"{b} plain | {b} explain" for b in engines) + " | pandas | duckdb_sql |")
+    out.append("|---|" + "---|---|" * len(engines) + "---|---|")
     for n in sizes:
         cells = []
         for b in engines:
             for x in (False, True):
                 r = _find(runs, n, b, x)
                 cells.append(f"{r.peak:,.0f}" if r else "-")
-        p = _find(runs, n, "pandas")
-        cells.append(f"{p.peak:,.0f}" if p else "-")
+        for peer in PEERS:
+            p = _find(runs, n, peer)
+            cells.append(f"{p.peak:,.0f}" if p else "-")
         out.append(f"| {n:,} | " + " | ".join(cells) + " |")
     # dominant stage
     out.append("\n### Dominant stage (share of the run, imports excluded from the choice)\n")
@@ -536,24 +612,29 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "_engine":
         policy, data, as_of, backend, explain, out, path = argv[1:8]
-        child_engine(policy, data, as_of, backend, explain == "1", out, path)
+        child_engine(policy, data, as_of, backend, explain == "1", out, path, *argv[8:9])
         return
     if argv and argv[0] == "_pandas":
         child_pandas(*argv[1:4])
+        return
+    if argv and argv[0] == "_duckdb_sql":
+        child_duckdb(*argv[1:4])
         return
     if argv and argv[0] == "_generate":
         child_generate(*argv[1:5])
         return
 
-    ap = argparse.ArgumentParser(description="Scale benchmark: engine stages per backend vs a pandas baseline.")
+    ap = argparse.ArgumentParser(description="Scale benchmark: engine stages per backend vs hand-written peers.")
     ap.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
-    ap.add_argument("--backends", nargs="+", default=["pydatalog", "duckdb", "auto"])
+    ap.add_argument("--backends", nargs="+", default=["auto", "pydatalog", "duckdb"])
     ap.add_argument("--pydatalog-max", type=int, default=2000, help="skip pyDatalog above this many providers")
     ap.add_argument("--timeout", type=float, default=900.0, help="stop a run after this many seconds (capped)")
     ap.add_argument(
         "--mem-cap", type=float, default=16.0, help="stop a run whose resident memory passes this many GiB (capped)"
     )
     ap.add_argument("--repeat", type=int, default=1, help="run each configuration N times, keep the fastest")
+    ap.add_argument("--explain-repeat", type=int, default=None, help="repeats of --explain runs (default: --repeat)")
+    ap.add_argument("--explain-max", type=int, default=None, help="skip --explain runs above this many providers")
     ap.add_argument(
         "--path",
         choices=["cli", "records"],
@@ -567,7 +648,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--as-of", type=dt.date.fromisoformat, default=AS_OF)
     ap.add_argument("--modes", nargs="+", choices=["plain", "explain"], default=["plain", "explain"])
     ap.add_argument("--no-explain", action="store_true", help="plain runs only (same as --modes plain)")
-    ap.add_argument("--no-pandas", action="store_true", help="skip the pandas baseline")
+    ap.add_argument("--no-pandas", action="store_true", help="skip the peers (same as --peers with no name)")
+    ap.add_argument("--peers", nargs="*", choices=list(PEERS), default=list(PEERS), help="hand-written peers to run")
+    ap.add_argument(
+        "--plain-format",
+        choices=["csv", "jsonl"],
+        default="csv",
+        help="output of plain runs (csv: one row per decision, as the peers write; --explain runs write jsonl)",
+    )
     ap.add_argument("--data-dir", type=Path, default=None, help="keep (and reuse) generated bundles here")
     ap.add_argument("--save", type=Path, default=ROOT / "bench" / "out" / "scale.txt")
     args = ap.parse_args(argv)
@@ -580,6 +668,7 @@ def main(argv: list[str] | None = None) -> None:
         report.write(msg + "\n")
 
     sizes = sorted(set(args.sizes))
+    peers = [] if args.no_pandas else list(args.peers)
     say(f"# Scale benchmark, {dt.datetime.now().isoformat(timespec='seconds')}")
     say(
         f"host: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
@@ -587,7 +676,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     say(
         f"policy {POLICY.relative_to(ROOT)}, as of {args.as_of}, seed {args.seed}, ~{args.obs} observations "
-        f"per provider; sizes {sizes}; backends {args.backends}; {args.path} path; caps per run "
+        f"per provider; sizes {sizes}; backends {args.backends}; peers {peers}; {args.path} path, plain runs "
+        f"write {args.plain_format}, --explain runs jsonl; caps per run "
         f"{args.timeout:.0f}s and {args.mem_cap:g} GiB resident; fastest of {args.repeat} run(s) each"
     )
     own_tmp = args.data_dir is None
@@ -600,22 +690,22 @@ def main(argv: list[str] | None = None) -> None:
         out_dir = Path(tempfile.mkdtemp(prefix="credential-scale-out-"))
         for n in sizes:
             data = paths[n]
-            if not args.no_pandas:
+            for peer in peers:
                 cmd = [
                     sys.executable,
                     __file__,
-                    "_pandas",
+                    f"_{peer}",
                     str(data),
                     args.as_of.isoformat(),
-                    str(out_dir / f"pandas_{n}.csv"),
+                    str(out_dir / f"{peer}_{n}.csv"),
                 ]
-                tries = [
-                    measure(cmd, Run("pandas", n, "pandas", False), args.timeout, mem_cap) for _ in range(args.repeat)
-                ]
+                tries = [measure(cmd, Run("peer", n, peer, False), args.timeout, mem_cap) for _ in range(args.repeat)]
                 r = min(tries, key=lambda t: (not t.complete, t.total))
+                if args.repeat > 1:
+                    r.extra["repeats"] = [round(t.total, 3) for t in tries]
                 runs.append(r)
                 say(
-                    f"  n={n:>7,} pandas          total {_fmt_s(r.total):>7}s wall {_fmt_s(r.wall):>7}s "
+                    f"  n={n:>7,} {peer:<17} total {_fmt_s(r.total):>7}s wall {_fmt_s(r.wall):>7}s "
                     f"peak {r.peak:7,.0f} MiB load {r.load_before:.1f}" + (f" ERROR {r.error}" if r.error else "")
                 )
             for b in args.backends:
@@ -624,6 +714,10 @@ def main(argv: list[str] | None = None) -> None:
                     continue
                 modes = ["plain"] if args.no_explain else args.modes
                 for explain in [m == "explain" for m in ("plain", "explain") if m in modes]:
+                    if explain and args.explain_max is not None and n > args.explain_max:
+                        skipped.append(f"{b} --explain at {n:,} providers (above --explain-max {args.explain_max:,})")
+                        continue
+                    repeat = args.repeat if not explain or args.explain_repeat is None else args.explain_repeat
                     cmd = [
                         sys.executable,
                         __file__,
@@ -633,15 +727,14 @@ def main(argv: list[str] | None = None) -> None:
                         args.as_of.isoformat(),
                         b,
                         "1" if explain else "0",
-                        str(out_dir / f"{b}_{n}_{int(explain)}.jsonl"),
+                        str(out_dir / f"{b}_{n}_{int(explain)}.{'jsonl' if explain else args.plain_format}"),
                         args.path,
+                        "jsonl" if explain else args.plain_format,
                     ]
-                    tries = [
-                        measure(cmd, Run("engine", n, b, explain), args.timeout, mem_cap) for _ in range(args.repeat)
-                    ]
+                    tries = [measure(cmd, Run("engine", n, b, explain), args.timeout, mem_cap) for _ in range(repeat)]
                     done = [t for t in tries if t.complete]
                     r = min(done, key=lambda t: t.total) if done else tries[-1]
-                    if args.repeat > 1:
+                    if repeat > 1:
                         r.extra["repeats"] = [round(t.total, 3) for t in tries]
                     runs.append(r)
                     note = f" CAPPED ({r.extra.get('cap')})" if r.capped else (f" ERROR {r.error}" if r.error else "")
@@ -673,9 +766,13 @@ def main(argv: list[str] | None = None) -> None:
             say(f"## {b}\n")
             say(engine_table(runs, b))
             say("")
-    if not args.no_pandas:
-        say("## pandas baseline (bench/pandas_baseline.py)\n")
-        say(pandas_table(runs))
+    for peer in peers:
+        say(f"## {peer} peer ({PEERS[peer][0]})\n")
+        say(peer_table(runs, peer))
+        say("")
+    if args.backends:
+        say("## Summary\n")
+        say(summary(runs, sizes, args.backends[0], peers))
         say("")
     say("## Ratios\n")
     say(ratios(runs, sizes, [b for b in args.backends if any(r.backend == b for r in runs)]))

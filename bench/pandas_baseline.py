@@ -8,7 +8,13 @@ bundle's CSV files with pandas, derive each provider's values as of a date with
 groupby/merge, and apply the policy's criteria, credentials and form roles with
 three-valued (Kleene) logic on pandas nullable booleans (``True`` / ``False`` / ``<NA>``:
 ``&``, ``|`` and ``~`` follow Kleene's tables).  The policy's parameters are written in
-by hand, as an analyst would.  No validation beyond parsing, no proofs, no pairs.
+by hand, as an analyst would.  The bundle is digested (SHA-256 of each file) and validated
+first, with the checks of docs/data-bundle.md for the tables this policy reads.  No proofs, no pairs.
+
+The data's semantics are those of docs/data-bundle.md: statuses are an open world (a provider
+not on a list is "not in" the status only on a date a ``coverage.csv`` row declares that list
+complete, otherwise unknown), and an arrangement's empty ``lead``, ``recipient``, ``form`` or
+``start`` is not known (a count the row could change is unknown).
 
 It writes one row per provider and per-provider subject (``credential:NAME``,
 ``form:NAME:lead``, ``form:NAME:recipient``) with the outcome ``granted`` (true),
@@ -25,6 +31,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
+import io
 import sys
 import time
 from pathlib import Path
@@ -69,11 +77,137 @@ def params(as_of: dt.date) -> dict[str, float]:
 # ---------------------------------------------------------------------------- reading
 
 
-def _read(path: Path, columns: list[str]) -> pd.DataFrame:
-    """One CSV as text columns (an empty cell is missing); an absent optional file is empty."""
-    if not path.is_file():
-        return pd.DataFrame({c: pd.Series([], dtype="string") for c in columns})
-    return pd.read_csv(path, dtype="string", engine="pyarrow", keep_default_na=False, na_values=[""])
+TABLES = {
+    "providers": ["code", "name", "sector", "region", "ics", "foundation_trust"],
+    "observations": ["code", "measure", "period_end", "value"],
+    "statuses": ["code", "status", "start", "end"],
+    "arrangements": ["lead", "recipient", "form", "start", "end"],
+    "coverage": ["status", "start", "end"],
+}
+OPTIONAL = {"observations": ["numerator", "denominator"], "arrangements": ["parties"]}
+
+
+def load(data_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Every table as text columns (an empty cell is missing; an absent optional file or column is
+    empty), and the SHA-256 of every file read (what a decision record names as its data)."""
+    tables: dict[str, pd.DataFrame] = {}
+    digests: dict[str, str] = {}
+    for name, columns in TABLES.items():
+        path = Path(data_dir) / f"{name}.csv"
+        wanted = columns + OPTIONAL.get(name, [])
+        if not path.is_file():
+            if name == "providers":
+                raise ValueError(f"{path}: the bundle has no providers table")
+            tables[name] = pd.DataFrame({c: pd.Series([], dtype="string") for c in wanted})
+            continue
+        data = path.read_bytes()
+        digests[path.name] = hashlib.sha256(data).hexdigest()
+        frame = pd.read_csv(io.BytesIO(data), dtype="string", engine="pyarrow", keep_default_na=False, na_values=[""])
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{path.name}: required column(s) missing: {', '.join(missing)}")
+        for c in OPTIONAL.get(name, []):
+            if c not in frame.columns:
+                frame[c] = pd.Series(pd.NA, index=frame.index, dtype="string")
+        tables[name] = frame
+    return tables, digests
+
+
+# ---------------------------------------------------------------------------- validation
+
+CODE = r"^[A-Z0-9]{3,5}$"
+NUMBER = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+SECTORS = ["acute", "mental_health", "community", "ambulance", "specialist", "online"]
+YES_NO = ["yes", "no", "true", "false", "1", "0"]
+PERCENT_MEASURES = ("ae_4h", "cancer_62d", "cancer_31d", "cancer_fds")
+NUMBER_MEASURES = ("surplus_margin",)
+
+
+def _bad_dates(s: pd.Series) -> pd.Series:
+    """Cells that are given but not a real YYYY-MM-DD day."""
+    given = s.notna()
+    ok = s.str.fullmatch(DATE).fillna(False) & _dates_or_nat(s).notna()
+    return given & ~ok
+
+
+def _dates_or_nat(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+
+
+def _numbers(s: pd.Series) -> pd.Series:
+    """Finite decimals as floats; NaN where a cell is empty or not a number."""
+    return s.where(s.str.fullmatch(NUMBER).fillna(False)).astype("float64")
+
+
+def validate(t: dict[str, pd.DataFrame]) -> list[str]:
+    """The bundle's errors (empty when valid): the checks of docs/data-bundle.md for the tables this
+    policy reads, each as ``table: problem (n rows)``."""
+    problems: list[str] = []
+
+    def check(table: str, bad: pd.Series, what: str) -> None:
+        n = int(bad.fillna(False).to_numpy(dtype=bool).sum())  # a comparison with a missing cell is no problem
+        if n:
+            problems.append(f"{table}: {what} ({n} rows)")
+
+    p, o, st, a, cov = (t[k] for k in ("providers", "observations", "statuses", "arrangements", "coverage"))
+    codes = p["code"]
+    check("providers", ~codes.str.fullmatch(CODE).fillna(False), "code not an organisation code")
+    check("providers", codes.duplicated(keep=False) & codes.notna(), "provider code appears more than once")
+    check("providers", p["sector"].notna() & ~p["sector"].isin(SECTORS), "sector not one of its members")
+    check("providers", p["foundation_trust"].notna() & ~p["foundation_trust"].str.lower().isin(YES_NO), "not yes/no")
+    known = pd.Index(codes.dropna().unique())
+
+    # observations
+    for col in ("code", "measure", "period_end"):
+        check("observations", o[col].isna(), f"{col}: a value is required")
+    check("observations", o["code"].notna() & ~o["code"].isin(known), "no provider with this code")
+    check("observations", _bad_dates(o["period_end"]), "period_end not a date")
+    value = o["value"]
+    is_rating = o["measure"].isin(RATING_MEASURES).to_numpy(dtype=bool)
+    is_pct = o["measure"].isin(PERCENT_MEASURES).to_numpy(dtype=bool)
+    is_num = is_pct | o["measure"].isin(NUMBER_MEASURES).to_numpy(dtype=bool)
+    num = _numbers(value)
+    given = value.notna().to_numpy(dtype=bool)
+    check("observations", pd.Series(given & is_rating & ~value.isin(RATING).to_numpy(dtype=bool)), "not a rating")
+    check("observations", pd.Series(given & is_num & num.isna().to_numpy()), "not a number")
+    check("observations", pd.Series(is_pct & ((num < 0) | (num > 1)).to_numpy()), "percent outside [0, 1]")
+    # the same (code, measure, period_end) with different values (0.9 and 0.90 are one value)
+    text = value.where(~pd.Series(is_num, index=o.index))
+    key = pd.DataFrame({"c": o["code"], "m": o["measure"], "d": o["period_end"], "t": text, "n": num})
+    conflict = key.drop_duplicates().duplicated(["c", "m", "d"], keep=False)
+    check("observations", conflict, "conflicting values for one provider, measure and date")
+    # counts: non-negative numbers, both or neither, numerator <= denominator
+    n_text, d_text = o["numerator"], o["denominator"]
+    n, d = _numbers(n_text), _numbers(d_text)
+    bad_count = (n_text.notna() & (n.isna() | (n < 0))) | (d_text.notna() & (d.isna() | (d < 0)))
+    check("observations", bad_count, "a count is not a non-negative number")
+    check("observations", n_text.notna() != d_text.notna(), "a numerator and its denominator come in pairs")
+    check("observations", n > d, "numerator above its denominator")
+
+    # statuses and coverage
+    for name, frame in (("statuses", st), ("coverage", cov)):
+        for col in ("status", "start"):
+            check(name, frame[col].isna(), f"{col}: a value is required")
+        check(name, _bad_dates(frame["start"]) | _bad_dates(frame["end"]), "not a date")
+        check(name, _dates_or_nat(frame["end"]) < _dates_or_nat(frame["start"]), "end is before start")
+    check("statuses", st["code"].isna() | ~st["code"].isin(known), "no provider with this code")
+
+    # arrangements (lead, recipient, form and start may be empty: not known)
+    for col in ("lead", "recipient"):
+        check("arrangements", a[col].notna() & ~a[col].isin(known), f"{col}: no provider with this code")
+    check("arrangements", a["lead"].notna() & (a["lead"] == a["recipient"]), "lead and recipient are the same")
+    check("arrangements", _bad_dates(a["start"]) | _bad_dates(a["end"]), "not a date")
+    check("arrangements", _dates_or_nat(a["end"]) < _dates_or_nat(a["start"]), "end is before start")
+    if a["parties"].notna().any():
+        listed = a["parties"].str.split()
+        few = listed.map(lambda x: isinstance(x, list) and len(x) < 2)
+        out = [
+            isinstance(ps, list) and ((isinstance(le, str) and le not in ps) or (isinstance(r, str) and r not in ps))
+            for ps, le, r in zip(listed, a["lead"], a["recipient"], strict=True)
+        ]
+        check("arrangements", few | pd.Series(out, index=a.index), "lead or recipient not among the parties")
+    return problems
 
 
 def _dates(s: pd.Series) -> pd.Series:
@@ -110,16 +244,22 @@ def any3(parts: list[pd.Series]) -> pd.Series:
 # ---------------------------------------------------------------------------- the baseline
 
 
-def provider_values(data_dir: Path, as_of: dt.date) -> pd.DataFrame:
-    """Every value the policy reads, one row per provider (index: code, sorted)."""
-    data_dir = Path(data_dir)
+def load_valid(data_dir: str | Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """:func:`load` and :func:`validate`; an invalid bundle raises ``ValueError`` with every problem."""
+    tables, digests = load(Path(data_dir))
+    problems = validate(tables)
+    if problems:
+        raise ValueError("the bundle is not valid:\n" + "\n".join(problems))
+    return tables, digests
+
+
+def provider_values(data: str | Path | dict[str, pd.DataFrame], as_of: dt.date) -> pd.DataFrame:
+    """Every value the policy reads, one row per provider (index: code, sorted); ``data`` is a
+    bundle folder (loaded and validated) or the tables :func:`load_valid` returned."""
+    t = data if isinstance(data, dict) else load_valid(data)[0]
     ts = pd.Timestamp(as_of)
-    providers = _read(data_dir / "providers.csv", ["code", "name"])
-    obs = _read(data_dir / "observations.csv", ["code", "measure", "period_end", "value"])
-    statuses = _read(data_dir / "statuses.csv", ["code", "status", "start", "end"])
-    arrangements = _read(data_dir / "arrangements.csv", ["lead", "recipient", "form", "start", "end"])
-    if "parties" not in arrangements:
-        arrangements["parties"] = pd.Series(pd.NA, index=arrangements.index, dtype="string")
+    providers, obs, statuses = t["providers"], t["observations"], t["statuses"]
+    arrangements, coverage = t["arrangements"], t["coverage"]
 
     p = providers.set_index("code").sort_index()
     out = pd.DataFrame(index=p.index)
@@ -157,8 +297,6 @@ def provider_values(data_dir: Path, as_of: dt.date) -> pd.DataFrame:
         return agg.reindex(out.index).astype("Float64")
 
     out["mean_ae_4h_3y"] = window("ae_4h", AE_WINDOW_MONTHS, "mean")
-    for m in ("ae_dta_over_12h", "ae_dta_over_4h"):
-        out[f"max_{m}_1y"] = window(m, 12, "max")
     out["min_surplus_margin_2y"] = window("surplus_margin", SURPLUS_WINDOW_MONTHS, "min")
 
     # Statuses active on the as-of date: start <= as_of and end empty or after as_of.
@@ -169,54 +307,57 @@ def provider_values(data_dir: Path, as_of: dt.date) -> pd.DataFrame:
         """True for the providers listed in ``codes``."""
         return B(pd.Series(out.index.isin(codes), index=out.index))
 
-    for s in ("special_measures_quality", "special_measures_finance", "rating_from_predecessor"):
-        out[s] = among(active.loc[active["status"] == s, "code"])
+    # Open world: a provider with no active row is "not in" the status only on a date a coverage
+    # row declares the status's list complete; on any other date it is not known (NA).
+    cov_start, cov_end = _dates(coverage["start"]), _dates(coverage["end"])
+    covering = coverage.loc[(cov_start <= ts) & (cov_end.isna() | (cov_end > ts)), "status"]
+    for s in ("special_measures_quality", "special_measures_finance"):
+        listed = among(active.loc[active["status"] == s, "code"])
+        out[s] = listed if (covering == s).any() else listed.mask(~listed)
 
     # Arrangements active on the as-of date; counts by role, form and start.  An empty lead,
     # recipient, form or start is not known: a row that could be counted (its empty cells filled
     # one way or another) makes the count unknown; an empty role is one of the row's parties
     # other than the other role's organisation (any organisation without parties).
     a_start, a_end = _dates(arrangements["start"]), _dates(arrangements["end"])
-    rows = list(
-        zip(
-            arrangements["lead"],
-            arrangements["recipient"],
-            arrangements["form"],
-            a_start,
-            a_end,
-            arrangements["parties"],
-            strict=True,
-        )
-    )
+    a_form = arrangements["form"]
+    running = a_end.isna() | (a_end > ts)
     codes = list(out.index)
 
     def count(role: str, form: str | None = None, since: pd.Timestamp | None = None) -> pd.Series:
-        n = pd.Series(0.0, index=out.index)
-        unknown: set[str] = set()
-        for lead, recipient, f, start, end, parties in rows:
-            if not (pd.isna(end) or end > ts):
-                continue
-            if not pd.isna(start) and not (start <= ts and (since is None or start > since)):
-                continue
-            if form is not None and not pd.isna(f) and f != form:
-                continue
-            who, taken = (lead, recipient) if role == "lead" else (recipient, lead)
-            if not pd.isna(who):
-                candidates, known = [who], True
+        started = a_start <= ts if since is None else (a_start <= ts) & (a_start > since)
+        could = running & (a_start.isna() | started)
+        if form is not None:
+            could &= a_form.isna() | (a_form == form)
+        who, taken = (
+            (arrangements["lead"], arrangements["recipient"])
+            if role == "lead"
+            else (arrangements["recipient"], arrangements["lead"])
+        )
+        could = could.fillna(False).to_numpy(dtype=bool)
+        named = who.notna().to_numpy(dtype=bool)
+        cells_known = a_start.notna().to_numpy(dtype=bool).copy()
+        if form is not None:
+            cells_known &= a_form.notna().to_numpy(dtype=bool)
+        sure = could & named & cells_known
+        n = who[sure].value_counts().reindex(out.index, fill_value=0).astype("float64")
+        unknown = set(who[could & named & ~cells_known])
+        # an empty role: one of the row's parties other than the other role's organisation
+        for i in np.flatnonzero(could & ~named):
+            others = [] if pd.isna(taken.iloc[i]) else [taken.iloc[i]]
+            parties = arrangements["parties"].iloc[i]
+            if pd.isna(parties):
+                candidates, known = [c for c in codes if c not in others], False
             else:
-                others = [] if pd.isna(taken) else [taken]
-                if pd.isna(parties):
-                    candidates, known = [c for c in codes if c not in others], False
-                else:
-                    listed = [c for c in str(parties).split() if c not in others]
-                    candidates, known = listed, len(listed) == 1
+                listed = [c for c in str(parties).split() if c not in others]
+                candidates, known = listed, len(listed) == 1
             candidates = [c for c in candidates if c in n.index]
-            if known and not pd.isna(start) and (form is None or not pd.isna(f)):
+            if known and cells_known[i]:
                 n[candidates] += 1
             else:
                 unknown.update(candidates)
         result = n.astype("Float64")
-        result[sorted(unknown)] = pd.NA
+        result[sorted(c for c in unknown if c in result.index)] = pd.NA
         return result
 
     out["led_count"] = count("lead")
@@ -252,20 +393,15 @@ def decide(v: pd.DataFrame, as_of: dt.date) -> dict[str, pd.Series]:
     leadership_failure = smq | B(overall == INADEQUATE) | B(well_led == INADEQUATE)
 
     # credentials
-    rated_as_it_now_is = ~v["rating_from_predecessor"]
-    supporter = rated_good_overall & well_led_good & no_inadequate_question & ~smq & rated_as_it_now_is
+    supporter = rated_good_overall & well_led_good & no_inadequate_question & ~smq
     partner = supporter & good_in_every_question & meets_access_standards & ~smf
     group_leader = partner & outstanding_care_or_leadership & meets_cancer_standards
 
     high_lead = group_leader & has_capacity
     weak_leadership = needs_quality_support & B(well_led <= REQUIRES_IMPROVEMENT)
-    clinical_need = (
-        any3([B(v[q] <= REQUIRES_IMPROVEMENT) for q in ("cqc_safe", "cqc_effective", "cqc_responsive")])
-        | (
-            B(sector == "acute")
-            & (B(v["cancer_62d"] < prm["cancer_62d_standard"]) | B(v["cancer_fds"] < prm["fds_standard"]))
-        )
-        | (B(sector == "acute") & (B(v["max_ae_dta_over_12h_1y"] > 0) | B(v["max_ae_dta_over_4h_1y"] > 0)))
+    clinical_need = any3([B(v[q] <= REQUIRES_IMPROVEMENT) for q in ("cqc_safe", "cqc_effective", "cqc_responsive")]) | (
+        B(sector == "acute")
+        & (B(v["cancer_62d"] < prm["cancer_62d_standard"]) | B(v["cancer_fds"] < prm["fds_standard"]))
     )
     return {
         "credential:supporter": supporter,
@@ -304,8 +440,10 @@ def outcomes(values: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
 
 
 def run_baseline(data_dir: str | Path, as_of: dt.date) -> pd.DataFrame:
-    """(provider, subject, outcome) for every provider and per-provider subject, sorted."""
-    return outcomes(provider_values(Path(data_dir), as_of), as_of)
+    """(provider, subject, outcome) for every provider and per-provider subject, sorted
+    (the bundle loaded, digested and validated first)."""
+    tables, _digests = load_valid(data_dir)
+    return outcomes(provider_values(tables, as_of), as_of)
 
 
 def main(argv: list[str] | None = None) -> None:

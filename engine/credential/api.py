@@ -23,6 +23,7 @@ from credential.proofs.verify import Scope, VerifyReport, verify_lines
 from credential.resources import bundled_data_path, reference_policy_path
 
 if TYPE_CHECKING:
+    from credential.matching import MatchResult
     from credential.report import ReportSummary
     from credential.timeline import Timeline
 
@@ -97,7 +98,7 @@ def evaluate_api(
     pairs: bool = False,
     explain: bool = False,
     on_invalid: OnInvalid = "reject",
-    backend: str = "pydatalog",
+    backend: str = "auto",
     policy_path: Sequence[str | Path] = (),
     providers: Sequence[str] = (),
     subjects: Sequence[str] = (),
@@ -152,7 +153,7 @@ def explain_api(
     as_of: DateArg | None = None,
     *,
     on_invalid: OnInvalid = "reject",
-    backend: str = "pydatalog",
+    backend: str = "auto",
     policy_path: Sequence[str | Path] = (),
     allow_expired: bool = False,
 ) -> list[DecisionRecord]:
@@ -235,7 +236,7 @@ def timeline_api(
     providers: Sequence[str] = (),
     subjects: Sequence[str] = (),
     on_invalid: OnInvalid = "reject",
-    backend: str = "pydatalog",
+    backend: str = "auto",
 ) -> Timeline:
     """Every decision at each as-of date from ``start`` to ``end`` (``credential timeline``).
 
@@ -263,7 +264,7 @@ def report_api(
     providers: Sequence[str] = (),
     subjects: Sequence[str] = (),
     on_invalid: OnInvalid = "reject",
-    backend: str = "pydatalog",
+    backend: str = "auto",
 ) -> ReportSummary:
     """Write the static audit report (``credential report``) into the folder ``output``.
 
@@ -284,3 +285,37 @@ def report_api(
         on_invalid=on_invalid,
         backend=backend,
     )
+
+
+@_guard
+def match_api(
+    recipients: str | Sequence[str],
+    form: str,
+    policy: PolicyArg = None,
+    data: DataArg = None,
+    as_of: DateArg | None = None,
+    *,
+    on_invalid: OnInvalid = "reject",
+    backend: str = "auto",
+    policy_path: Sequence[str | Path] = (),
+    allow_expired: bool = False,
+) -> MatchResult:
+    """The leads eligible for ``form`` with a recipient, or with every recipient of a batch,
+    ranked by the form's ``prefer`` clauses (``credential match``).
+
+    ``MatchResult.options`` are the eligible leads, best first (``rank``; equal ranks share a
+    number), each with its preferences, reasons and per-recipient proofs; ``undetermined`` and
+    ``over_capacity`` the leads that are not ranked and why.  Render with ``to_text()``,
+    ``to_json()`` or ``to_csv()``.  Raises ``UsageError`` for an unknown form or provider
+    (``usage.unknown-form`` / ``usage.unknown-provider``).
+    """
+    from credential.matching import match_inputs
+
+    codes = [recipients] if isinstance(recipients, str) else list(recipients)
+    if not all(isinstance(c, str) for c in codes):
+        raise UsageError("usage.bad-argument", f"recipients must be provider codes (strings), not {recipients!r}")
+    if not isinstance(form, str):
+        raise UsageError("usage.bad-argument", f"form must be a form's name (a string), not {form!r}")
+    with _policy_path(policy_path):
+        inputs = load_inputs(_policy(policy), _data(data), _on_invalid(on_invalid), allow_expired)
+    return match_inputs(inputs, form, codes, _date(as_of), backend=_backend(backend))

@@ -30,7 +30,7 @@ def run(
     pairs: bool = False,
     explain: bool = False,
     on_invalid: OnInvalid = "reject",
-    backend: str = "pydatalog",
+    backend: str = "auto",
     progress: Callable[[str], None] | None = None,
     providers: Sequence[str] = (),
     subjects: Sequence[str] = (),

@@ -513,6 +513,10 @@ class _Attributor:
         except (KeyError, AssertionError):  # pragma: no cover - every leaf has operands
             return None
         value = operands[0][1].get("value")
+        stale = operands[0][1].get("stale")
+        if value is None and stale is not None:  # a value past its max age is there, only too old
+            shown = _show(stale["value"]) if not isinstance(stale["value"], str) else stale["value"]
+            return f"{shown} (stale: evidence of {stale['date']}, max age {stale['max_age']})"
         return value if isinstance(value, str | int | float | bool) or value is None else str(value)
 
     def _waivers(self, subject: str, code: str) -> list[Cause]:

@@ -9,9 +9,11 @@ subject (credentials and form roles), each peer's outcome must equal ``credentia
 * a seeded synthetic bundle of 300 providers (the policy's ``bundle_spec()``), on three dates;
 * the same with 120 observations per provider (windows that actually fill up);
 * a synthetic bundle whose dates sit on the boundaries the language defines (window starts,
-  status and arrangement ends on the as-of date, grace-period cut-offs, month-end clamping)
-  and whose leaders lead several arrangements;
-* the bundled real NHS data, ``fixtures/nhs``.
+  status and arrangement ends on the as-of date, grace-period cut-offs, month-end clamping),
+  whose leaders lead several arrangements and whose finance list is not complete on the date
+  (open-world statuses);
+* the bundled real NHS data, ``fixtures/nhs`` (no coverage table: both statuses unknown; arrangements
+  with empty lead, recipient and form cells).
 """
 
 from __future__ import annotations
@@ -144,7 +146,16 @@ def _boundary_tables(policy, n: int, seed: int, as_of: dt.date) -> dict[str, pd.
     )
     arrangements = reshape(pd.concat([tables["arrangements"], extra], ignore_index=True))
     arrangements = arrangements[arrangements["lead"] != arrangements["recipient"]].reset_index(drop=True)
-    return {**tables, "observations": obs, "statuses": statuses, "arrangements": arrangements}
+    # Coverage: the finance list stops being complete on as_of (so that status is unknown for
+    # everyone not listed), the quality list is complete throughout.
+    coverage = pd.DataFrame(
+        {
+            "status": pd.array(["special_measures_quality", "special_measures_finance"], dtype="str"),
+            "start": pd.array(["2014-01-01", "2014-01-01"], dtype="str"),
+            "end": pd.array([None, iso(as_of)], dtype="str"),
+        }
+    )
+    return {**tables, "observations": obs, "statuses": statuses, "arrangements": arrangements, "coverage": coverage}
 
 
 # ---------------------------------------------------------------------------- tests
@@ -177,3 +188,42 @@ def test_boundary_dates(policy, tmp_path: Path) -> None:  # type: ignore[no-unty
 def test_real_nhs_bundle(policy) -> None:  # type: ignore[no-untyped-def]
     outcomes = _assert_agree(policy, NHS, [dt.date(2025, 11, 1), dt.date(2026, 11, 22)])
     assert _outcome_mix(outcomes) == {"granted", "refused", "undetermined"}
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "bad", "problem"),
+    [
+        ("observations", "value", "92", "percent outside [0, 1]"),
+        ("observations", "code", "ZZZ9", "no provider with this code"),
+        ("observations", "period_end", "2025-02-30", "not a date"),
+        ("statuses", "start", "01/04/2020", "not a date"),
+        ("providers", "sector", "hospital", "sector not one of its members"),
+    ],
+)
+def test_peers_validate_like_the_engine(
+    policy, tmp_path: Path, table: str, column: str, bad: str, problem: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The peers check the bundle before deciding, as the engine does: one bad cell rejects it
+    everywhere (the engine exits 3), and the digests they compute are the engine's."""
+    from credential.data.load import load_bundle
+    from credential.data.validate import validate_bundle
+
+    tables = generate_bundle(30, seed=1, spec=policy.bundle_spec())
+    good = write_bundle(tables, tmp_path / "good", "csv")
+    engine_digests = load_bundle(good).digests
+    assert _baseline_module("pandas_baseline").load(good)[1] == engine_digests
+    assert _baseline_module("duckdb_baseline").digests(good) == engine_digests
+
+    frame = tables[table].copy()
+    # in observations a percent measure's row, so that every check applies
+    percent_rows = (
+        np.flatnonzero((frame["measure"] == "ae_4h").to_numpy(dtype=bool)) if table == "observations" else [0]
+    )
+    row = int(percent_rows[0])
+    frame.loc[frame.index[row], column] = bad
+    data = write_bundle({**tables, table: frame}, tmp_path / "bad", "csv")
+    assert validate_bundle(load_bundle(data), policy.bundle_spec()).bundle is None
+    for peer in PEERS:
+        with pytest.raises(ValueError, match="not valid") as info:
+            _baseline_module(peer).run_baseline(data, dt.date(2026, 11, 22))
+        assert problem in str(info.value), peer

@@ -61,6 +61,7 @@ COMMANDS = {
     "diff": ["diff", "{P}", POLICY, "--data", "{D}", "--as-of", "{A}"],
     "validate": ["validate", "--policy", "{P}", "--data", "{D}"],
     "test": ["test", "{T}", "--no-coverage"],
+    "match": ["match", "RW6", "--form", "buddying", "--policy", "{P}", "--data", "{D}", "--as-of", "{A}"],
 }
 GOOD = {"P": POLICY, "D": DATA, "A": "2016-04-01", "J": "", "T": TESTS}
 

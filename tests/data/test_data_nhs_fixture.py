@@ -51,6 +51,7 @@ def test_fixture_validates_against_its_declarations() -> None:
         "ae_4h",
         "ae_dta_over_4h",
         "ae_dta_over_12h",
+        "ae_dta_within_12h",
         "cancer_62d",
         "cancer_31d",
         "cancer_fds",
@@ -196,3 +197,21 @@ def test_ratings_from_predecessors_are_a_status() -> None:
     assert got.value_of("RRK") is False  # Heart of England joined in 2018; UHB rated again in 2024
     assert got.value_of("RX9") is False
     assert got.value_of("R0D") is False  # no rating at all here: nothing to say (its CQC values are missing)
+
+
+def test_twelve_hour_share_rests_on_the_sitrep_counts() -> None:
+    """``ae_dta_within_12h``: (admissions via A&E - 12-hour waits) / admissions via A&E, each row
+    beside the month's 12-hour count, never with a zero denominator."""
+    rows = _raw("observations.csv")
+    over = {(r["code"], r["period_end"]): r["value"] for r in rows if r["measure"] == "ae_dta_over_12h"}
+    shares = [r for r in rows if r["measure"] == "ae_dta_within_12h"]
+    assert len(shares) > 1500
+    for r in shares:
+        num, den = float(r["numerator"]), float(r["denominator"])
+        assert den > 0 and 0 <= num <= den, r
+        assert abs(float(r["value"]) - num / den) < 1e-6, r
+        assert den - num == float(over[(r["code"], r["period_end"])]), r  # the same month's 12-hour waits
+        assert "2024-06-30" <= r["period_end"] <= "2025-06-30", r
+    # R0A 2024-06 in the SitRep CSV: admissions via A&E 5517 + 140 + 141, 364 waited 12+ hours
+    r0a = next(r for r in shares if (r["code"], r["period_end"]) == ("R0A", "2024-06-30"))
+    assert (r0a["numerator"], r0a["denominator"]) == (str(5798 - 364), "5798")

@@ -431,3 +431,43 @@ def test_json_empty_lists_are_empty_tables(tmp_path: Path) -> None:
         ("bundle.json#observations", 1, "data.missing-column", "period_end"),
         ("bundle.json#observations", 1, "data.missing-column", "value"),
     ]
+
+
+def test_validation_without_hypothesis_reports_the_same(tmp_path: Path) -> None:
+    """A fresh process (hypothesis not imported, as in a command-line run) hides hypothesis from
+    pandera's strategies while its checks load: the diagnostics are the same as in this test
+    process (which has hypothesis), hypothesis stays unimported, and importing it later works."""
+    import subprocess
+    import sys
+
+    from credential.data.synthetic import generate_bundle, write_bundle
+    from credential.diagnostics import render_all_text
+    from credential.policy import load_policy
+
+    policy_path = Path(__file__).resolve().parents[2] / "bench" / "policy" / "dalton_2014_v1.cred"
+    policy = load_policy(policy_path)
+    tables = generate_bundle(20, seed=2, spec=policy.bundle_spec())
+    providers = tables["providers"].copy()
+    providers.loc[providers.index[1], "code"] = "rx1"
+    providers.loc[providers.index[2], "foundation_trust"] = "maybe"
+    data = write_bundle({**tables, "providers": providers}, tmp_path / "b", "csv")
+    here = render_all_text(validate_bundle(load_bundle(data), policy.bundle_spec()).diagnostics)
+    assert "data.bad-code" in here and "data.bad-type" in here
+    script = (
+        "import sys\n"
+        "from credential.data.load import load_bundle\n"
+        "from credential.data.validate import validate_bundle\n"
+        "from credential.diagnostics import render_all_text\n"
+        "from credential.policy import load_policy\n"
+        f"spec = load_policy({str(policy_path)!r}).bundle_spec()\n"
+        f"out = render_all_text(validate_bundle(load_bundle({str(data)!r}), spec).diagnostics)\n"
+        "assert 'hypothesis' not in sys.modules\n"
+        "import hypothesis  # still importable afterwards\n"
+        "sys.stdout.write(out)\n"
+    )
+    engine = str(Path(__file__).resolve().parents[2] / "engine")
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env={"PYTHONPATH": engine}, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == here

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -184,3 +185,22 @@ def test_compiled_program_is_pinned() -> None:
     assert res.exit_code == 0
     assert "v_pooled_cancer_62d_3m_min_min_patients(P, X), X >= 0.75" in res.stdout
     assert_golden(GOLDEN / "pooled.datalog", res.stdout.replace(str(FIX), "tests/fixtures"))
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.from_regex(r"[+-]?[0-9]{0,4}(\.[0-9]{0,7})?([eE][+-]?[0-9]{1,3})?", fullmatch=True),
+            st.text(alphabet="0123456789.eE+- _x\u0663\u066b", max_size=8),
+        ),
+        max_size=30,
+    )
+)
+def test_decimals_in_one_pass_equal_reading_each_cell(cells: list[str | None]) -> None:
+    """The vectorised reading of how many decimals a value is written with is the cell-by-cell one."""
+    from credential.data.rates import _decimals, _decimals_of
+
+    expected = [0 if c is None else _decimals_of(c) for c in cells]
+    for dtype in ("str", "string", object):
+        assert list(_decimals(pd.Series(cells, dtype=dtype))) == expected

@@ -73,12 +73,15 @@ def test_real_figures(outputs: dict[str, str]) -> None:
     providers = payload["providers"]
     for form in ("franchise", "shared_leadership", "single_shared_service"):
         assert by_cause[f"form:{form}"] == 2 * providers
-    # every other change comes from the stronger group_leader (Outstanding well-led)
+    # every other change comes from the stronger group_leader (Outstanding well-led, and for acute
+    # trusts the top quartile of acute trusts for A&E: the two changes of its definition go together)
     others = [c for c in payload["changes"] if c["attribution"] != "declaration"]
     group_leader = {
         "credential:group_leader",
         "criterion:outstanding_leadership",
         "criterion:outstanding_care_or_leadership",
+        "criterion:ae_top_quartile",
+        "param:top_quartile",
     }
     assert others and all({x["declaration"] for x in c["causes"]} == group_leader for c in others)
     # the cap 3 -> 5 changes nothing: the trust at the cap (RW4, three takeovers) is no group leader

@@ -63,10 +63,21 @@ MEANING = {
     ),
     "check.unused": "(warning) a declaration nothing refers to",
     "check.risk-gradient": "(warning) a higher-change form whose lead bar is lower than a lower-change form's",
+    "check.pair-unconstrained": (
+        "(warning) a form with no `pair requires`, or one whose condition reads only the lead's or only the"
+        " recipient's values: it says nothing about which lead fits which recipient"
+    ),
     "check.grace-target": "`held X at start of arrangement led ...` where X is not a credential",
     "check.grace-unbounded": "a grace condition without `started within D` (a grace period must end)",
     "check.stale-without-age": "`stale may refuse` on a measure that declares no `max age`",
     "check.age-not-measure": "`, max age D` on a comparison that reads no measure",
+    "check.peer-base": (
+        "`percentile of`/`rank of` a value that is not a provider's (a param, a literal, another position)"
+    ),
+    "check.peer-not-numeric": "`percentile of`/`rank of` a value that is not a number or a percent",
+    "check.peer-group": "`among X` where X is not a provider attribute of a `one of`, scale or text type",
+    "check.trajectory-dates": "a `trajectory A on D1 to B on D2` whose start date is not before its end date",
+    "check.trajectory-type": "a trajectory whose two anchors are not both numbers or both percents",
     "check.stale-negated": (
         "(warning) `not` over a comparison whose stale evidence may refuse (its refusal would become a pass)"
     ),

@@ -156,8 +156,9 @@ def check_refusal(
     for it in items:
         assert not fixed(index[(it["text"], it["source"]["line"], it["source"]["column"])]), it
         assert it["change"] not in attributes, it
+        asked = re.sub(r"\bamong \w+", "", it["text"])  # a peer group's attribute is not asked to change
         for a in attributes:
-            assert not re.search(rf"\b{re.escape(a)}\b", it["text"]), (a, it)
+            assert not re.search(rf"\b{re.escape(a)}\b", asked), (a, it)
     try:
         rc.value_overrides = overrides
         assert subject_truth(rc, policy, subject, args) is Truth.TRUE, ("not sufficient", where, items)

@@ -47,6 +47,8 @@ form buddying "Buddying"
   change low
   lead requires supporter and sector = acute
   recipient requires special_measures or receives arrangement as buddying
+  pair requires lead.good_quality and not recipient.supporter
+  prefer meets_ae "Meets the A&E standard" when lead.ae_4h >= ae_standard
 """
 
 NAMES = {
@@ -114,7 +116,8 @@ async def test_hover_param_shows_every_effective_date(client: Client) -> None:
     value = await hover_text(client, uri, at(text, ">= ae_standard", 0, 4))
     assert "**param** `ae_standard`" in value
     for piece in ("| 2015-04-01 (the policy's `effective` date) | `95%` |", "| 2023-04-01 | `76%` |",
-                  "| 2024-04-01 | `78%` |"):  # fmt: skip
+                  "| 2024-04-01 | `trajectory 76% on 2024-03-31 to 78% on 2025-03-31` |", "| 2025-04-01 | `78%` |",
+                  "linear in days between"):  # fmt: skip
         assert piece in value
 
 
@@ -309,7 +312,14 @@ async def test_document_symbols(client: Client, policy: tuple[Path, Path]) -> No
         ("buddying", types.SymbolKind.Struct),
     ]
     form = syms[-1]  # type: ignore[index]
-    assert [c.name for c in form.children] == ["cites review", "change low", "lead requires", "recipient requires"]
+    assert [c.name for c in form.children] == [
+        "cites review",
+        "change low",
+        "lead requires",
+        "recipient requires",
+        "pair requires",
+        "prefer meets_ae",
+    ]
     lib_uri = client.open(lib)
     syms = await client.text_document_document_symbol_async(types.DocumentSymbolParams(text_document=doc(lib_uri)))
     assert [s.name for s in syms] == ["review", "rating", "sector", "ae_4h", "cqc_overall", "special_measures",
@@ -346,6 +356,7 @@ async def test_completion_in_context(client: Client, policy: tuple[Path, Path]) 
 
 COMPLETIONS = {
     # what is typed on the last line of a half-typed file: (must be offered, must not be)
+    '  prefer close "Close by" ': ({"when"}, {"ae_4h"}),
     "  lead requires lead.": (
         {"ae_4h", "cqc_overall", "good_quality", "sector", "special_measures", "supporter"},
         {"ae_standard", "review", "buddying"},
@@ -367,7 +378,7 @@ COMPLETIONS = {
         {"good_quality", "special_measures", "ae_4h", "not", "leads arrangement"},
         {"review"},
     ),
-    "  ": ({"change", "lead requires", "recipient requires", "pair requires", "cites"}, {"unless", "ae_4h"}),
+    "  ": ({"change", "lead requires", "recipient requires", "pair requires", "prefer", "cites"}, {"unless", "ae_4h"}),
     "": ({"policy", "criterion", "credential", "form", "measure", "param", "use", "source"}, {"requires", "ae_4h"}),
     "criterion ": (set(), {"ae_4h", "policy"}),
     "  requires x # a comment ": (set(), {"ae_4h", "and"}),
@@ -401,6 +412,7 @@ async def test_completion_offers_every_keyword_somewhere(client: Client, policy:
     uri = await open_policy(client, main)
     contexts = [MAIN + "\nform f\n" + typed for typed in COMPLETIONS]
     contexts += ['policy q "Q"\n  ', "param x = 1\n  ", MAIN + "\ncriterion c\n  "]
+    contexts += ["param x = ", "param x = trajectory 1% ", "param x = trajectory 1% on 2024-04-01 "]
     offered: set[str] = set()
     for text in contexts:
         client.replace(uri, text)

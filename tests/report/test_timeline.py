@@ -176,3 +176,21 @@ def test_cli_usage_errors(tmp_path: Path) -> None:
     code, _, err = invoke(*base, *RANGE, "--format", "csv", "--output", str(out))
     assert code == 0 and out.read_text(encoding="utf-8").startswith("provider,provider_name,subject,as_of")
     assert "changes" in err
+
+
+def test_a_stale_value_is_shown_as_stale_not_missing(tmp_path: Path) -> None:
+    """A rating past its max age is still in the data: the cause shows it, its date and the limit."""
+    policy = tmp_path / "stale.cred"
+    text = POLICY.read_text(encoding="utf-8")
+    policy.write_text(
+        text.replace("measure cqc_overall: rating\n", "measure cqc_overall: rating\n  max age 12 months\n", 1)
+    )
+    tl = build_timeline(
+        policy, DATA, dt.date(2016, 4, 1), dt.date(2016, 10, 1), "quarter", providers=["RM3"], subjects=["supporter"]
+    )
+    (row,) = tl.changes()
+    assert (row.previous, row.outcome, row.change) == ("granted", "undetermined", "became undetermined")
+    (cause,) = [c for c in row.causes if c.text == "cqc_overall >= good"]
+    assert (cause.before, cause.after, cause.value_before) == ("true", "unknown", "outstanding")
+    assert cause.value_after == "outstanding (stale: evidence of 2015-07-01, max age 1 year)"
+    assert "(outstanding → outstanding (stale: evidence of 2015-07-01, max age 1 year))" in cause.describe()

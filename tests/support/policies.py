@@ -485,7 +485,20 @@ def well_typed_policies(draw: Draw) -> ast.PolicyFile:
         name = names()
         env.params[name] = t
         dates = sorted(draw(st.sets(st.dates(dt.date(2000, 1, 1), dt.date(2040, 1, 1)), max_size=3)))
-        steps = tuple(ast.ParamStep(ast.DateLit(x.isoformat()), env.literal(t)) for x in dates)
+        steps = tuple(
+            ast.ParamStep(
+                ast.DateLit(x.isoformat()),
+                ast.Trajectory(  # a value moving from one anchor to the other over the year after the step
+                    env.literal(t),
+                    ast.DateLit(x.isoformat()),
+                    env.literal(t),
+                    ast.DateLit((x + dt.timedelta(days=365)).isoformat()),
+                )
+                if t in (NUMBER, PERCENT) and draw(BOOLS)
+                else env.literal(t),
+            )
+            for x in dates
+        )
         decls.append(ast.ParamDecl(_ident(name), env.literal(t), steps))
 
     env.forms = [names() for _ in range(draw(_ints(0, 3)))]
@@ -510,6 +523,8 @@ def well_typed_policies(draw: Draw) -> ast.PolicyFile:
             clauses += [ast.Requires(env.cond(), role) for _ in range(draw(_ints(1, 2)))]
         if draw(BOOLS):
             clauses.append(ast.Requires(env.cond(pair=True), "pair"))
+        for i in range(draw(_ints(0, 2))):  # ranking preferences: pair conditions with a name and title
+            clauses.append(ast.Prefer(_ident(f"pref_{i}"), ast.StringLit(draw(string_values())), env.cond(pair=True)))
         decls.append(ast.RuleDecl("form", _ident(form), _title(draw), tuple(_shuffled(draw, clauses))))
 
     return ast.PolicyFile((policy, *_shuffled(draw, decls)))
@@ -572,9 +587,24 @@ class _Free:
 
     def value(self) -> ast.Value:
         d = self.draw
-        kind = pick(d, ["ref", "ref", "literal", "aggregate", "count"])
+        kind = pick(d, ["ref", "ref", "literal", "aggregate", "count", "peer"])
         if kind == "ref":
             return self.ref()
+        if kind == "peer":
+            base = pick(d, ["ref", "aggregate", "count"])
+            inner: ast.Value = (
+                ast.Ref(self.name())
+                if base == "ref"
+                else ast.Aggregate(
+                    pick(d, ["mean", "min", "max", "count", "pooled"]), self.name(), d(number_texts()), pick(d, UNITS)
+                )
+                if base == "aggregate"
+                else ast.ArrangementCount(pick(d, ["led", "received"]), *self.arr_options())
+            )
+            peer_minimum = (
+                (ast.NumberLit(d(number_texts())) if d(BOOLS) else ast.Ref(self.name())) if d(BOOLS) else None
+            )
+            return ast.Peer(pick(d, ["percentile", "rank"]), inner, self.name(), peer_minimum)
         if kind == "literal":
             return self.literal()
         if kind == "aggregate":
@@ -632,12 +662,20 @@ class _Free:
             return ast.PrimType("number", self.name())  # `number in UNIT`
         return ast.PrimType(PRIM_KINDS[kind])
 
-    def param_value(self) -> ast.Literal | ast.Ref:
-        return ast.Ref(self.name()) if self.draw(_ints(0, 3)) == 0 else self.literal()
+    def param_value(self) -> ast.Literal | ast.Ref | ast.Trajectory:
+        kind = self.draw(_ints(0, 4))
+        if kind == 4:
+            d = self.draw
+            return ast.Trajectory(
+                self.literal(), ast.DateLit(d(any_dates())), self.literal(), ast.DateLit(d(any_dates()))
+            )
+        return ast.Ref(self.name()) if kind == 0 else self.literal()
 
     def clause(self) -> ast.Clause:
         d = self.draw
-        kind = pick(d, ["cites", "requires", "requires", "requires", "unless", "change", "applies"])
+        kind = pick(d, ["cites", "requires", "requires", "requires", "unless", "change", "applies", "prefer"])
+        if kind == "prefer":
+            return ast.Prefer(self.name(), ast.StringLit(d(string_values())), self.cond())
         if kind == "applies":
             return ast.AppliesTo(self.name(), self.members())
         if kind == "cites":
@@ -776,6 +814,12 @@ class _Tokens:
             return [v.func, v.measure.name, "over", v.amount, v.unit, *minimum]
         if isinstance(v, ast.ArrangementCount):
             return ["count", "arrangements", v.role, *self.arr_options(v.form, v.within)]
+        if isinstance(v, ast.Trajectory):
+            start, end = self.value(v.start), self.value(v.end)
+            return ["trajectory", *start, "on", v.start_date.text, "to", *end, "on", v.end_date.text]
+        if isinstance(v, ast.Peer):
+            minimum = ["(", "minimum", *self.value(v.minimum), ")"] if v.minimum is not None else []
+            return [v.func, "of", *self.value(v.base), "among", v.among.name, *minimum]
         return self.literal(v)
 
     @staticmethod
@@ -913,6 +957,8 @@ class _Tokens:
             return ["unless", *self.cond(c.cond)]
         if isinstance(c, ast.AppliesTo):
             return ["applies", "to", c.attribute.name, "in", *self.members(c.members)]
+        if isinstance(c, ast.Prefer):
+            return ["prefer", c.name.name, *self.string(c.title), "when", *self.cond(c.cond)]
         words = ["requires"] if c.role is None else [c.role, "requires"]
         return [*words, *self.cond(c.cond)]
 

@@ -58,7 +58,13 @@ def test_formatted_lines_follow_the_layout_rules(g: GeneratedPolicy) -> None:
         assert line == line.rstrip(), "no trailing whitespace"
         indent = len(line) - len(line.lstrip(" "))
         assert indent in (0, 2, 7) and "\t" not in line[:indent]
-        if indent == 7:
+        if indent == 7 and line[7:].startswith("when "):
+            # A preference too long for one line: its condition starts the continuation.
+            assert lines[i - 1].startswith("  prefer ")
+            assert len(f"{lines[i - 1]} {line[7:]}") > WIDTH or (
+                i + 1 < len(lines) and lines[i + 1].startswith(" " * 7)
+            )
+        elif indent == 7:
             # A continuation starts with the operator, and its first item did not fit above.
             assert line[7:].startswith(("and ", "or "))
             assert len(f"{lines[i - 1]} {line[7:]}") > WIDTH

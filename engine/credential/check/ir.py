@@ -127,7 +127,28 @@ class VArrCount:
     held: str | None = None
 
 
-ProviderValue = VAttr | VLatest | VWindow | VArrCount
+@dataclass(frozen=True)
+class VPeer:
+    """``percentile|rank of BASE among ATTRIBUTE [(minimum K)]``: the provider's position among its
+    peer group, the providers with its value of ``among`` whose ``base`` is known on the as-of date.
+
+    ``percentile`` is SQL's ``PERCENT_RANK``: (members with a value strictly below) / (size - 1), a
+    fraction (type percent, 0 lowest, 1 highest); ``rank`` is 1 + (members strictly above), 1 the
+    highest (type number).  Tied providers share a position.  Missing (unknown) when ``base`` or
+    ``among`` is missing for the provider, or its group has fewer than 2 members (with
+    ``minimum``, fewer than ``minimum``).  A stale base value is missing: it never enters a group."""
+
+    func: Literal["percentile", "rank"]
+    base: VAttr | VLatest | VWindow | VArrCount
+    among: str
+    type: ValueType
+    who: Who = None
+    minimum: float | VParam | None = None
+    span: Span = _meta()
+    text: str = _text()
+
+
+ProviderValue = VAttr | VLatest | VWindow | VArrCount | VPeer
 Value = ProviderValue | VParam | VConst
 
 
@@ -245,6 +266,29 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Trajectory:
+    """``trajectory A on D1 to B on D2``: ``start`` on ``start_date`` (and before), ``end`` on
+    ``end_date`` (and after), linear in days between (a number or a percent)."""
+
+    start: float
+    start_date: dt.date
+    end: float
+    end_date: dt.date
+
+    def at(self, day: dt.date) -> float:
+        if day <= self.start_date:
+            return self.start
+        if day >= self.end_date:
+            return self.end
+        done = (day - self.start_date).days
+        total = (self.end_date - self.start_date).days
+        return self.start + (self.end - self.start) * done / total
+
+    def anchors(self) -> tuple[float, float]:
+        return self.start, self.end
+
+
+@dataclass(frozen=True)
 class Param:
     name: str
     type: ValueType
@@ -253,12 +297,32 @@ class Param:
     span: Span = _meta()
 
     def value_at(self, as_of: dt.date, policy_effective: dt.date | None) -> tuple[Any, dt.date | None]:
-        """The value in force on ``as_of`` and the date it took effect."""
+        """The value in force on ``as_of`` and the date it took effect (a trajectory's value on
+        ``as_of``: see :meth:`trajectory_at`)."""
+        value, since = self.written_at(as_of, policy_effective)
+        if isinstance(value, Trajectory):
+            return value.at(as_of), since
+        return value, since
+
+    def written_at(self, as_of: dt.date, policy_effective: dt.date | None) -> tuple[Any, dt.date | None]:
+        """The value as written that is in force on ``as_of`` (a literal's value or a Trajectory)."""
         value, since = self.default, policy_effective
         for date, step_value in self.steps:
             if date <= as_of:
                 value, since = step_value, date
         return value, since
+
+    def trajectory_at(self, as_of: dt.date) -> Trajectory | None:
+        """The trajectory in force on ``as_of``, if the value in force is one."""
+        value, _ = self.written_at(as_of, None)
+        return value if isinstance(value, Trajectory) else None
+
+    def values(self) -> list[Any]:
+        """Every value it can take at an anchor or a step (a trajectory's two anchors)."""
+        out: list[Any] = []
+        for v in (self.default, *(s for _, s in self.steps)):
+            out += list(v.anchors()) if isinstance(v, Trajectory) else [v]
+        return out
 
 
 @dataclass(frozen=True)
@@ -278,6 +342,17 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Preference:
+    """``prefer NAME "TITLE" when C``: a condition on a (lead, recipient) pair that ranks the
+    eligible leads of ``credential match``; it never makes a pair eligible or ineligible."""
+
+    name: str
+    title: str
+    cond: Cond
+    span: Span = _meta()
+
+
+@dataclass(frozen=True)
 class Form:
     name: str
     title: str | None
@@ -290,6 +365,8 @@ class Form:
     lead_span: Span = _meta()
     recipient_span: Span = _meta()
     pair_span: Span = _meta()
+    prefers: tuple[Preference, ...] = ()
+    """The ranking preferences of ``credential match``, most important first."""
 
 
 CHANGE_LEVELS = ("low", "medium", "high", "very_high")

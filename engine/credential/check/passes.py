@@ -16,7 +16,7 @@ from credential.check.resolve import Resolver, Scope, literal, norm_text, parse_
 from credential.diagnostics import Diagnostic, sort_diagnostics
 from credential.span import SourceFile
 from credential.syntax import ast
-from credential.types import DURATION, EnumType, PercentType, ScaleType, ValueType
+from credential.types import DURATION, EnumType, NumberType, PercentType, ScaleType, ValueType
 
 Pass = Callable[[CheckContext], None]
 
@@ -97,6 +97,9 @@ def pass_dates(ctx: CheckContext) -> None:
             dates = [s.date for s in d.steps]
             vals = [v for v in [d.value, *(s.value for s in d.steps)] if isinstance(v, ast.DateLit)]
             dates += vals
+            for t in [d.value, *(s.value for s in d.steps)]:
+                if isinstance(t, ast.Trajectory):
+                    dates += [t.start_date, t.end_date]
         for lit in dates:
             if parse_date(lit.text) is None:
                 ctx.error(
@@ -159,7 +162,35 @@ def pass_types(ctx: CheckContext) -> None:
                 ctx.units[d.name.name] = unit
 
 
-def _param_value(ctx: CheckContext, v: ast.Literal | ast.Ref) -> ir.VConst | None:
+def _trajectory(ctx: CheckContext, v: ast.Trajectory) -> ir.VConst | None:
+    """``trajectory A on D1 to B on D2``: two numbers or two percents, D1 before D2."""
+    start, end = literal(ctx, v.start), literal(ctx, v.end)
+    d1, d2 = parse_date(v.start_date.text), parse_date(v.end_date.text)  # bad dates: pass_dates
+    if start is None or end is None or d1 is None or d2 is None:
+        return None
+    if start.type != end.type or not isinstance(start.type, NumberType | PercentType):
+        ctx.error(
+            "check.trajectory-type",
+            f"a trajectory moves between two numbers or two percents, not {start.type} and {end.type}",
+            v.span,
+            help="write both anchors in one numeric type, e.g. `trajectory 76% on 2024-04-01 to 78% on 2025-03-31`",
+        )
+        return None
+    if not d1 < d2:
+        ctx.error(
+            "check.trajectory-dates",
+            f"a trajectory's start ({v.start_date.text}) must be before its end ({v.end_date.text})",
+            v.span,
+            help="the first anchor is where it starts, the second the date the objective is due",
+        )
+        return None
+    traj = ir.Trajectory(float(start.value), d1, float(end.value), d2)
+    return ir.VConst(traj, start.type, span=v.span, text=norm_text(v.span.text))
+
+
+def _param_value(ctx: CheckContext, v: ast.Literal | ast.Ref | ast.Trajectory) -> ir.VConst | None:
+    if isinstance(v, ast.Trajectory):
+        return _trajectory(ctx, v)
     if isinstance(v, ast.Ref):
         owners: list[ValueType] = []
         for t in [*ctx.types.values(), *ctx.attributes.values(), *ctx.measures.values()]:
@@ -215,7 +246,7 @@ def pass_params(ctx: CheckContext) -> None:
 ALLOWED = {
     "criterion": {"cites", "requires", "unless", "applies"},
     "credential": {"cites", "requires"},
-    "form": {"cites", "change", "lead", "recipient", "pair"},
+    "form": {"cites", "change", "lead", "recipient", "pair", "prefer"},
 }
 
 
@@ -228,6 +259,8 @@ def _clause_kind(c: ast.Clause) -> str:
         return "change"
     if isinstance(c, ast.AppliesTo):
         return "applies"
+    if isinstance(c, ast.Prefer):
+        return "prefer"
     return c.role or "requires"
 
 
@@ -237,6 +270,7 @@ def _clause_words(kind: str) -> str:
         "recipient": "recipient requires",
         "pair": "pair requires",
         "applies": "applies to",
+        "prefer": 'prefer NAME "TITLE" when',
     }
     return words.get(kind, kind)
 
@@ -261,6 +295,8 @@ def pass_rules(ctx: CheckContext) -> None:
         cites: list[ir.Citation] = []
         groups: dict[str, list[tuple[ir.Cond | None, Any]]] = {}
         changes: list[ast.Change] = []
+        prefers: list[ir.Preference] = []
+        prefer_names: dict[str, ast.Prefer] = {}
         deps: set[str] = set()
         for c in d.clauses:
             kind = _clause_kind(c)
@@ -294,6 +330,20 @@ def pass_rules(ctx: CheckContext) -> None:
                 changes.append(c)
             elif isinstance(c, ast.AppliesTo):
                 continue  # resolved by pass_scopes
+            elif isinstance(c, ast.Prefer):
+                if c.name.name in prefer_names:
+                    ctx.error(
+                        "check.duplicate-name",
+                        f"form `{d.name.name}` has two preferences named `{c.name.name}`",
+                        c.name.span,
+                        help="give each `prefer` of a form its own name (the name labels the reason)",
+                    )
+                    continue
+                prefer_names[c.name.name] = c
+                pscope = Scope(pair=True)
+                pcond = resolver.cond(c.cond, pscope)
+                if pcond is not None:
+                    prefers.append(ir.Preference(c.name.name, c.title.value, pcond, span=c.span))
             else:
                 scope = Scope(pair=(kind == "pair"))
                 cond = resolver.cond(c.cond, scope)
@@ -351,6 +401,7 @@ def pass_rules(ctx: CheckContext) -> None:
                 lead_span=groups["lead"][0][1],
                 recipient_span=groups["recipient"][0][1],
                 pair_span=groups["pair"][0][1] if "pair" in groups else d.span,
+                prefers=tuple(prefers),
             )
         else:
             unless = None
@@ -524,6 +575,61 @@ def pass_risk_gradient(ctx: CheckContext) -> None:
                 )
 
 
+def _sides(c: ir.Cond) -> set[str]:
+    """Whose values a pair condition reads: ``lead``, ``recipient`` or both."""
+    if isinstance(c, ir.CAnd | ir.COr):
+        out: set[str] = set()
+        for item in c.items:
+            out |= _sides(item)
+        return out
+    if isinstance(c, ir.CNot):
+        return _sides(c.item)
+    if isinstance(c, ir.CJudged):
+        out = set()
+        for scope in c.scopes:
+            out |= _sides(scope)
+        return out
+    if isinstance(c, ir.CCompare):
+        values: list[Any] = [c.left, c.right]
+    elif isinstance(c, ir.CIn | ir.CBool):
+        values = [c.value]
+    else:
+        values = [c]
+    return {str(w) for v in values if (w := getattr(v, "who", None)) is not None}
+
+
+def pass_pair_constraint(ctx: CheckContext) -> None:
+    """A form's pair rule should say why a lead fits a recipient: a form with no `pair requires`,
+    or one whose condition reads only one side's values, pairs any eligible lead with any
+    eligible recipient (a condition on one side alone belongs in that side's `requires`)."""
+    if ctx.has_errors:
+        return
+    for name, form in ctx.forms.items():
+        help = (
+            "relate the lead to the recipient, e.g. `pair requires lead.sector = recipient.sector` "
+            "(compatible services) or `lead.region = recipient.region` (where the form needs "
+            "physical integration)"
+        )
+        if form.pair is None:
+            ctx.warn(
+                "check.pair-unconstrained",
+                f"form `{name}` has no `pair requires`: any eligible lead is paired with any eligible recipient",
+                ctx.symbols[name].decl.name.span,
+                help=help,
+            )
+            continue
+        sides = _sides(form.pair)
+        if sides != {"lead", "recipient"}:
+            only = "neither side's" if not sides else f"only the {next(iter(sides))}'s"
+            ctx.warn(
+                "check.pair-unconstrained",
+                f"the `pair requires` of form `{name}` reads {only} values: it says nothing about "
+                "which lead fits which recipient",
+                form.pair_span,
+                help=help,
+            )
+
+
 def pass_unused(ctx: CheckContext) -> None:
     """Declarations nothing refers to (warnings; skipped when errors may have hidden uses)."""
     if ctx.has_errors:
@@ -548,6 +654,7 @@ PASSES: tuple[tuple[str, Pass], ...] = (
     ("rules", pass_rules),
     ("cycles", pass_cycles),
     ("risk-gradient", pass_risk_gradient),
+    ("pair-constraint", pass_pair_constraint),
     ("unused", pass_unused),
 )
 

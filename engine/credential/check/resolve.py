@@ -272,6 +272,8 @@ class Resolver:
             return self.ref_value(v, scope, expected)
         if isinstance(v, ast.Aggregate):
             return self.aggregate(v, scope, text)
+        if isinstance(v, ast.Peer):
+            return self.peer(v, scope, text)
         if isinstance(v, ast.ArrangementCount):
             if scope.pair:
                 ctx.error(
@@ -421,6 +423,82 @@ class Resolver:
             func, name, dur.months, t, None, minimum, span=v.span, text=text, max_age=limit, stale_refuses=refuses
         )
 
+    def peer(self, v: ast.Peer, scope: Scope, text: str) -> ir.Value | None:
+        """``percentile|rank of BASE among ATTRIBUTE [(minimum K)]`` (see :class:`ir.VPeer`)."""
+        ctx = self.ctx
+        if scope.pair:
+            ctx.error(
+                "check.pair-unqualified",
+                f"`{v.func} of ... among ...` in `pair requires` must name a provider",
+                v.span,
+                help="state the peer comparison in the lead's or recipient's own requirement",
+            )
+            return None
+        if isinstance(v.base, ast.Peer):
+            ctx.error(
+                "check.peer-base",
+                f"`{v.func} of` a position among peers is not defined: rank a measure's value",
+                v.base.span,
+                help="rank the measure itself, e.g. `percentile of pooled ae_4h over 1 year among sector`",
+            )
+            return None
+        base = self.value(v.base, scope)
+        if base is None:
+            return None
+        if not isinstance(base, ir.VAttr | ir.VLatest | ir.VWindow | ir.VArrCount):
+            ctx.error(
+                "check.peer-base",
+                f"`{v.func} of` needs a provider's value (a measure, a window or an attribute), "
+                f"not `{norm_text(v.base.span.text)}`",
+                v.base.span,
+                help="rank a measure's value, e.g. `percentile of pooled ae_4h over 1 year among sector`",
+            )
+            return None
+        if not is_numeric(base.type):
+            ctx.error(
+                "check.peer-not-numeric",
+                f"`{v.func} of` needs a number or percent value; `{norm_text(v.base.span.text)}` is "
+                + (f"a level of scale `{base.type}`" if isinstance(base.type, ScaleType) else f"{base.type}"),
+                v.base.span,
+                help="providers are ranked by a number or a rate; a scale's levels have no distance to rank by",
+            )
+            return None
+        among = v.among.name
+        kind = ctx.kind_of(among)
+        if kind != "attribute":
+            if among in ctx.symbols:
+                ctx.error(
+                    "check.peer-group",
+                    f"`among {among}`: `{among}` is a {kind}; a peer group is a provider attribute",
+                    v.among.span,
+                    help="group by a fixed fact of the provider, e.g. `among sector`",
+                )
+            else:
+                ctx.unknown(v.among, "attribute", ctx.attributes)
+            return None
+        ctx.used.add(among)
+        atype = ctx.attributes.get(among)
+        if atype is None:
+            return None
+        if not isinstance(atype, EnumType | ScaleType) and atype != TEXT:
+            ctx.error(
+                "check.peer-group",
+                f"`among {among}`: a peer group needs a `one of`, scale or text attribute; `{among}` is {atype}",
+                v.among.span,
+                help="group by a category such as `sector` or `region`",
+            )
+            return None
+        minimum: float | ir.VParam | None = None
+        if v.minimum is not None:
+            minimum = self.pool_minimum(v.minimum)
+            if minimum is None:
+                return None
+        if isinstance(base, ir.VLatest | ir.VWindow):
+            base = replace(base, stale_refuses=False)  # stale evidence is missing: it enters no group
+        t: ValueType = PERCENT if v.func == "percentile" else NUMBER
+        func: Any = v.func
+        return ir.VPeer(func, base, among, t, None, minimum, span=v.span, text=text)
+
     def pool_minimum(self, m: ast.NumberLit | ast.Ref) -> float | ir.VParam | None:
         """A pooled window's minimum: a non-negative number, or a number param."""
         ctx = self.ctx
@@ -443,7 +521,7 @@ class Resolver:
         ctx.used.add(name)
         if p is None:
             return None
-        if p.type != NUMBER or any(float(v) < 0 for v in (p.default, *(s for _, s in p.steps))):
+        if p.type != NUMBER or any(float(v) < 0 for v in p.values()):
             ctx.error(
                 "check.type-mismatch",
                 f"`minimum` needs a non-negative number; param `{name}` is {p.type}",

@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "lsp": "credential.cli.lsp",
     "timeline": "credential.cli.timeline",
     "report": "credential.cli.report",
+    "match": "credential.cli.match",
 }
 
 

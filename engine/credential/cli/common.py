@@ -146,9 +146,9 @@ ON_INVALID_OPTION = click.option(
 BACKEND_OPTION = click.option(
     "--backend",
     type=click.Choice(["pydatalog", "duckdb", "auto"]),
-    default="pydatalog",
+    default="auto",
     show_default=True,
-    help="Datalog backend (auto: pyDatalog for small bundles; for large ones numpy masks, or DuckDB with --pairs)",
+    help="Datalog backend (auto: numpy masks for plain runs; with --pairs pyDatalog for small bundles, DuckDB above)",
 )
 
 

@@ -79,7 +79,7 @@ def _diff(
     pairs: bool,
     fmt: str,
     on_invalid: str,
-    backend: str = "pydatalog",
+    backend: str = "auto",
     allow_expired: bool = False,
 ) -> None:
     from credential.diffing.diff import diff_policies

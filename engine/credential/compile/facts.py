@@ -76,6 +76,11 @@ def request_for(value: ir.ProviderValue, params: dict[str, tuple[Any, dt.date | 
                 minimum = float(params[minimum.name][0])
             return asof.WindowAggregate("pooled", value.measure, value.months, max_age_months=age, minimum=minimum)
         return asof.WindowAggregate(value.func, value.measure, value.months, max_age_months=age)
+    if isinstance(value, ir.VPeer):
+        minimum = value.minimum
+        if isinstance(minimum, ir.VParam):
+            minimum = float(params[minimum.name][0])
+        return asof.PeerPosition(value.func, request_for(value.base, params), value.among, minimum)
     return asof.ArrangementCount(value.role, value.form, _months(value.within, params), value.held)
 
 

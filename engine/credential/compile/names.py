@@ -99,6 +99,11 @@ def value_key(v: ir.ProviderValue) -> ir.ProviderValue:
         return ir.VAttr(v.name, v.type)
     if isinstance(v, ir.VLatest):
         return ir.VLatest(v.measure, v.type, max_age=v.max_age, stale_refuses=v.stale_refuses)
+    if isinstance(v, ir.VPeer):
+        base = value_key(v.base)
+        assert not isinstance(base, ir.VPeer)
+        peer_minimum = ir.VParam(v.minimum.name, v.minimum.type) if isinstance(v.minimum, ir.VParam) else v.minimum
+        return ir.VPeer(v.func, base, v.among, v.type, None, peer_minimum)
     minimum = ir.VParam(v.minimum.name, v.minimum.type) if isinstance(v.minimum, ir.VParam) else v.minimum
     return ir.VWindow(
         v.func, v.measure, v.months, v.type, None, minimum, max_age=v.max_age, stale_refuses=v.stale_refuses
@@ -120,6 +125,8 @@ def value_slug(v: ir.ProviderValue) -> str:
         return f"latest_{v.measure}{_age_slug(v)}"
     if isinstance(v, ir.VWindow):
         return f"{v.func}_{v.measure}_{v.months}m" + _minimum_slug(v.minimum) + _age_slug(v)
+    if isinstance(v, ir.VPeer):
+        return f"{v.func}_{value_slug(v.base)}_among_{v.among}" + _minimum_slug(v.minimum)
     parts = ["arr", "led" if v.role == "lead" else "received"]
     if v.held:
         parts = ["held", v.held, *parts]

@@ -266,6 +266,8 @@ class _Compiler:
         else:
             self.emit(Atom(pc, (L, R)), base_c, form.span, what)
             self.emit(Atom(pp, (L, R)), [dom], form.span, what)
+        for pref in form.prefers:  # ranking preferences: their nodes, over the same candidate pairs
+            self.cond(pref.cond)
         self.pair_form = None
 
 

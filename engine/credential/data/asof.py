@@ -105,13 +105,31 @@ class ArrangementCount:
     this credential (``HeldAt``); an unknown start or an undetermined credential then is unknown."""
 
 
+@dataclass(frozen=True)
+class PeerPosition:
+    """A provider's position among its peer group: the providers with its value of the attribute
+    ``among`` whose ``base`` value is known on the as-of date (missing and stale values excluded).
+
+    ``percentile``: SQL's ``PERCENT_RANK``, (members strictly below) / (size - 1), 0 the lowest and
+    1 the highest; ``rank``: 1 + (members strictly above), 1 the highest.  Ties share a position
+    (pandas ``rank(method="min")``).  Missing when the provider's ``base`` or ``among`` is missing,
+    or its group has fewer than 2 members (with ``minimum``, fewer than ``minimum``).  Its
+    :class:`Derived` also has the columns ``base`` (the provider's value), ``group`` (its value of
+    ``among``) and ``size`` (how many members the group has), each NA where not known."""
+
+    func: Literal["percentile", "rank"]
+    base: AttributeValue | LatestMeasure | WindowAggregate | ArrangementCount
+    among: str
+    minimum: float | None = None
+
+
 HeldAt = Callable[[str, dt.date, np.ndarray], np.ndarray]
 """``held_at(credential, date, pids)``: the decision of ``credential`` as of ``date`` for the
 providers ``pids`` (ids of this bundle), aligned with them (0 refused, 1 granted, 2 undetermined),
 decided without grace."""
 
 
-ValueRequest = AttributeValue | LatestMeasure | WindowAggregate | StatusActive | ArrangementCount
+ValueRequest = AttributeValue | LatestMeasure | WindowAggregate | StatusActive | ArrangementCount | PeerPosition
 
 
 def subtract_months(d: dt.date, months: int) -> dt.date:
@@ -413,8 +431,12 @@ def _observations(bundle: Bundle, measure: str) -> _Observations:
         order = np.lexsort((row, pe.view(np.int64), pid))
         idx, pid, pe, row = idx[order], pid[order], pe[order], row[order]
     cells = _encoded(bundle, "value")
-    if cells is not None:  # each distinct cell converted once
-        per_cell = np.append(_numeric_cells(cells, t), np.nan)  # the last for a missing cell (code -1)
+    if cells is not None:  # each distinct cell converted once (for every measure of its kind)
+        kind = ("numeric_cells", "number") if isinstance(t, NumberType | PercentType) else ("numeric_cells", repr(t))
+        per_cell = bundle._cache.get(kind)
+        if not isinstance(per_cell, np.ndarray):
+            per_cell = np.append(_numeric_cells(cells, t), np.nan)  # the last for a missing cell (code -1)
+            bundle._cache[kind] = per_cell
         num = per_cell[cells.codes[idx]]
     else:
         num = _numeric(bundle.observations["value"].to_numpy(dtype=object)[idx], t)
@@ -1065,6 +1087,69 @@ def _arrangements(bundle: Bundle, req: ArrangementCount, as_of: dt.date) -> Deri
     return _result(req, as_of, codes, values, "count", lambda: evidence)
 
 
+def peer_positions(
+    func: str, base: np.ndarray, group: pd.Series, minimum: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(positions, group sizes) of every provider: ``base`` floats (NaN missing), ``group`` the
+    provider's group (NA missing); NaN where not known (see :class:`PeerPosition`).  A provider
+    with a group has that group's size even when its own value is missing (it is not counted)."""
+    n = len(base)
+    known = ~np.isnan(base) & group.notna().to_numpy(dtype=bool)
+    positions = np.full(n, np.nan)
+    sizes = np.full(n, np.nan)
+    if not known.any():
+        sizes[group.notna().to_numpy(dtype=bool)] = 0.0
+        return positions, sizes
+    frame = pd.DataFrame({"g": group[known].astype(str).to_numpy(dtype=object), "v": base[known]})
+    by = frame.groupby("g", sort=False)["v"]
+    size = by.transform("size").to_numpy(dtype=float)
+    if func == "percentile":
+        below = by.rank(method="min", ascending=True).to_numpy(dtype=float) - 1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pos = below / (size - 1)
+    else:
+        pos = by.rank(method="min", ascending=False).to_numpy(dtype=float)
+    enough = size >= max(2.0, minimum if minimum is not None else 0.0)
+    idx = np.flatnonzero(known)
+    positions[idx[enough]] = pos[enough]
+    # every provider with a group (its own value known or not) gets the size of that group
+    grouped = group.notna().to_numpy(dtype=bool)
+    counts = frame["g"].value_counts()
+    names = group[grouped].astype(str)
+    sizes[np.flatnonzero(grouped)] = names.map(counts).fillna(0).to_numpy(dtype=float)
+    return positions, sizes
+
+
+def _peer(bundle: Bundle, req: PeerPosition, as_of: dt.date, held_at: HeldAt | None) -> Derived:
+    codes = _codes(bundle)
+    found = derive(bundle, [req.base, AttributeValue(req.among)], as_of, held_at)
+    base, attr = found[req.base], found[AttributeValue(req.among)]
+    base_values = base.values["value"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    group = attr.values["value"].astype("string")
+    positions, sizes = peer_positions(req.func, base_values, group, req.minimum)
+
+    def evidence() -> list[pd.DataFrame]:
+        parts = []
+        for d in (base, attr):
+            ev = d.evidence
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "pid": codes.get_indexer(ev["code"].astype(object)),
+                        "file": ev["file"].astype(str).to_numpy(dtype=object),
+                        "row": ev["row"].to_numpy(),
+                    }
+                )
+            )
+        return parts
+
+    result = _result(req, as_of, codes, positions, "count", evidence)
+    result.values["base"] = pd.array(base_values, dtype="Float64")
+    result.values["group"] = group.reset_index(drop=True)
+    result.values["size"] = pd.array(sizes, dtype="Float64")
+    return result
+
+
 def derive(
     bundle: Bundle, requests: Iterable[ValueRequest], as_of: dt.date, held_at: HeldAt | None = None
 ) -> dict[ValueRequest, Derived]:
@@ -1086,6 +1171,8 @@ def derive(
             out[req] = _held(bundle, req, as_of, held_at)
         elif isinstance(req, ArrangementCount):
             out[req] = _arrangements(bundle, req, as_of)
+        elif isinstance(req, PeerPosition):
+            out[req] = _peer(bundle, req, as_of, held_at)
         else:  # pragma: no cover - exhaustive
             raise TypeError(f"not a value request: {req!r}")
     return out

@@ -18,6 +18,9 @@ CQC_MEASURES = ("cqc_overall", "cqc_safe", "cqc_effective", "cqc_caring", "cqc_r
 PERFORMANCE_MEASURES = ("ae_4h", "cancer_62d", "cancer_31d", "cancer_fds")
 COUNT_MEASURES = ("ae_dta_over_4h", "ae_dta_over_12h")
 """A&E waits from the decision to admit to admission: over 4 hours, and over 12 hours (counts)."""
+NHS_RATE_MEASURES = ("ae_dta_within_12h",)
+"""Emergency admissions via A&E admitted within 12 hours of the decision to admit (a rate with its
+counts; fixture only, see fixtures/nhs/PROVENANCE.md)."""
 STATUSES = ("special_measures_quality", "special_measures_finance")
 NHS_STATUSES = ("rating_from_predecessor",)
 """Derived by the fixture build from mergers and CQC's inherited marks (see fixtures/nhs/PROVENANCE.md)."""
@@ -43,7 +46,11 @@ def nhs_spec() -> BundleSpec:
     """The declarations the bundled NHS fixture (``fixtures/nhs``) satisfies."""
     return BundleSpec(
         attributes=_attributes(),
-        measures={**_measures(), **{m: NUMBER for m in COUNT_MEASURES}},
+        measures={
+            **_measures(),
+            **{m: NUMBER for m in COUNT_MEASURES},
+            **{m: PERCENT for m in NHS_RATE_MEASURES},
+        },
         statuses=frozenset((*STATUSES, *NHS_STATUSES)),
         forms=frozenset((*FORMS, *NHS_FORMS)),
     )

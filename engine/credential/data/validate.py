@@ -16,6 +16,7 @@ are not about a row (a missing file or column) cannot be quarantined and always 
 from __future__ import annotations
 
 import difflib
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -176,7 +177,34 @@ def _translate(table: RawTable, ts: TableSchema, failure_cases: pd.DataFrame) ->
     return out
 
 
+_pandera_ready = False
+
+
+def _without_hypothesis_strategies() -> None:
+    """Load pandera's pandas check backends once, telling it that hypothesis is absent.
+
+    On its first validation pandera imports its data-synthesis strategies, and with them
+    hypothesis when it is installed (a test-only dependency here): about a tenth of a plain run's
+    imports, for a feature the engine never uses.  Unless this process has already imported
+    hypothesis (a test session), it is hidden while pandera loads, then unhidden: pandera's checks
+    are the same either way, only its strategies are left out."""
+    global _pandera_ready
+    if _pandera_ready:
+        return
+    _pandera_ready = True
+    if "hypothesis" in sys.modules:
+        return
+    sys.modules["hypothesis"] = None  # type: ignore[assignment]  # `import hypothesis` raises ImportError
+    try:
+        import pandera.backends.pandas.builtin_checks
+        import pandera.backends.pandas.builtin_hypotheses  # noqa: F401
+    finally:
+        if sys.modules.get("hypothesis", 0) is None:
+            del sys.modules["hypothesis"]
+
+
 def _run_schema(table: RawTable, ts: TableSchema) -> list[Diagnostic]:
+    _without_hypothesis_strategies()
     try:
         ts.schema.validate(table.frame, lazy=True)
     except pa.errors.SchemaErrors as exc:

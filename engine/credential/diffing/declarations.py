@@ -90,6 +90,11 @@ def literal(value: Any, t: ValueType) -> str:
     """A value written as a policy literal (``92%``, ``24 months``, ``3``, ``good``, ``yes``)."""
     if value is None:
         return "missing"
+    if isinstance(value, ir.Trajectory):
+        return (
+            f"trajectory {literal(value.start, t)} on {value.start_date.isoformat()}"
+            f" to {literal(value.end, t)} on {value.end_date.isoformat()}"
+        )
     if isinstance(t, PercentType):
         return f"{float(value) * 100:.10g}%"
     if isinstance(t, DurationType) or isinstance(value, Duration):

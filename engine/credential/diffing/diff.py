@@ -142,7 +142,7 @@ def diff_policies(
     pairs: bool = False,
     *,
     on_invalid: OnInvalid = "reject",
-    backend: str = "pydatalog",
+    backend: str = "auto",
     allow_expired: bool = False,
 ) -> DiffResult:
     """Evaluate ``old`` and ``new`` on ``data`` as of ``as_of`` and attribute every changed decision.

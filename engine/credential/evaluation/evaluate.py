@@ -194,23 +194,26 @@ class Evaluation:
         return out
 
 
-# `--backend auto`: pyDatalog (the reference backend) up to this many input facts, DuckDB above.
-# Measured crossover: see docs/performance.md.
+# `--backend auto`: pyDatalog (the reference backend) up to this many input facts, DuckDB above,
+# for the programs the masks backend does not take (pairs). Measured crossover: docs/performance.md.
 AUTO_MAX_PYDATALOG_FACTS = 5_000
 
 
 def choose_backend(backend: str, n_facts: int, one_key: bool = False) -> str:
-    """The backend that runs: ``auto`` picks by the number of facts.
+    """The backend that runs: ``auto`` picks the fast one that takes the program.
 
-    Up to ``AUTO_MAX_PYDATALOG_FACTS`` pyDatalog (the reference); above, ``masks`` when the program
-    is one the masks backend evaluates (``one_key``: every derived predicate a mask over the
-    providers, as a policy's plain run is), DuckDB otherwise (e.g. with ``--pairs``).
+    ``masks`` when the program is one the masks backend evaluates (``one_key``: every derived
+    predicate a mask over the providers, as a policy's plain run is), whatever its size (it gives
+    the reference's records, tested, far faster even on a small bundle); otherwise pyDatalog (the
+    reference) up to ``AUTO_MAX_PYDATALOG_FACTS`` facts and DuckDB above (e.g. with ``--pairs``).
     """
     if backend != "auto":
         return backend
+    if one_key:
+        return "masks"
     if n_facts <= AUTO_MAX_PYDATALOG_FACTS:
         return "pydatalog"
-    return "masks" if one_key else "duckdb"
+    return "duckdb"
 
 
 def held_at(inputs: Inputs, backend: str) -> Callable[[str, dt.date, Any], Any]:
@@ -298,7 +301,7 @@ def evaluate_inputs(
     inputs: Inputs,
     as_of: dt.date,
     pairs: bool = False,
-    backend: str = "pydatalog",
+    backend: str = "auto",
     focus: Sequence[str] | None = None,
 ) -> Evaluation:
     """The model as of ``as_of``; with ``focus`` (provider codes) only those providers' decisions

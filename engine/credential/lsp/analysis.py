@@ -37,6 +37,7 @@ _LEVEL_FIELDS: dict[type, tuple[str, ...]] = {
     ast.InList: ("members",),
     ast.Quantified: ("members",),
     ast.Change: ("level",),
+    ast.Prefer: ("name",),  # a preference's own label, not a use of a declaration
 }
 
 

@@ -36,7 +36,7 @@ CLAUSES: dict[str, tuple[str, ...]] = {
     "criterion": ("cites", "applies to", "requires", "unless"),
     "measure": ("max age", "stale may refuse"),
     "credential": ("cites", "requires"),
-    "form": ("change", "lead requires", "recipient requires", "pair requires", "cites"),
+    "form": ("change", "lead requires", "recipient requires", "pair requires", "prefer", "cites"),
 }
 CONDITION_WORDS = (
     "and",
@@ -55,6 +55,9 @@ CONDITION_WORDS = (
     "receives arrangement",
     "pooled",
     "minimum",
+    "percentile of",
+    "rank of",
+    "among",
     "judged by",
     "held",
     "at start of arrangement led",
@@ -135,6 +138,9 @@ def _levels(analysis: Analysis | None) -> list[types.CompletionItem]:
     ]
 
 
+_PREFER_HEAD = re.compile(r'^\s+prefer\s+[A-Za-z_][A-Za-z0-9_]*\s+"(?:[^"\\]|\\.)*"\s+$')
+
+
 def _enclosing(text: str, line_start: int) -> tuple[str | None, str | None, int | None]:
     """The declaration the cursor's line belongs to: (keyword, name, indent of its first clause)."""
     first_clause: int | None = None
@@ -182,6 +188,8 @@ def complete(analysis: Analysis | None, text: str, offset: int) -> list[types.Co
         return _words(UNITS)
     if _IN_LIST.search(before):
         return _levels(analysis)
+    if _PREFER_HEAD.match(before):  # `prefer NAME "TITLE" ` : its condition comes after `when`
+        return _words(["when"])
     if last == "cites":
         return _names(analysis, ("source",), None)
     if last == "as":
@@ -204,10 +212,21 @@ def complete(analysis: Analysis | None, text: str, offset: int) -> list[types.Co
         return _words(["as", "started within"] if not _ARR_AS.search(before) else ["started within"])
     if _WINDOW_POS.search(before):
         return _words(["over"])
+    if last in ("percentile", "rank"):
+        return _words(["of"])
+    if last == "among":
+        return _names(analysis, ("attribute",), None)
     if last == "of":
         return _names(analysis, ("attribute", "measure"), None)
+    words = stripped.split()
+    if decl_word == "param" and "trajectory" in words and before.endswith((" ", "\t")):
+        anchors = words[len(words) - words[::-1].index("trajectory") :]  # `A on D1 to B on D2`
+        if len(anchors) in (1, 4):
+            return _words(["on"])
+        if len(anchors) == 3:
+            return _words(["to"])
     if decl_word == "param" and stripped.endswith("="):
-        return _levels(analysis)
+        return [*_levels(analysis), *_words(["trajectory"])]
     if _OP_END.search(before):
         return [*_names(analysis, VALUES, None), *_levels(analysis), *_words(["yes", "no"])]
     return [

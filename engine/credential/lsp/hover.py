@@ -109,6 +109,11 @@ def describe(analysis: Analysis, sym: Symbol) -> str:
         rows = [f"| {first} | `{_written(d.value)}` |"]
         rows += [f"| {s.date.text} | `{_written(s.value)}` |" for s in d.steps]
         body.append("| in force from | value |\n|---|---|\n" + "\n".join(rows))
+        if any(isinstance(v, ast.Trajectory) for v in (d.value, *(s.value for s in d.steps))):
+            body.append(
+                "A `trajectory A on D1 to B on D2` is A up to D1, B from D2, and linear in days between "
+                "(the value on the evaluation date is in every proof)."
+            )
     elif isinstance(d, ast.MeasureDecl | ast.AttributeDecl):
         head += f": {format_type(d.type)}"
         body += _extra_fields(d, {"name", "type"})

@@ -172,6 +172,8 @@ def _clause_label(c: ast.Clause) -> str:
         return "unless"
     if isinstance(c, ast.AppliesTo):
         return f"applies to {c.attribute.name}"
+    if isinstance(c, ast.Prefer):
+        return f"prefer {c.name.name}"
     return f"{c.role} requires" if c.role else "requires"
 
 

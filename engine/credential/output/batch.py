@@ -297,6 +297,7 @@ def csv_chunks(frame: pd.DataFrame, policy: dict[str, Any], backend: str, *, raw
     Formula-like cells are neutralised (see :func:`credential.escaping.csv_field`) unless ``raw``;
     past the policy's expiry (allowed) a ``policy_expires`` column is added.
     """
+
     def csv_field(value: str) -> str:
         return _csv_field(value, raw=raw)
 

@@ -169,5 +169,3 @@ class RunResult:
                 )
             ]
         return self._records
-
-

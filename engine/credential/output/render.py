@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 MARKS = {"granted": "✓", "refused": "✗", "undetermined": "?"}
 
 
-
 def to_jsonl(records: Sequence[DecisionRecord]) -> str:
     return "".join(r.to_jsonl() + "\n" for r in records)
 

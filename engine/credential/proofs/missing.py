@@ -19,7 +19,7 @@ from credential.check import ir
 from credential.compile import NodePreds
 from credential.compile import names as pn
 from credential.evaluation.decisions import Truth
-from credential.proofs.values import describe_value, judged_labels, missing_text, stale_label
+from credential.proofs.values import describe_value, judged_labels, missing_text, peer_missing_text, stale_label
 
 if TYPE_CHECKING:
     from credential.evaluation.evaluate import Evaluation
@@ -153,6 +153,8 @@ class ColumnarMissing:
         limit, a pooled rate whose denominators sum to less than its minimum with that sum and the
         minimum (see :func:`credential.proofs.values.missing_text`)."""
         text = describe_value(v)
+        if isinstance(v, ir.VPeer):
+            return self._peer_labels(v, pred, absent)
         if not isinstance(v, ir.VLatest | ir.VWindow):
             return {text: absent}
         d = self.ev.facts.derived[pred]
@@ -172,6 +174,26 @@ class ColumnarMissing:
             out[text] = out[text] & ~short
             for total in np.unique(sums[short]):
                 out[missing_text(v, float(total), minimum)] = short & (sums == total)
+        return out
+
+    def _peer_labels(self, v: ir.VPeer, pred: str, absent: np.ndarray) -> Labels:
+        """A missing peer position's labels: its own value, its group attribute, or a group too
+        small (one label per group and size; see :func:`credential.proofs.values.peer_missing_text`)."""
+        d = self.ev.facts.derived[pred]
+        base = d.values["base"].to_numpy(dtype=float, na_value=np.nan)
+        group = d.values["group"].astype(object).to_numpy()
+        size = d.values["size"].to_numpy(dtype=float, na_value=np.nan)
+        no_base = absent & np.isnan(base)
+        out: Labels = {describe_value(v.base): no_base}
+        rest = absent & ~no_base
+        no_group = rest & np.isnan(size)
+        if no_group.any():
+            out[v.among] = no_group
+        small = rest & ~np.isnan(size)
+        for i in np.flatnonzero(small):
+            label = peer_missing_text(v, float(base[i]), group[i], size[i], d.request.minimum)
+            mask = out.setdefault(label, np.zeros(len(absent), dtype=bool))
+            mask[i] = True
         return out
 
     def _judged(self, cond: ir.CJudged, unknown: np.ndarray) -> Labels:

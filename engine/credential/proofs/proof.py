@@ -43,6 +43,8 @@ from credential.proofs.values import (
     judged_labels,
     stale_json,
     stale_label,
+    trajectory_json,
+    value_unit,
 )
 
 if TYPE_CHECKING:
@@ -348,7 +350,7 @@ class ProofBuilder:
                 "rows": [],
             }
         value, since = self.ev.facts.params[v.name]
-        return {
+        out = {
             "text": v.name,
             "value": json_value(value, v.type),
             "param": v.name,
@@ -356,6 +358,10 @@ class ProofBuilder:
             "raw": value,
             "rows": [],
         }
+        trajectory = trajectory_json(self.policy.params[v.name], self.ev.facts.as_of)
+        if trajectory is not None:
+            out["trajectory"] = trajectory
+        return out
 
     def operands(self, cond: ir.Cond, args: Args) -> list[tuple[ir.Value, dict[str, Any]]]:
         """A leaf's operands and what they are for these providers (read once a block; callers do not change them)."""
@@ -748,6 +754,8 @@ class ProofBuilder:
         if isinstance(cond, ir.CCompare) and isinstance(cond.left, ir.VWindow) and cond.left.func == "pooled":
             counts = self._derived_index(cond.left).counts(self.code_of(cond.left.who, args))
             text += f', "counts": {dumps(counts)}'
+        if isinstance(cond, ir.CCompare) and isinstance(cond.left, ir.VPeer):
+            text += f', "peer": {dumps(self._peer_block(cond, cond.left, args))}'
         text += f', "threshold": {threshold}, "evidence": {self.evidence(rows)}'
         stale = {o["text"]: o["stale"] for _v, o in operands if "stale" in o}
         if stale:
@@ -768,6 +776,17 @@ class ProofBuilder:
             )
             text += f', "missing": {dumps(missing)}'
         return text + ', "children": []}'
+
+    def _peer_block(self, cond: ir.CCompare, v: ir.VPeer, args: Args) -> dict[str, Any]:
+        """A peer-relative comparison's group, size and cut-off (see ``values.peer_json``)."""
+        right = cond.right
+        threshold: Any = None
+        if isinstance(right, ir.VConst):
+            threshold = right.value
+        elif isinstance(right, ir.VParam):
+            threshold = self.ev.facts.params[right.name][0]
+        unit = value_unit(self.policy, v.base)
+        return self._derived_index(v).peer_block(v, self.code_of(v.who, args), cond.op, threshold, unit)
 
     def _unit_json(self, cond: ir.Cond) -> str:
         """``"unit": U, `` for a comparison in a unit (a percent, a number declared `in UNIT`), else empty."""
@@ -936,4 +955,4 @@ class _ModelSource:
 def _threshold(right: dict[str, Any]) -> dict[str, Any]:
     """A comparison's threshold as a proof shows it: its right operand's text, value, parameter
     (with the date it took effect) and, for another provider's value, that provider."""
-    return {k: right[k] for k in ("text", "value", "param", "since", "provider") if k in right}
+    return {k: right[k] for k in ("text", "value", "param", "since", "trajectory", "provider") if k in right}

@@ -120,6 +120,9 @@ def value_id(v: ir.Value, code: str) -> ValueId | None:
         return ("window", v.func, v.measure, v.months, code)
     if isinstance(v, ir.VArrCount):
         return ("arrangements", v.role, v.form, _within_key(v.within), v.held, code)
+    if isinstance(v, ir.VPeer):  # a position among peers moves with the provider's own value
+        base = value_id(v.base, code)
+        return None if base is None else ("peer", v.func, base[:-1], v.among, code)
     return None
 
 

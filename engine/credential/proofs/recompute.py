@@ -20,7 +20,7 @@ from credential.check import ir
 from credential.data.bundle import Bundle
 from credential.evaluation.decisions import Truth
 from credential.proofs.qualify import value_id
-from credential.proofs.values import is_missing, missing_text
+from credential.proofs.values import is_missing, missing_text, peer_missing_text
 from credential.types import Duration, ScaleType
 
 Rows = set[tuple[str, int]]
@@ -97,6 +97,7 @@ class Recompute:
         self._values: dict[tuple[Any, str], tuple[Any, Rows]] = {}
         self._truths: dict[tuple[Any, tuple[str, ...]], Truth] = {}
         self._stale: dict[tuple[Any, str], tuple[Any, dt.date | None, int]] = {}
+        self._peers: dict[tuple[str, Any], dict[str, tuple[float | None, float, str, int]]] = {}
 
     # ---- values -------------------------------------------------------------
     def param(self, name: str) -> tuple[Any, dt.date | None]:
@@ -164,6 +165,11 @@ class Recompute:
             return self._latest(v.measure, code)
         if isinstance(v, ir.VWindow):
             return self._window(v, code)
+        if isinstance(v, ir.VPeer):
+            position, _base, _group, _size = self.peer(v, code)
+            _, base_rows = self.value(v.base, code)
+            _, attr_rows = self._attr(v.among, code)
+            return position, base_rows | attr_rows
         return self._arrangements(v.role, v.form, self.months(v.within), code, v.held)
 
     def _attr(self, name: str, code: str) -> tuple[Any, Rows]:
@@ -244,7 +250,48 @@ class Recompute:
             return math.fsum(nums) / len(nums), ev
         return (min(nums) if v.func == "min" else max(nums)), ev
 
-    def minimum(self, v: ir.VWindow) -> float | None:
+    def peer(self, v: ir.VPeer, code: str) -> tuple[float | None, float | None, str | None, int | None]:
+        """(position, the provider's value, its group, the group's size) of a peer-relative value,
+        counted provider by provider (see ``ir.VPeer``)."""
+        key = ("peer", v)
+        table = self._peers.get(key)
+        if table is None:
+            members: dict[str, list[tuple[str, float]]] = defaultdict(list)
+            for c in self.providers:
+                base, _ = self.value(v.base, c)
+                group, _ = self._attr(v.among, c)
+                if base is not None and group is not None:
+                    members[str(group)].append((c, float(base)))
+            minimum = self.minimum(v)
+            need = max(2.0, minimum if minimum is not None else 0.0)
+            table = {}
+            for group, rows in members.items():
+                size = len(rows)
+                for c, base in rows:
+                    position: float | None = None
+                    if size >= need:
+                        if v.func == "percentile":
+                            position = sum(1 for _, b in rows if b < base) / (size - 1)
+                        else:
+                            position = float(1 + sum(1 for _, b in rows if b > base))
+                    table[c] = (position, base, group, size)
+            self._peers[key] = table
+        if code in table:
+            return table[code]
+        base, _ = self.value(v.base, code)
+        group, _ = self._attr(v.among, code)
+        if group is None:
+            return None, (None if base is None else float(base)), None, None
+        size = sum(1 for _p, _b, g, _s in table.values() if g == str(group))
+        return None, (None if base is None else float(base)), str(group), size
+
+    def peer_members(self, v: ir.VPeer, group: str) -> list[tuple[float, float]]:
+        """(value, position) of the members of a peer group whose position is known."""
+        self.peer(v, next(iter(self.providers), ""))
+        table = self._peers[("peer", v)]
+        return [(b, p) for p, b, g, _ in table.values() if g == group and p is not None]
+
+    def minimum(self, v: ir.VWindow | ir.VPeer) -> float | None:
         if isinstance(v.minimum, ir.VParam):
             return float(self.param(v.minimum.name)[0])
         return v.minimum
@@ -278,6 +325,9 @@ class Recompute:
 
     def missing_text(self, v: ir.Value, code: str) -> str:
         """How a missing value is named (a pooled rate below its minimum with its count)."""
+        if isinstance(v, ir.VPeer):
+            _position, base, group, size = self.peer(v, code)
+            return peer_missing_text(v, base, group, size, self.minimum(v))
         if not (isinstance(v, ir.VWindow) and v.func == "pooled"):
             return missing_text(v, None, None)
         return missing_text(v, self.pooled_counts(v, code)[1], self.minimum(v))

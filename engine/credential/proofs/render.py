@@ -94,6 +94,17 @@ def _line(node: dict[str, Any]) -> str:
     counts = node.get("counts")
     if counts:  # a pooled rate: the counts it rests on
         value += f" ({counts['numerator']:g} of {counts['denominator']:g})"
+    peer = node.get("peer")
+    if peer:  # a peer-relative position: the value it ranks, its group and the cut-off
+        base = _value_text(peer.get("base"), None, peer.get("unit"))
+        group = (
+            f"{peer['size']} with {peer['among']} {peer['group']}"
+            if peer.get("group") is not None
+            else (f"no {peer['among']}")
+        )
+        cutoff = peer.get("cutoff")
+        cut = f", cut-off {_value_text(cutoff, None, peer.get('unit'))}" if cutoff is not None else ""
+        value += f" (value {base} among {group}{cut})"
     thr = node.get("threshold", {})
     if kind == "arrangement" and node.get("grace"):
         g = node["grace"]
@@ -111,6 +122,12 @@ def _line(node: dict[str, Any]) -> str:
     tdesc = ""
     if thr.get("param"):
         since = f", since {thr['since']}" if thr.get("since") else ""
+        traj = thr.get("trajectory")
+        if traj:  # an objective on its way: the value today between its two anchors
+            since = (
+                f" on the trajectory from {_value_text(traj['from']['value'], None, unit)} on {traj['from']['date']}"
+                f" to {_value_text(traj['to']['value'], None, unit)} on {traj['to']['date']}"
+            )
         tdesc = f" ({thr['param']} = {_value_text(thr.get('value'), None, unit)}{since})"
     who = f" [{node['provider']}]" if node.get("provider") and node.get("pair_context") else ""
     return f"{mark} {text}: {value}{who} {node.get('op', '')} {_value_text(thr.get('value'), None, unit)}{tdesc}"
@@ -163,3 +180,19 @@ def render_text(record: dict[str, Any], width: int = 100) -> str:
     if record.get("missing"):
         lines.append("  missing: " + ", ".join(record["missing"]))
     return "\n".join(terminal_text(line) for line in lines) + "\n"  # names, titles, values: escaped
+
+
+def leaf_lines(node: dict[str, Any], inner: bool = True) -> list[str]:
+    """The one-line facts a proof node rests on: its leaves (comparisons, statuses, named
+    rules), each as the proof tree shows it, without the and/or/not structure above them.
+    A criterion is followed, one level deep (``inner``), by the facts it rests on."""
+    if node.get("kind") in ("and", "or", "not"):
+        return [line for child in node.get("children", []) for line in leaf_lines(child, inner)]
+    line = _line(node)
+    if inner and node.get("kind") == "criterion" and node.get("children") and _not_applicable(node) is None:
+        facts = [f for child in node["children"] for f in leaf_lines(child, inner=False)]
+        line = f"{line.split(' — ')[0]}: " + "; ".join(f[2:] if f[:2] in _MARKS else f for f in facts)
+    return [terminal_text(line)]
+
+
+_MARKS = {f"{m} " for m in MARK.values()} | {"– "}

@@ -128,6 +128,8 @@ def describe_value(v: ir.Value) -> str:
         return f"{v.who + '.' if v.who else ''}{v.measure}"
     if isinstance(v, ir.VWindow):
         return f"{v.func} {v.measure} over {Duration(v.months)}"
+    if isinstance(v, ir.VPeer):
+        return f"{v.func} of {describe_value(v.base)} among {v.among}"
     if isinstance(v, ir.VArrCount):
         return v.text or f"count arrangements {'led' if v.role == 'lead' else 'received'}"
     if isinstance(v, ir.VParam):
@@ -175,6 +177,69 @@ def missing_text(v: ir.Value, denominator: float | None, minimum: float | None) 
     return base
 
 
+_OPS = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def peer_cutoff(func: str, op: str, threshold: Any, members: list[tuple[float, float]]) -> float | None:
+    """The value a member of the peer group needs to pass ``position op threshold``: the lowest
+    value among the members that pass when higher values pass (``percentile >= 75%``, ``rank <=
+    10``), the highest when lower values do; None for ``=``/``!=``, an unknown threshold, or when
+    no member passes.  ``members``: (value, position) of every member whose position is known."""
+    test = _OPS.get(op)
+    if test is None or threshold is None:
+        return None
+    passing = [base for base, position in members if test(position, float(threshold))]
+    if not passing:
+        return None
+    higher = (func == "percentile") == (op in (">", ">="))
+    return min(passing) if higher else max(passing)
+
+
+def peer_json(v: ir.VPeer, base: Any, group: Any, size: Any, cutoff: float | None, unit: str | None) -> dict[str, Any]:
+    """What a proof shows of a peer-relative value: the provider's value, its group (the attribute
+    and its value) and the group's size, and the cut-off value (None: none applies)."""
+    return {
+        "of": describe_value(v.base),
+        "base": json_value(base, v.base.type),
+        "among": v.among,
+        "group": group,
+        "size": None if size is None else int(size),
+        "cutoff": json_value(cutoff, v.base.type),
+        "unit": unit,
+    }
+
+
+def trajectory_json(p: ir.Param, as_of: dt.date) -> dict[str, Any] | None:
+    """A param on a trajectory on ``as_of``: its two anchors (value and date); None otherwise."""
+    t = p.trajectory_at(as_of)
+    if t is None:
+        return None
+    return {
+        "from": {"value": json_value(t.start, p.type), "date": t.start_date.isoformat()},
+        "to": {"value": json_value(t.end, p.type), "date": t.end_date.isoformat()},
+    }
+
+
+def peer_need(minimum: float | None) -> float:
+    """The smallest peer group a position is known from: 2, or the policy's minimum if larger."""
+    return max(2.0, minimum if minimum is not None else 0.0)
+
+
+def peer_missing_text(v: ir.VPeer, base: Any, group: Any, size: Any, minimum: float | None) -> str:
+    """How a missing peer-relative value is named: its own value or group attribute when that is
+    missing, else the group, its size and the smallest size it is known from."""
+    if base is None:
+        return describe_value(v.base)
+    if group is None:
+        return v.among
+    return f"{describe_value(v)}: {int(size)} with {v.among} {group}, fewer than {peer_need(minimum):g}"
+
+
 class DerivedIndex:
     """Per-provider (value, evidence) of one derived value (an ``asof.Derived``), indexed once."""
 
@@ -188,6 +253,22 @@ class DerivedIndex:
             codes = frame["code"].astype(str).tolist()
             self.denominators = dict(zip(codes, frame["denominator"].astype(float).tolist(), strict=True))
             self.numerators = dict(zip(codes, frame["numerator"].astype(float).tolist(), strict=True))
+        self.peer: dict[str, tuple[Any, Any, Any]] = {}  # code -> (base, group, size)
+        self.groups: dict[str, list[tuple[float, float]]] = {}  # group -> (base, position) of members
+        if "size" in derived.values.columns:
+            frame = derived.values
+            for code, value, base, group, size in zip(
+                frame["code"].astype(str).tolist(),
+                frame["value"].astype(object).tolist(),
+                frame["base"].astype(object).tolist(),
+                frame["group"].astype(object).tolist(),
+                frame["size"].astype(object).tolist(),
+                strict=True,
+            ):
+                base, group, size = (None if is_missing(x) else x for x in (base, group, size))
+                self.peer[code] = (None if base is None else float(base), group, size)
+                if group is not None and base is not None and not is_missing(value):
+                    self.groups.setdefault(str(group), []).append((float(base), float(value)))
         ev = derived.evidence
         self.evidence: dict[str, list[tuple[str, int]]] = {}
         for code, file, row in zip(
@@ -200,6 +281,13 @@ class DerivedIndex:
             return None, []
         return self.values[code], self.evidence.get(code, [])
 
+    def peer_block(self, v: ir.VPeer, code: str, op: str | None, threshold: Any, unit: str | None) -> dict[str, Any]:
+        """The ``peer`` block of a comparison of ``v`` for ``code`` (see :func:`peer_json`)."""
+        base, group, size = self.peer.get(code, (None, None, None))
+        members = self.groups.get(str(group), []) if group is not None else []
+        cutoff = peer_cutoff(v.func, op, threshold, members) if op is not None else None
+        return peer_json(v, base, group, size, cutoff, unit)
+
     def counts(self, code: str) -> dict[str, Any] | None:
         """A pooled rate's counts for ``code`` as a proof shows them (None when not known)."""
         if code not in self.denominators:
@@ -208,6 +296,8 @@ class DerivedIndex:
 
     def missing_text(self, v: ir.Value, code: str) -> str:
         """The label of ``v`` missing for ``code`` (see :func:`missing_text`)."""
+        if isinstance(v, ir.VPeer):
+            return peer_missing_text(v, *self.peer.get(code, (None, None, None)), self.minimum)
         return missing_text(v, self.denominators.get(code), self.minimum)
 
 

@@ -40,8 +40,12 @@ from credential.proofs.values import (
     describe_value,
     json_value,
     judged_labels,
+    peer_cutoff,
+    peer_json,
     stale_json,
     stale_label,
+    trajectory_json,
+    value_unit,
 )
 from credential.version import __version__
 
@@ -714,6 +718,9 @@ class Verifier:
                     "param": right.name,
                     "since": since.isoformat() if since else None,
                 }
+                trajectory = trajectory_json(self.policy.params[right.name], rc.as_of)
+                if trajectory is not None:
+                    threshold["trajectory"] = trajectory
             else:
                 threshold = {"text": describe_value(right), "value": json_value(rv, right.type)}
                 if pair:
@@ -730,6 +737,8 @@ class Verifier:
                 threshold.update(
                     within=json_value(value), param=cond.within.name, since=since.isoformat() if since else None
                 )
+        if isinstance(cond, ir.CCompare) and isinstance(cond.left, ir.VPeer):
+            node["peer"] = self.peer(rc, cond, cond.left, args)
         node["threshold"] = threshold
         node["evidence"] = self.evidence(rows)
         stale: dict[str, Any] = {}
@@ -754,6 +763,18 @@ class Verifier:
             node["missing"] = sorted(out)
         node["children"] = []
         return node
+
+    def peer(self, rc: Recompute, cond: ir.CCompare, v: ir.VPeer, args: tuple[str, ...]) -> dict[str, Any]:
+        """A peer comparison's group, size and cut-off, counted again provider by provider."""
+        _position, base, group, size = rc.peer(v, rc.code_of(v.who, args))
+        threshold: Any = None
+        if isinstance(cond.right, ir.VConst):
+            threshold = cond.right.value
+        elif isinstance(cond.right, ir.VParam):
+            threshold = rc.param(cond.right.name)[0]
+        members = rc.peer_members(v, group) if group is not None else []
+        cutoff = peer_cutoff(v.func, cond.op, threshold, members)
+        return peer_json(v, base, group, size, cutoff, value_unit(self.policy, v.base))
 
     def grace(self, rc: Recompute, credential: str, code: str, rows: set[tuple[str, int]]) -> dict[str, Any]:
         """A grace condition's arrangements: each one's start and the credential's decision then."""

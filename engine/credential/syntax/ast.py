@@ -99,7 +99,19 @@ class ArrangementCount:
     span: Span = _span()
 
 
-Value = Ref | Literal | Aggregate | ArrangementCount
+@dataclass(frozen=True)
+class Peer:
+    """``percentile|rank of VALUE among ATTRIBUTE [(minimum K)]``: a provider's position among the
+    providers with its value of the attribute (its peer group), on the as-of date."""
+
+    func: TLiteral["percentile", "rank"]
+    base: Value
+    among: Ident
+    minimum: NumberLit | Ref | None = None  # the smallest peer group it is known from
+    span: Span = _span()
+
+
+Value = Ref | Literal | Aggregate | ArrangementCount | Peer
 
 
 # ---- conditions --------------------------------------------------------------
@@ -248,7 +260,18 @@ class AppliesTo:
     span: Span = _span()
 
 
-Clause = Cites | Requires | Unless | Change | AppliesTo
+@dataclass(frozen=True)
+class Prefer:
+    """``prefer NAME "TITLE" when C``: a form's ranking preference over eligible pairs (``credential
+    match``); ``C`` is written like ``pair requires`` (``lead.X`` / ``recipient.X``)."""
+
+    name: Ident
+    title: StringLit
+    cond: Cond
+    span: Span = _span()
+
+
+Clause = Cites | Requires | Unless | Change | AppliesTo | Prefer
 
 
 # ---- declarations ------------------------------------------------------------
@@ -312,16 +335,27 @@ class StatusDecl:
 
 
 @dataclass(frozen=True)
+class Trajectory:
+    """``trajectory A on D1 to B on D2``: a param value moving linearly from A (on D1) to B (on D2)."""
+
+    start: Literal
+    start_date: DateLit
+    end: Literal
+    end_date: DateLit
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
 class ParamStep:
     date: DateLit
-    value: Literal | Ref
+    value: Literal | Ref | Trajectory
     span: Span = _span()
 
 
 @dataclass(frozen=True)
 class ParamDecl:
     name: Ident
-    value: Literal | Ref
+    value: Literal | Ref | Trajectory
     steps: tuple[ParamStep, ...] = ()
     span: Span = _span()
 

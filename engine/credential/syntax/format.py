@@ -109,6 +109,9 @@ def format_value(v: ast.Value) -> str:
     if isinstance(v, ast.Aggregate):
         minimum = f" (minimum {format_value(v.minimum)})" if v.minimum is not None else ""
         return f"{v.func} {v.measure.name} over {v.amount} {v.unit}{minimum}"
+    if isinstance(v, ast.Peer):
+        minimum = f" (minimum {format_value(v.minimum)})" if v.minimum is not None else ""
+        return f"{v.func} of {format_value(v.base)} among {v.among.name}{minimum}"
     if isinstance(v, ast.ArrangementCount):
         return f"count arrangements {v.role}{_arr_options(v.form, v.within)}"
     return format_literal(v)
@@ -214,7 +217,11 @@ def _header(d: ast.Decl) -> str:
     return f"use {format_string(d.path.value)}"
 
 
-def _param_value(v: ast.Literal | ast.Ref) -> str:
+def _param_value(v: ast.Literal | ast.Ref | ast.Trajectory) -> str:
+    if isinstance(v, ast.Trajectory):
+        return (
+            f"trajectory {format_value(v.start)} on {v.start_date.text} to {format_value(v.end)} on {v.end_date.text}"
+        )
     return format_value(v)
 
 
@@ -262,6 +269,12 @@ def _clause_lines(c: ast.Clause) -> list[str]:
         return condition_lines(f"{INDENT}unless ", c.cond)
     if isinstance(c, ast.AppliesTo):
         return [f"{INDENT}applies to {c.attribute.name} in {_members(c.members)}"]
+    if isinstance(c, ast.Prefer):
+        head = f"{INDENT}prefer {c.name.name} {format_string(c.title.value)}"
+        one = condition_lines(f"{head} when ", c.cond)
+        if len(one) == 1 and len(one[0]) <= WIDTH:
+            return one
+        return [head, *condition_lines(f"{CONTINUATION}when ", c.cond)]  # `when` on a continuation line
     return condition_lines(f"{INDENT}{_ROLE_WORDS[c.role]} ", c.cond)
 
 

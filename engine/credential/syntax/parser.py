@@ -275,6 +275,17 @@ def _tok_span(src: SourceFile, offset: int, tok: Token) -> Span:
     return src.span(start, max(end, start + 1) if tok.value else start)
 
 
+def _accepts(exc: UnexpectedToken, terminal: str) -> bool:
+    """Whether the parser, in the state of the error, really accepts ``terminal`` next."""
+    interactive = getattr(exc, "interactive_parser", None)
+    if interactive is None:
+        return True
+    try:
+        return terminal in interactive.accepts()
+    except Exception:
+        return True
+
+
 def _syntax_diagnostic(src: SourceFile, offset: int, chunk: str, exc: UnexpectedInput) -> Diagnostic:
     if isinstance(exc, UnexpectedCharacters):
         at = exc.pos_in_stream or 0
@@ -298,8 +309,12 @@ def _syntax_diagnostic(src: SourceFile, offset: int, chunk: str, exc: Unexpected
         )
     if isinstance(exc, UnexpectedToken):
         tok = exc.token
+        wanted = set(exc.expected)
+        for merged in ("AMONG", "ON"):  # LALR lookahead merged from `percentile of ...`/`trajectory ...`
+            if merged in wanted and not _accepts(exc, merged):
+                wanted.discard(merged)
         expected = sorted(
-            {_describe_terminal(t) for t in exc.expected if not t.startswith("__")},
+            {_describe_terminal(t) for t in wanted if not t.startswith("__")},
             key=lambda e: (not e.startswith("the end"), not e[1:2].isalpha(), e),
         )
         help_text = _token_help(tok, set(exc.expected))
@@ -332,6 +347,7 @@ def _token_help(tok: Token, expected: set[str]) -> str | None:
         "LEAD",
         "RECIPIENT",
         "PAIR",
+        "PREFER",
     }
     if tok.type in clause_words and ("_IND" in expected or tok.column == 1):
         return "indent clauses under their declaration (a line in column 1 starts a new declaration)"
@@ -507,6 +523,12 @@ class _ToAst(Transformer[Token, Any]):
         date_tok = self._toks(c, "DATE")[0]
         return ast.ParamStep(self._date(date_tok), self._nodes(c)[0], span=self._sp(meta))
 
+    @v_args(meta=True)
+    def trajectory(self, meta: Any, c: list[Any]) -> ast.Trajectory:
+        start, end = self._nodes(c)
+        d1, d2 = self._toks(c, "DATE")
+        return ast.Trajectory(start, self._date(d1), end, self._date(d2), span=self._sp(meta))
+
     def rule_kind(self, c: list[Any]) -> Token:
         tok: Token = c[0]
         return tok
@@ -542,6 +564,15 @@ class _ToAst(Transformer[Token, Any]):
     @v_args(meta=True)
     def pair_clause(self, meta: Any, c: list[Any]) -> ast.Requires:
         return ast.Requires(self._nodes(c)[0], "pair", span=self._sp(meta))
+
+    @v_args(meta=True)
+    def prefer_clause(self, meta: Any, c: list[Any]) -> ast.Prefer:
+        return ast.Prefer(
+            self._ident(self._toks(c, "NAME")[0]),
+            self._string(self._toks(c, "STRING")[0]),
+            self._nodes(c)[0],
+            span=self._sp(meta),
+        )
 
     @v_args(meta=True)
     def applies_clause(self, meta: Any, c: list[Any]) -> ast.AppliesTo:
@@ -683,6 +714,17 @@ class _ToAst(Transformer[Token, Any]):
         unit = next(x for x in c if isinstance(x, str) and not isinstance(x, Token))
         minimum = next((x for x in c if isinstance(x, ast.NumberLit | ast.Ref)), None)
         return ast.Aggregate("pooled", self._ident(names[0]), str(number), unit, minimum, span=self._sp(meta))
+
+    def peer_func(self, c: list[Any]) -> str:
+        return str(c[0])
+
+    @v_args(meta=True)
+    def peer(self, meta: Any, c: list[Any]) -> ast.Peer:
+        func = c[0]
+        base = c[2]  # peer_func OF value ...
+        among = self._toks(c, "NAME")[-1]
+        minimum = c[-1] if isinstance(c[-1], ast.NumberLit | ast.Ref) else None
+        return ast.Peer(func, base, self._ident(among), minimum, span=self._sp(meta))
 
     def pool_minimum(self, c: list[Any]) -> ast.NumberLit | ast.Ref:
         tok: Token = c[2]

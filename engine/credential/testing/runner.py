@@ -267,7 +267,7 @@ def check(ev: Evaluation, e: Expectation) -> CheckResult:
 def run_tests(
     tests: list[PolicyTest],
     coverage: bool = True,
-    backend: str = "pydatalog",
+    backend: str = "auto",
     stop_on_failure: bool = False,
     allow_expired: bool = False,
 ) -> SuiteResult:
