@@ -41,6 +41,7 @@ class CompactProofs:
         self._roots: dict[tuple[Any, ...], str] = {}
         self._kids_ids: dict[tuple[Any, ...], tuple[str, ...]] = {}
         self._leaf_ids: dict[str, str] = {}  # a leaf node's body -> its id
+        self._item_ids: dict[tuple[Any, ...], str] = {}  # a shared to_qualify item (Qualifier.item_key) -> its id
         # per block (forgotten with the builder's per-provider memos)
         self._leaves: dict[tuple[int, str], tuple[str, str]] = {}
         self._kids: dict[tuple[str, str, Truth], tuple[tuple[Any, ...], list[str]]] = {}
@@ -158,7 +159,15 @@ class CompactProofs:
         answer = self.b._answer(subject, args)
         q = self.b._qualifier
         out = self.out
-        ids = [self.enc.node(dumps(_unprovide(item, args[0])), out) for item in q.items(answer)]
+        ids = []
+        for i in range(len(answer.shared if answer.shared is not None else answer.changes)):
+            key = q.item_key(answer, i)  # a shared answer's item: its node once per key
+            node_id = self._item_ids.get(key) if key is not None else None
+            if node_id is None:
+                node_id = self.enc.node(dumps(_unprovide(q.shared_item(answer, i), args[0])), out)
+                if key is not None:
+                    self._item_ids[key] = node_id
+            ids.append(node_id)
         text = ', "to_qualify": ' + dumps(ids)
         if answer.ineligible:
             text += ', "ineligible": ' + dumps([q.ineligible_item(r) for r in answer.ineligible])

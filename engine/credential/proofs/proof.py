@@ -130,6 +130,7 @@ class ProofBuilder:
         self.compiled = ev.compiled
         self._as_of = jstr(ev.as_of.isoformat())
         self._index: dict[str, DerivedIndex] = {}
+        self._index_of: dict[int, tuple[Any, DerivedIndex]] = {}  # id(value) -> (value, its index)
         self._covered: dict[str, bool] = {}
         self._pair_models: dict[tuple[str, ...], Any] = {}
         self._rows = RowIndex(ev.inputs.bundle)
@@ -141,6 +142,7 @@ class ProofBuilder:
         self._flags: dict[NodePreds, bytes] = {}
         self._fixed: dict[tuple[str, int], Any] = {}  # fixed fields of a policy node, as JSON text
         self._cond_flags: dict[int, bytes] = {}  # a condition's truth flags (see _flags_of)
+        self._flag_rows: dict[int, tuple[Any, np.ndarray]] = {}  # id(leaf list) -> (the list, flags by provider)
         self._operand_specs: dict[int, list[tuple[Any, dict[str, Any] | None, Any, str]]] = {}  # per leaf
         # per provider (forgotten between blocks)
         self._rule_kids: dict[tuple[str, str, Truth], str] = {}
@@ -213,6 +215,20 @@ class ProofBuilder:
             return sub.truth(self.preds(cond, pair_form), args)
         return self.ev.truth(self.preds(cond, pair_form), args)
 
+    def truth_key(self, leaves: list[ir.Cond], code: str) -> bytes | None:
+        """The truth flags of single-provider ``leaves`` for one provider, one byte each (equal
+        keys, equal truths), read from a column per leaf list; None where ``truth`` must be used."""
+        i = self.ev.positions.get(code)
+        if i is None or self._trace is not None:
+            return None
+        hit = self._flag_rows.get(id(leaves))
+        if hit is None or hit[0] is not leaves:
+            cols = [np.frombuffer(self._flags_of(self.preds(c, None)), dtype=np.uint8) for c in leaves]
+            rows = np.ascontiguousarray(np.stack(cols, axis=1)) if cols else np.zeros((len(self.ev.positions), 0))
+            hit = self._flag_rows[id(leaves)] = (leaves, rows)
+        key: bytes = hit[1][i].tobytes()
+        return key
+
     def pair_model(self, form: str, args: Args) -> Any:
         """The model of the pair program for one non-candidate pair (its condition is not in the main model).
 
@@ -260,9 +276,13 @@ class ProofBuilder:
         return self._derived_index(v).get(code)
 
     def _derived_index(self, v: ir.ProviderValue) -> DerivedIndex:
+        hit = self._index_of.get(id(v))  # by identity: a value's key is text made on each call
+        if hit is not None and hit[0] is v:
+            return hit[1]
         pred = pn.value_pred(pn.value_key(v))
         if pred not in self._index:
             self._index[pred] = DerivedIndex(self.ev.facts.derived[pred])
+        self._index_of[id(v)] = (v, self._index[pred])
         return self._index[pred]
 
     def status_lookup(self, name: str, code: str) -> tuple[Any, list[tuple[str, int]]]:
@@ -908,6 +928,9 @@ class _ModelSource:
 
     def leaf_truth(self, cond: ir.Cond, args: Args, pair_form: str | None) -> Truth:
         return self.builder.truth(cond, args, pair_form)
+
+    def truth_key(self, leaves: list[ir.Cond], code: str) -> bytes | None:
+        return self.builder.truth_key(leaves, code)
 
     def node_truth(self, node: ir.Cond | ir.Rule, args: Args, pair_form: str | None) -> Truth:
         if isinstance(node, ir.Rule):

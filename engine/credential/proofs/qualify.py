@@ -339,11 +339,35 @@ def solve(change: Change, current: Any, t: ValueType | None) -> bool:
 Ref = tuple[Any, Args, str | None, bool, Truth]  # (leaf, providers, pair form, must_be, truth)
 
 
-@dataclass
 class Answer:
-    changes: list[Change]
-    ineligible: list[Ref]
-    reason: str | None
+    """A refusal's changes, or the fixed conditions it rests on (``ineligible``) and why.
+
+    A shared answer's changes (``shared``, kept once for every provider with the same leaf
+    truths) are rebound to this answer's provider (``code``) only when ``changes`` is read."""
+
+    def __init__(
+        self,
+        changes: list[Change] | None,
+        ineligible: list[Ref],
+        reason: str | None,
+        shared: list[Change] | None = None,
+        code: str | None = None,
+    ):
+        self._changes = changes
+        self.ineligible = ineligible
+        self.reason = reason
+        self.shared = shared
+        self.code = code
+
+    @property
+    def changes(self) -> list[Change]:
+        if self._changes is None:
+            assert self.shared is not None and self.code is not None
+            self._changes = [_rebind_change(c, self.code) for c in self.shared]
+        return self._changes
+
+    def __repr__(self) -> str:
+        return f"Answer({self.changes!r}, {self.ineligible!r}, {self.reason!r})"
 
 
 REASON_FIXED = (
@@ -370,6 +394,7 @@ class Qualifier:
         self._keep: dict[int, Any] = {}  # the policy objects whose ids key the memos
         self._reads_memo: dict[int, frozenset[tuple[Any, str | None]]] = {}
         self._shapes: dict[tuple[Any, ...], Answer] = {}
+        self._canon: dict[str, tuple[Any, ...]] = {}
         self._subject_leaves: dict[str, list[ir.Cond] | None] = {}
         self._leaf_pos: dict[str, dict[int, int]] = {}
         self._by_template: dict[str, dict[Any, list[int]]] = {}
@@ -586,31 +611,37 @@ class Qualifier:
         """The changes that grant a refused decision (see the module docstring)."""
         if subject.startswith("pair:") and args[0] == args[1]:
             return Answer([], [], REASON_SELF)
+        key = self._shape_key(subject, args)
+        if key is not None:
+            hit = self._shapes.get(key)
+            if hit is not None:
+                return _rebind(hit, args[0])
+        answer, shareable = self._qualify(subject, args)
+        if key is not None and shareable:
+            self._shapes[key] = answer
+            answer.shared, answer.code = answer.changes, args[0]
+        return answer
+
+    def _qualify(self, subject: str, args: Args) -> tuple[Answer, bool]:
+        """The answer computed for this provider alone, and whether it may be shared (see _shape_key)."""
         parts = self._root(subject, args)
         if not all(self.possible(c, a, pf, True) for c, a, pf in parts):
             refs = _concat([self.search(c, a, pf, True, True, {}) for c, a, pf in parts]) or []
             blocking = [r for r in dedupe(refs) if is_fixed(r[0], r[1])]
             unknown = any(r[4] is Truth.UNKNOWN for r in blocking)
-            return Answer([], blocking, REASON_UNKNOWN if unknown else REASON_FIXED)
+            return Answer([], blocking, REASON_UNKNOWN if unknown else REASON_FIXED), True
         changes: list[Change] = []
         over: Overrides = {}
-        key: tuple[Any, ...] | None = None
         for round_ in range(4):
             found = _concat([self.search(c, a, pf, True, False, over) for c, a, pf in parts])
             if found is None or not self._add(changes, dedupe(found)):
-                return Answer([], [], REASON_NOT_FOUND)
-            if round_ == 0:
-                key = self._shape_key(subject, args, changes)
-                hit = self._shapes.get(key) if key is not None else None
-                if hit is not None:
-                    return _rebind(hit, args[0])
-            elif round_ == 1:
-                key = None  # a later round's targets may depend on the provider's values: not shared
+                return Answer([], [], REASON_NOT_FOUND), round_ == 0
             over = {c.vid: c.target for c in changes}
             if self.grants(subject, args, over):
                 break
         else:
-            return self._remember(key, Answer([], [], REASON_NOT_FOUND))
+            return Answer([], [], REASON_NOT_FOUND), False
+        shareable = round_ == 0  # a later round's targets were chosen with more needs: kept to its provider
         # minimal: no change can be left out
         dropped = True
         while dropped:
@@ -622,12 +653,17 @@ class Qualifier:
                     over = rest
                     dropped = True
                     break
-        return self._remember(key, Answer(changes, [], None))
+        return Answer(changes, [], None), shareable
 
     # -- answers shared between providers: a single-provider subject whose changeable leaves each
     # compare one changeable value with constants or params gives the same answer to every provider
-    # whose leaves have the same truths and whose first changes have the same targets (everything
-    # the re-evaluations read is then the same); the answer is kept with its provider code replaced.
+    # whose leaves have the same truths, so it is looked up before any search.  Everything the
+    # search reads is then the same: the leaves' truths, and the needs' bounds (constants and
+    # params).  The one provider value it reads is a change's current value, to choose the target
+    # nearest it; the truths of the leaves reading that value fix which side of every bound it
+    # lies on (or that it is missing), and the nearest candidate meeting the needs is then the same
+    # from anywhere on that side.  Answers found in a later round are kept to their provider, as
+    # before.  A shared answer is kept with its provider code replaced (``_rebind``).
     def _grants_simple(self, subject: str, args: Args, over: Overrides, leaves: list[ir.Cond]) -> bool:
         """``grants`` from the leaves' truths: the data's, with those of the changed values re-read;
         the tree's truth for a vector of leaf truths is computed once per subject and vector."""
@@ -668,18 +704,33 @@ class Qualifier:
             hit = self._base[key] = tuple(self.src.leaf_truth(c, args, None) for c in leaves)
         return hit
 
-    def _shape_key(self, subject: str, args: Args, changes: list[Change]) -> tuple[Any, ...] | None:
+    def _shape_key(self, subject: str, args: Args) -> tuple[Any, ...] | None:
         leaves = self._simple_leaves(subject) if self.share else None
         if leaves is None or len(args) != 1:
             return None
-        truths = self._base_truths(subject, args, leaves)
-        first = tuple((c.vid[:-1], _hashable(c.target), tuple((id(n.cond), n.want) for n in c.needs)) for c in changes)
-        return (subject, truths, first)
+        fast = getattr(self.src, "truth_key", None)  # a source reading truth columns: one row of them
+        key = fast(leaves, args[0]) if fast is not None else None
+        return (self._canonical(subject), key if key is not None else self._base_truths(subject, args, leaves))
 
-    def _remember(self, key: tuple[Any, ...] | None, answer: Answer) -> Answer:
-        if key is not None:
-            self._shapes[key] = answer
-        return answer
+    def _canonical(self, subject: str) -> tuple[Any, ...]:
+        """The subject's tree by structure, its rules and leaves by identity: roles that require the
+        same thing (four forms' ``lead requires group_leader and has_capacity``) have one tree, so
+        they share answers (an answer shows only leaves, never the connectives above them)."""
+        hit = self._canon.get(subject)
+        if hit is None:
+
+            def shape(node: ir.Cond | ir.Rule) -> Any:
+                if isinstance(node, ir.CRef) and node.who is None:
+                    node = self.policy.rule(node.name)
+                if isinstance(node, ir.CAnd | ir.COr):
+                    return (type(node).__name__, tuple(shape(i) for i in node.items))
+                if isinstance(node, ir.CNot):
+                    return ("not", shape(node.item))
+                self._keep[id(node)] = node
+                return id(node)
+
+            hit = self._canon[subject] = tuple(shape(part) for part, _, _ in self._root(subject, ("",)))
+        return hit
 
     def _simple_leaves(self, subject: str) -> list[ir.Cond] | None:
         if subject not in self._subject_leaves:
@@ -770,6 +821,30 @@ class Qualifier:
     # -- as JSON
     def items(self, answer: Answer) -> list[dict[str, Any]]:
         return [self.item(c) for c in answer.changes]
+
+    def item_key(self, answer: Answer, i: int) -> tuple[Any, ...] | None:
+        """What :meth:`item` of a shared answer's ``i``-th change reads besides the change itself:
+        the provider's current value (and, missing, whether it is stale), with the shared change;
+        equal keys give equal items but for ``provider``.  None for an answer that is not shared."""
+        if answer.shared is None or answer.code is None:
+            return None
+        c = answer.shared[i]
+        n = c.binding
+        assert n is not None
+        code = answer.code
+        # a shared answer's leaves compare the change's value with constants and params: the
+        # provider's current value is the only operand that differs between providers
+        current = self.src.status_value(c.vid[1], code) if c.value is None else self.src.value(c.value, code)
+        if current is None and isinstance(n.cond, ir.CCompare):
+            stale = self.src.stale_of(n.cond.left, code)
+            return (id(c), None, _hashable(stale))
+        return (id(c), _hashable(current))
+
+    def shared_item(self, answer: Answer, i: int) -> dict[str, Any]:
+        """:meth:`item` of an answer's ``i``-th change (of a shared answer: rebound for it alone)."""
+        if answer.shared is not None and answer.code is not None:
+            return self.item(_rebind_change(answer.shared[i], answer.code))
+        return self.item(answer.changes[i])
 
     def item(self, c: Change) -> dict[str, Any]:
         n = c.binding
@@ -903,13 +978,16 @@ def _hashable(x: Any) -> Any:
 
 
 def _rebind(answer: Answer, code: str) -> Answer:
-    """A shared answer for another provider (single-provider subjects: the code is the last part of a value id)."""
-    changes = []
-    for c in answer.changes:
-        needs = [Need(n.cond, (code,), n.pair_form, n.want, n.op, n.bound, n.type) for n in c.needs]
-        binding = next((needs[i] for i, n in enumerate(c.needs) if n is c.binding), None)
-        changes.append(Change((*c.vid[:-1], code), c.value, needs, c.target, binding))
-    return Answer(changes, [], answer.reason)
+    """A shared answer for another provider (single-provider subjects: the code is the last part
+    of a value id); its changes are rebound when read (``Answer.changes``)."""
+    ineligible: list[Ref] = [(cond, (code,), pf, want, t) for cond, _, pf, want, t in answer.ineligible]
+    return Answer(None if answer.shared else [], ineligible, answer.reason, answer.shared or None, code)
+
+
+def _rebind_change(c: Change, code: str) -> Change:
+    needs = [Need(n.cond, (code,), n.pair_form, n.want, n.op, n.bound, n.type) for n in c.needs]
+    binding = next((needs[i] for i, n in enumerate(c.needs) if n is c.binding), None)
+    return Change((*c.vid[:-1], code), c.value, needs, c.target, binding)
 
 
 def _concat(options: list[list[Ref] | None]) -> list[Ref] | None:
