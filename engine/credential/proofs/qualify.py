@@ -873,7 +873,8 @@ class Qualifier:
             stale = self.src.stale_of(cond.left, lcode) if left is None else None
             if stale is not None:  # evidence past its max age: newer evidence is what would count
                 sj = stale_json(stale[0], cond.left.type, stale[1], stale[2])
-                shown = f"stale ({show(stale[0], cond.left.type, unit)} of {sj['date'] or 'no date'}; max age {sj['max_age']})"
+                was = show(stale[0], cond.left.type, unit)
+                shown = f"stale ({was} of {sj['date'] or 'no date'}; max age {sj['max_age']})"
             out["needs"] = f"{_operand_text(cond.left)} is {shown}; {verb} {cond.op} {show(right, cond.type, unit)}"
             gap = _gap(left, right, cond)
         else:
