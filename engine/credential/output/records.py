@@ -103,12 +103,16 @@ class RunResult:
             self._builders = {ev.as_of.isoformat(): ProofBuilder(ev) for ev in self.evaluations}
         for b in self._builders.values():
             b.forget()
+        return [self._builders[day].proof_json(subject, args) for day, subject, args in self._rows(start, stop)]
+
+    def _rows(self, start: int, stop: int) -> list[tuple[str, str, tuple[str, ...]]]:
+        """The frame's rows ``start:stop`` as (as-of date, subject, the provider codes it is about)."""
         f = self.frame.iloc[start:stop]
-        out: list[str] = []
+        out = []
         for code, subject, as_of in zip(f["provider"], f["subject"], f["as_of"], strict=True):
             subject = str(subject)
             args = tuple(subject.split(":")[2:4]) if subject.startswith("pair:") else (str(code),)
-            out.append(self._builders[str(as_of)].proof_json(subject, args))
+            out.append((str(as_of), subject, args))
         return out
 
     def proof_block(self, start: int, stop: int) -> tuple[bytes, list[str]]:
@@ -124,12 +128,7 @@ class RunResult:
         for c in self._compact.values():
             c.b.forget()
             c.forget()
-        f = self.frame.iloc[start:stop]
-        out: list[str] = []
-        for code, subject, as_of in zip(f["provider"], f["subject"], f["as_of"], strict=True):
-            subject = str(subject)
-            args = tuple(subject.split(":")[2:4]) if subject.startswith("pair:") else (str(code),)
-            out.append(self._compact[str(as_of)].proof(subject, args))
+        out = [self._compact[day].proof(subject, args) for day, subject, args in self._rows(start, stop)]
         return "".join(c.take() for c in self._compact.values()).encode(), out
 
     def proofs(self, start: int, stop: int) -> list[dict[str, Any]]:
