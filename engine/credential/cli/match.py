@@ -3,56 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import click
 
 from credential.cli.common import (
-    ALLOW_EXPIRED_OPTION,
-    DATA_OPTION,
-    ON_INVALID_OPTION,
-    POLICY_PATH_OPTION,
     IsoDate,
     default_data,
     default_policy,
     emit_diagnostics,
+    policy_data_options,
     run_guarded,
     write_atomic,
 )
-from credential.cli.paths import InputFile
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _policy_data_options(fn: F) -> F:
-    """The common policy and data options, with ``--backend auto`` by default: matching decides
-    the N² candidate pairs of a form, which the reference backend is slow at (docs/cli.md)."""
-    opts = [
-        POLICY_PATH_OPTION,
-        click.option(
-            "--policy", "policy", type=InputFile(), default=None, help="policy file (default: the reference policy)"
-        ),
-        DATA_OPTION,
-        ON_INVALID_OPTION,
-        click.option(
-            "--backend",
-            type=click.Choice(["pydatalog", "duckdb", "auto"]),
-            default="auto",
-            show_default=True,
-            help="Datalog backend (auto: masks or pyDatalog for the roles, DuckDB for the pairs)",
-        ),
-        ALLOW_EXPIRED_OPTION,
-    ]
-    for opt in reversed(opts):
-        fn = opt(fn)
-    return fn
 
 
 @click.command("match")
 @click.argument("recipients", nargs=-1, required=True, metavar="RECIPIENT...")
 @click.option("--form", "form", required=True, metavar="FORM", help="the organisational form (a form of the policy)")
-@_policy_data_options
+@policy_data_options
 @click.option(
     "--as-of", "as_of", type=IsoDate(), default=None, help="evaluation date: today or YYYY-MM-DD (default today)"
 )
