@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from credential.cli import cli
 from credential.policy import load_checked
+from support.examples import is_heavy
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = sorted([*ROOT.glob("docs/*.md"), ROOT / "README.md", *ROOT.glob("policies/*.md")])
@@ -72,20 +73,9 @@ def sessions(body: str) -> list[tuple[str, list[str]]]:
     return out
 
 
-# a session that evaluates the whole bundled data many times over (the same rule as the shell
-# examples of test_examples_run.py) runs in the slow step
-HEAVY_VERBS = {"report", "timeline", "diff", "verify", "test", "match"}
-
-
+# a session with a heavy command runs in the slow step (support/examples.py)
 def _heavy(body: str) -> bool:
-    for command, _ in sessions(body):
-        words = command.split()
-        if words[:1] != ["credential"]:
-            continue
-        verb = words[1] if len(words) > 1 else ""
-        if (verb in HEAVY_VERBS and "--list" not in words) or {"--explain", "--decisions", "--pairs"} & set(words):
-            return True
-    return False
+    return any(is_heavy(command) for command, _ in sessions(body))
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from credential.cli import COMMANDS, cli
+from support.examples import is_heavy
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = sorted([ROOT / "README.md", *ROOT.glob("docs/*.md"), *ROOT.glob("policies/*.md")])
@@ -70,23 +71,12 @@ def _sh_lines() -> list[tuple[str, str]]:
 HELP = _help_examples()
 SH = _sh_lines()
 
-# Examples that evaluate the whole bundled data many times over (a report or timeline across years,
-# a diff, the reference policies' tests, proofs of every decision and their verification) run in the
-# slow step; an example that reads another's output (verify, explain --decisions) is in the same step.
-HEAVY_VERBS = {"report", "timeline", "diff", "verify", "test", "match"}
-
-
-def _heavy(line: str) -> bool:
-    words = line.split()
-    verb = words[1] if len(words) > 1 else ""
-    if verb == "test" and "--list" in words:
-        return False
-    return verb in HEAVY_VERBS or "--explain" in words or "--decisions" in words or "--pairs" in words
+# heavy examples run in the slow step (support/examples.py)
 
 
 def _params(examples: list[tuple[str, str]]) -> list[object]:
     return [
-        pytest.param(w, line, id=f"{w}: {line}", marks=[pytest.mark.slow] if _heavy(line) else [])
+        pytest.param(w, line, id=f"{w}: {line}", marks=[pytest.mark.slow] if is_heavy(line) else [])
         for w, line in examples
     ]
 
